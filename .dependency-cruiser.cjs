@@ -1,0 +1,74 @@
+/**
+ * Package boundaries (STYLE.md), checked by `pnpm check:boundaries` with reachability:
+ * a forbidden module may not be reached through any chain of imports.
+ * Paths are matched with an optional fixture prefix so tools/boundaries/fixtures can
+ * prove every rule fires.
+ */
+const P = '(^|/)packages/';
+module.exports = {
+  forbidden: [
+    {
+      name: 'int-cli-cannot-create-runs',
+      comment: 'The internal CLI may execute queued runs but never create one: run creation lives in core/src/runs.',
+      severity: 'error',
+      from: { path: `${P}int-cli/src/` },
+      to: { path: `${P}core/src/runs/`, reachable: true },
+    },
+    {
+      name: 'cus-cli-never-reaches-int-cli',
+      severity: 'error',
+      from: { path: `${P}cus-cli/src/` },
+      to: { path: `${P}int-cli/`, reachable: true },
+    },
+    {
+      name: 'int-cli-never-reaches-cus-cli',
+      severity: 'error',
+      from: { path: `${P}int-cli/src/` },
+      to: { path: `${P}cus-cli/`, reachable: true },
+    },
+    {
+      name: 'proof-is-standalone',
+      comment: '@aos/proof depends on no other @aos package.',
+      severity: 'error',
+      from: { path: `${P}proof/src/` },
+      to: { path: `${P}(core|cus-cli|int-cli)/`, reachable: true },
+    },
+    {
+      name: 'proof-main-entry-has-no-database',
+      comment: 'The main entry of @aos/proof reaches no database library; only the postgres subpath may use kysely.',
+      severity: 'error',
+      from: { path: `${P}proof/src/index\\.ts$` },
+      to: {
+        path: '(^|/)node_modules/(\\.pnpm/[^/]+/node_modules/)?(pg|kysely|@electric-sql/pglite|kysely-pglite-dialect)/|^(pg|kysely|@electric-sql/pglite|kysely-pglite-dialect)$',
+        reachable: true,
+      },
+    },
+    {
+      name: 'core-never-reaches-clis',
+      severity: 'error',
+      from: { path: `${P}core/src/` },
+      to: { path: `${P}(cus-cli|int-cli)/`, reachable: true },
+    },
+    {
+      name: 'drivers-only-in-core-db',
+      comment: 'Only packages/core/src/db imports a database driver.',
+      severity: 'error',
+      from: { path: `${P}(core|cus-cli|int-cli|proof)/src/`, pathNot: `${P}core/src/db/` },
+      to: {
+        path: '(^|/)node_modules/(\\.pnpm/[^/]+/node_modules/)?(pg|@electric-sql/pglite|kysely-pglite-dialect)/|^(pg|@electric-sql/pglite|kysely-pglite-dialect)$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(\\.test\\.ts$|/test/|/dist/)' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['@aos/source', 'import', 'default'],
+      extensions: ['.ts', '.js', '.mjs', '.json'],
+    },
+  },
+};

@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { resolveAosHome } from '@aos/proof';
+import { AosError } from '../errors';
+import { acquireEmbeddedLock, type EmbeddedLock, type LockWaitListener } from './embedded-lock';
+import { migrateToLatest } from './migrator';
+import type { Database } from './schema';
+
+const OID_INT8 = 20;
+const OID_NUMERIC = 1700;
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
+/** Which Postgres a {@link AosDatabase} talks to. */
+export type DatabaseDriver = 'embedded' | 'server';
+
+/** Options of {@link openDatabase}; everything is optional. */
+export interface OpenDatabaseOptions {
+  /** A Postgres server URL. Overrides `DATABASE_URL`. Without either, the embedded database is used. */
+  readonly url?: string | undefined;
+  /** Environment to read `DATABASE_URL`, `AOS_HOME` and `AOS_DB_LOCK_TIMEOUT_MS` from. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Embedded data directory; defaults to `<AOS_HOME>/pgdata`. */
+  readonly dataDir?: string | undefined;
+  /** How long a second process waits for the embedded directory's lock. */
+  readonly lockTimeoutMs?: number | undefined;
+  /** Told once when this process starts waiting for another one's lock. */
+  readonly onLockWait?: LockWaitListener | undefined;
+  /** Apply pending migrations on open (default true). */
+  readonly migrate?: boolean | undefined;
+  /** Connections in the server pool (default 10). */
+  readonly poolSize?: number | undefined;
+}
+
+/** An open AOS store: a typed kysely instance plus what it points at. */
+export interface AosDatabase {
+  readonly db: Kysely<Database>;
+  readonly driver: DatabaseDriver;
+  /** The embedded data directory, or the server URL without its password. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+function numberParser(value: string): number {
+  return Number(value);
+}
+
+/** Describes a server URL without its password, for messages. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable database URL>';
+  }
+}
+
+function resolveLockTimeout(options: OpenDatabaseOptions, env: NodeJS.ProcessEnv): number {
+  if (options.lockTimeoutMs !== undefined) return options.lockTimeoutMs;
+  const raw = env.AOS_DB_LOCK_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return DEFAULT_LOCK_TIMEOUT_MS;
+  const parsed = Number(raw);
+  if (!Number.isFinite(parsed) || parsed < 0) {
+    throw new AosError('CONFIG_INVALID', `AOS_DB_LOCK_TIMEOUT_MS must be a non-negative number of milliseconds, got "${raw}"`);
+  }
+  return parsed;
+}
+
+async function openServer(url: string, options: OpenDatabaseOptions): Promise<AosDatabase> {
+  // Same JS values as the embedded driver: int8 and numeric come back as numbers.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === OID_INT8 || oid === OID_NUMERIC
+          ? numberParser
+          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
+  } catch (error) {
+    await db.destroy();
+    throw new AosError(
+      'DB_OPEN_FAILED',
+      `cannot connect to ${redactDatabaseUrl(url)}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return { db, driver: 'server', location: redactDatabaseUrl(url), close: () => db.destroy() };
+}
+
+async function openEmbedded(dataDir: string, options: OpenDatabaseOptions, env: NodeJS.ProcessEnv): Promise<AosDatabase> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock: EmbeddedLock = await acquireEmbeddedLock(`${dataDir}.lock`, {
+    timeoutMs: resolveLockTimeout(options, env),
+    onWait: options.onLockWait,
+  });
+  let client: PGlite;
+  try {
+    client = new PGlite(dataDir, { parsers: { [OID_INT8]: numberParser, [OID_NUMERIC]: numberParser } });
+    await client.waitReady;
+  } catch (error) {
+    lock.release();
+    throw new AosError('DB_OPEN_FAILED', `cannot open the embedded database at ${dataDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return {
+    db,
+    driver: 'embedded',
+    location: dataDir,
+    async close() {
+      try {
+        await db.destroy();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+/**
+ * Opens the AOS store and applies pending migrations: a Postgres server when a URL is
+ * given (or `DATABASE_URL` is set), otherwise embedded Postgres (PGlite) under
+ * `AOS_HOME` (default `~/.aos`). Both return identical JS values for every column.
+ *
+ * @example
+ * ```ts
+ * const store = await openDatabase({ url: process.env.DATABASE_URL })
+ * try {
+ *   const agents = await store.db.selectFrom('agents').selectAll().execute()
+ * } finally {
+ *   await store.close()
+ * }
+ * ```
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<AosDatabase> {
+  const env = options.env ?? process.env;
+  const url = options.url ?? (env.DATABASE_URL || undefined);
+  const store = url
+    ? await openServer(url, options)
+    : await openEmbedded(resolve(options.dataDir ?? join(resolveAosHome(env), 'pgdata')), options, env);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(store.db);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}

@@ -1,0 +1,20 @@
+import createCoreTables from '../../../../migrations/0001_create_core_tables.sql';
+import addImmutabilityTriggers from '../../../../migrations/0002_add_immutability_triggers.sql';
+import createBudgetReservations from '../../../../migrations/0003_create_budget_reservations.sql';
+
+/** One numbered SQL migration from the repository's `migrations/` folder. */
+export interface MigrationSource {
+  /** File name without `.sql`, e.g. `0001_create_core_tables`; migrations run in this order. */
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Every migration, in order. A test checks this list against the files in `migrations/`,
+ * so a new file that is not listed here fails the suite.
+ */
+export const MIGRATIONS: readonly MigrationSource[] = [
+  { name: '0001_create_core_tables', sql: createCoreTables },
+  { name: '0002_add_immutability_triggers', sql: addImmutabilityTriggers },
+  { name: '0003_create_budget_reservations', sql: createBudgetReservations },
+];

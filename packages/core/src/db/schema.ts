@@ -1,0 +1,194 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A JSON value as stored in a jsonb column and returned by both drivers. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * jsonb columns are written as JSON text (both drivers then agree on arrays and objects)
+ * and read back as parsed values.
+ */
+type Jsonb<T = JsonValue> = ColumnType<T, string, string>;
+type NullableJsonb<T = JsonValue> = ColumnType<T | null, string | null, string | null>;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export const AGENT_STATUSES = ['active', 'paused', 'disabled'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'retry', 'halted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'halted'] as const satisfies readonly RunStatus[];
+
+export const TRACE_STATUSES = ['running', 'completed', 'failed', 'aborted'] as const;
+export type TraceStatus = (typeof TRACE_STATUSES)[number];
+
+export const STEP_STATUSES = ['success', 'failure', 'skipped'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const REPLAY_BEHAVIORS = ['execute', 'skip', 'check'] as const;
+export type ReplayBehavior = (typeof REPLAY_BEHAVIORS)[number];
+
+export const ALERT_LEVELS = ['warn', 'exceeded', 'critical'] as const;
+export type AlertLevel = (typeof ALERT_LEVELS)[number];
+export const ALERT_PERIODS = ['request', 'hourly', 'daily', 'run'] as const;
+export type AlertPeriod = (typeof ALERT_PERIODS)[number];
+
+export interface AgentsTable {
+  id: Generated<string>;
+  tenant_id: string | null;
+  name: string;
+  description: Generated<string>;
+  status: ColumnType<AgentStatus, AgentStatus | undefined, AgentStatus>;
+  budget_cents: number | null;
+  spent_cents: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface RunsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  agent_id: string;
+  origin_system_id: string;
+  goal: string;
+  status: ColumnType<RunStatus, RunStatus | undefined, RunStatus>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  error_message: string | null;
+  plan_json: NullableJsonb;
+  plan_hash: string | null;
+  idempotency_key: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  next_attempt_at: NullableTimestamp;
+  duration_ms: number | null;
+}
+
+export interface AosTracesTable {
+  trace_id: string;
+  run_id: string;
+  tenant_id: string;
+  agent_id: string | null;
+  plan: NullableJsonb;
+  plan_hash: string;
+  schema_version: Generated<string>;
+  status: ColumnType<TraceStatus, TraceStatus | undefined, TraceStatus>;
+  started_at: Timestamp;
+  completed_at: NullableTimestamp;
+  genesis_hash: string;
+  root_hash: string | null;
+  merkle_root: string | null;
+  chain_length: number | null;
+  checkpoint: string | null;
+  sealed_at: NullableTimestamp;
+  metadata: ColumnType<{ [key: string]: JsonValue }, string | undefined, string>;
+}
+
+export interface AosTraceStepsTable {
+  trace_id: string;
+  step_index: number;
+  run_id: string;
+  tenant_id: string;
+  attempt: number;
+  plan_step_id: string | null;
+  skill_id: string | null;
+  skill_name: string | null;
+  skill_version: string | null;
+  params: NullableJsonb;
+  status: StepStatus;
+  outcome_category: string | null;
+  outcome_code: string | null;
+  outcome_data: NullableJsonb;
+  error: string | null;
+  cost_cents: number;
+  duration_ms: number | null;
+  retry_count: number;
+  replay_behavior: ReplayBehavior;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  leaf_hash: string;
+  prev_hash: string;
+  step_hash: string;
+}
+
+export interface TenantQuotasTable {
+  tenant_id: string;
+  daily_limit_cents: number;
+  hourly_limit_cents: number;
+  request_limit_cents: number;
+  run_limit_cents: number;
+  warn_threshold: number;
+  hard_limit: boolean;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CostEventsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  run_id: string | null;
+  agent_id: string | null;
+  skill: string | null;
+  trace_id: string | null;
+  step_index: number | null;
+  cost_cents: number;
+  tokens: number | null;
+  model: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface BudgetAlertsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  run_id: string | null;
+  level: AlertLevel;
+  period: AlertPeriod;
+  message: string;
+  spend_cents: number;
+  limit_cents: number;
+  created_at: Generated<Date>;
+}
+
+export interface KvEntriesTable {
+  tenant_id: string;
+  key: string;
+  value: Jsonb;
+  expires_at: NullableTimestamp;
+  updated_at: Generated<Date>;
+}
+
+export interface BudgetReservationsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  run_id: string;
+  agent_id: string | null;
+  estimate_cents: number;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
+/** Every table of the AOS store, as kysely sees it. */
+export interface Database {
+  agents: AgentsTable;
+  runs: RunsTable;
+  aos_traces: AosTracesTable;
+  aos_trace_steps: AosTraceStepsTable;
+  tenant_quotas: TenantQuotasTable;
+  cost_events: CostEventsTable;
+  budget_alerts: BudgetAlertsTable;
+  kv_entries: KvEntriesTable;
+  budget_reservations: BudgetReservationsTable;
+}
+
+export type Agent = Selectable<AgentsTable>;
+export type NewAgent = Insertable<AgentsTable>;
+export type Run = Selectable<RunsTable>;
+export type NewRun = Insertable<RunsTable>;
+export type RunUpdate = Updateable<RunsTable>;
+export type Trace = Selectable<AosTracesTable>;
+export type TraceStep = Selectable<AosTraceStepsTable>;
+export type NewTraceStep = Insertable<AosTraceStepsTable>;
+export type TenantQuota = Selectable<TenantQuotasTable>;
+export type CostEvent = Selectable<CostEventsTable>;
+export type BudgetAlert = Selectable<BudgetAlertsTable>;

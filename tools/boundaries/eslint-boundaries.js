@@ -1,0 +1,49 @@
+// Package boundary rules (STYLE.md "Boundaries"), shared by eslint.config.js and the test
+// that proves each rule fires on a fixture. Patterns start with `**/` so they match the real
+// packages and the fixture tree alike.
+const DRIVERS = ['pg', '@electric-sql/pglite', 'kysely-pglite-dialect'];
+const CLI_FORBIDDEN = [...DRIVERS, 'kysely'];
+
+const restrict = (message, names, patterns = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: names.map((name) => ({ name, message })),
+      patterns: patterns.map((group) => ({ group: [group], message })),
+    },
+  ],
+});
+
+export const boundaryConfigs = [
+  {
+    name: 'aos/proof-is-standalone',
+    files: ['**/packages/proof/src/**/*.ts'],
+    ignores: ['**/packages/proof/src/postgres/**'],
+    rules: restrict('@aos/proof imports no @aos package and no database library in its main entry', [...DRIVERS, 'kysely'], ['@aos/*']),
+  },
+  {
+    name: 'aos/proof-postgres-takes-a-kysely',
+    files: ['**/packages/proof/src/postgres/**/*.ts'],
+    rules: restrict('@aos/proof/postgres takes a kysely instance from the caller: no driver, no @aos package', DRIVERS, ['@aos/*']),
+  },
+  {
+    name: 'aos/core-drivers-only-in-db',
+    files: ['**/packages/core/src/**/*.ts'],
+    ignores: ['**/packages/core/src/db/**'],
+    rules: restrict('only packages/core/src/db imports a database driver', [...DRIVERS, '@aos/cus-cli', '@aos/int-cli']),
+  },
+  {
+    name: 'aos/cus-cli-stays-customer',
+    files: ['**/packages/cus-cli/src/**/*.ts'],
+    rules: restrict('the customer CLI uses @aos/core and @aos/proof only: no internal CLI, no database library', [...CLI_FORBIDDEN, '@aos/int-cli'], ['**/int-cli/**']),
+  },
+  {
+    name: 'aos/int-cli-never-creates-runs',
+    files: ['**/packages/int-cli/src/**/*.ts'],
+    rules: restrict(
+      'the internal CLI cannot create customer runs (@aos/core/runs) nor reach the customer CLI or a database library',
+      [...CLI_FORBIDDEN, '@aos/cus-cli', '@aos/core/runs'],
+      ['**/cus-cli/**', '**/core/src/runs/**', '@aos/core/src/**'],
+    ),
+  },
+];

@@ -1,0 +1,64 @@
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { cruise, type ICruiseOptions, type IReporterOutput } from 'dependency-cruiser';
+import tseslint from 'typescript-eslint';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain JS config module shared with eslint.config.js
+import { boundaryConfigs } from '../eslint-boundaries.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const FIXTURES = 'tools/boundaries/fixtures/packages';
+
+async function cruiseViolations(path: string): Promise<{ rule: string; from: string; to: string }[]> {
+  const { createRequire } = await import('node:module');
+  const config = createRequire(import.meta.url)('../../../.dependency-cruiser.cjs') as {
+    forbidden: ICruiseOptions['ruleSet'] extends infer R ? R : never;
+    options: ICruiseOptions;
+  };
+  const previous = process.cwd();
+  process.chdir(ROOT);
+  try {
+    const result: IReporterOutput = await cruise([path], {
+      ...config.options,
+      ruleSet: { forbidden: (config as unknown as { forbidden: never[] }).forbidden },
+      validate: true,
+    });
+    const output = result.output as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
+    return output.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+describe('package boundary rules', () => {
+  it('dependency-cruiser reports every fixture violation, transitive ones included', async () => {
+    const violations = await cruiseViolations(FIXTURES);
+    const found = (rule: string, from: string) => violations.some((v) => v.rule === rule && v.from.endsWith(from));
+    expect(found('int-cli-cannot-create-runs', 'int-cli/src/sneaky.ts'), JSON.stringify(violations)).toBe(true);
+    expect(found('cus-cli-never-reaches-int-cli', 'cus-cli/src/reach-internal.ts')).toBe(true);
+    expect(found('proof-is-standalone', 'proof/src/index.ts')).toBe(true);
+    expect(found('proof-main-entry-has-no-database', 'proof/src/index.ts')).toBe(true);
+    expect(found('drivers-only-in-core-db', 'core/src/runner/uses-driver.ts')).toBe(true);
+  });
+
+  it('dependency-cruiser finds no violation in the real packages', async () => {
+    expect(await cruiseViolations('packages')).toEqual([]);
+  });
+
+  it('ESLint no-restricted-imports fires for each package rule', async () => {
+    const eslint = new ESLint({
+      cwd: ROOT,
+      overrideConfigFile: true,
+      ignore: false,
+      overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...(boundaryConfigs as ESLint.Options['overrideConfig'][])] as never,
+    });
+    const results = await eslint.lintFiles([`${FIXTURES}/**/*.ts`]);
+    const messages = (suffix: string) =>
+      results.find((r) => r.filePath.endsWith(suffix))?.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message) ?? [];
+    expect(messages('int-cli/src/direct.ts').join('\n')).toMatch(/cannot create customer runs/);
+    expect(messages('cus-cli/src/reach-internal.ts').join('\n')).toMatch(/no internal CLI/);
+    expect(messages('proof/src/index.ts').join('\n')).toMatch(/imports no @aos package/);
+    expect(messages('core/src/runner/uses-driver.ts').join('\n')).toMatch(/only packages\/core\/src\/db imports a database driver/);
+    expect(messages('core/src/runs/create-run.ts')).toEqual([]);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './child-process';
+export * from './server-postgres';
+export * from './test-databases';

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+// Migrations are embedded as text, as tsup's `.sql` text loader does in the build.
+const sqlAsText: Plugin = {
+  name: 'aos-sql-as-text',
+  load(id) {
+    if (!id.endsWith('.sql')) return null;
+    return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
+  },
+};
+
+export default defineConfig({
+  plugins: [sqlAsText],
+  resolve: { conditions: ['@aos/source'] },
+  ssr: { resolve: { conditions: ['@aos/source'] } },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'tools/boundaries/fixtures/**'],
+    globalSetup: ['tools/testkit/src/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 3,
+  },
+});
