@@ -1,3 +1,4 @@
 export * from './child-process';
 export * from './server-postgres';
 export * from './test-databases';
+export * from './peers/index';

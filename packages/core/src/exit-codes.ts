@@ -1,0 +1,38 @@
+import { AosError, type AosErrorCode } from './errors';
+
+/** Exit codes of both command lines (SPEC §10). */
+export const EXIT_CODES = {
+  ok: 0,
+  operational: 1,
+  usage: 2,
+  notFound: 3,
+  runNotSucceeded: 4,
+  proofFailed: 5,
+} as const;
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+const USAGE: readonly AosErrorCode[] = ['INVALID_INPUT', 'CONFIG_INVALID', 'IDEMPOTENCY_CONFLICT', 'AGENT_NOT_ACTIVE'];
+const NOT_FOUND: readonly AosErrorCode[] = ['AGENT_NOT_FOUND', 'RUN_NOT_FOUND'];
+
+/**
+ * Maps an error to its exit code: bad input → 2, unknown agent or run → 3, anything else → 1.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = exitCodeForError(error)
+ * ```
+ */
+export function exitCodeForError(error: unknown): ExitCode {
+  if (error instanceof AosError) {
+    if (USAGE.includes(error.code)) return EXIT_CODES.usage;
+    if (NOT_FOUND.includes(error.code)) return EXIT_CODES.notFound;
+  }
+  return EXIT_CODES.operational;
+}
+
+/** The stable code to print for an error (`{"error":{"code","message"}}`). */
+export function errorCodeOf(error: unknown): string {
+  if (error instanceof AosError) return error.code;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : 'INTERNAL';
+}

@@ -1,0 +1,2 @@
+export { getRun, listRuns, ListRunsInputSchema } from './run-queries';
+export type { RunDetails } from './run-queries';

@@ -1,0 +1,347 @@
+import type { SigningKey } from '@aos/proof';
+import { sql, type Kysely } from 'kysely';
+import { releaseReservation, reserveBudget } from '../budget/budget-guard';
+import type { Database, JsonValue, Run, RunStatus } from '../db/schema';
+import { AosError, isAosError } from '../errors';
+import { generatePlanForRun } from '../planner/generate-plan';
+import { PlanSchema, type Plan, type PlanStep } from '../planner/plan-schema';
+import { resolveTemplates } from '../planner/plan-templates';
+import { redactSecrets } from '../skills/redact-secrets';
+import type { SkillRegistry } from '../skills/skill-registry';
+import { SkillError, type AnySkill, type SkillEnv, type SkillResult } from '../skills/skill-types';
+import type { RunEventListener } from './run-events';
+import { runRetryDelaySeconds, stepRetryDelayMs } from './run-backoff';
+import { appendTraceStep, completeAndSealTrace, ensureTrace, readChainHead, type ChainHead } from './trace-writer';
+
+/** What executing a run needs besides the database. */
+export interface RunnerDeps {
+  readonly registry: SkillRegistry;
+  readonly env: SkillEnv;
+  readonly signingKey: SigningKey;
+  readonly onEvent?: RunEventListener | undefined;
+  /** Pause between attempts of one step; defaults to {@link stepRetryDelayMs}. */
+  readonly stepRetryDelayMs?: ((attempt: number) => number) | undefined;
+}
+
+/** A run after an attempt: its row and how many trace steps the attempt appended. */
+export interface AttemptOutcome {
+  readonly run: Run;
+  readonly stepsAppended: number;
+}
+
+type StepFailure = { readonly stepId: string; readonly message: string; readonly retryable: boolean };
+
+function emit(deps: RunnerDeps, event: Parameters<RunEventListener>[0]): void {
+  try {
+    deps.onEvent?.(event);
+  } catch {
+    // A listener's failure must not change what the run does.
+  }
+}
+
+/**
+ * Plans a run (SPEC §4 step 2) unless it already has a plan: the plan is validated and
+ * stored in `plan_json` with `plan_hash` before any step runs. A planning failure marks the
+ * run `failed` with `plan_generation_failed: <reason>` and creates no trace.
+ * Returns the plan, or null when planning failed.
+ */
+export async function planRun(db: Kysely<Database>, runId: string, deps: RunnerDeps): Promise<{ plan: Plan; planHash: string } | null> {
+  const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  if (!run) throw new AosError('RUN_NOT_FOUND', `run ${runId} not found`);
+  if (run.plan_json !== null && run.plan_hash !== null) {
+    return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash };
+  }
+  const agent = await db.selectFrom('agents').select(['id', 'name', 'description']).where('id', '=', run.agent_id).executeTakeFirstOrThrow();
+  let planned: { plan: Plan; planHash: string };
+  try {
+    planned = await generatePlanForRun({ tenantId: run.tenant_id, agent, goal: run.goal, registry: deps.registry, env: deps.env });
+  } catch (error) {
+    if (!isAosError(error)) throw error;
+    const reason = error.message.replace(/^plan_generation_failed:\s*/, '');
+    await db
+      .updateTable('runs')
+      .set({ status: 'failed', error_message: `plan_generation_failed: ${reason}`, completed_at: new Date() })
+      .where('id', '=', runId)
+      .where('status', 'in', ['queued', 'retry'])
+      .execute();
+    emit(deps, { type: 'finished', runId, status: 'failed', error: `plan_generation_failed: ${reason}` });
+    return null;
+  }
+  await db
+    .updateTable('runs')
+    .set({ plan_json: JSON.stringify(planned.plan), plan_hash: planned.planHash })
+    .where('id', '=', runId)
+    .where('plan_json', 'is', null)
+    .execute();
+  emit(deps, {
+    type: 'planned',
+    runId,
+    planHash: planned.planHash,
+    stepCount: planned.plan.steps.length,
+    planner: planned.plan.planner,
+  });
+  return planned;
+}
+
+/**
+ * Executes one attempt of a `queued` or `retry` run (SPEC §4 steps 2–4): plans it if needed,
+ * marks it running, appends one trace step per executed attempt of each plan step, and
+ * finishes it `succeeded`, `failed`, `halted` (trace completed and sealed), or `retry`
+ * with `next_attempt_at` when a retryable failure leaves attempts (trace stays open for
+ * the next attempt). Steps that succeeded in an earlier attempt are not executed again.
+ *
+ * @example
+ * ```ts
+ * const { run } = await executeRunAttempt(db, runId, { registry, env, signingKey })
+ * console.log(run.status)
+ * ```
+ */
+export async function executeRunAttempt(db: Kysely<Database>, runId: string, deps: RunnerDeps): Promise<AttemptOutcome> {
+  const planned = await planRun(db, runId, deps);
+  if (!planned) return { run: await loadRun(db, runId), stepsAppended: 0 };
+  const claimed = await db
+    .updateTable('runs')
+    .set((eb) => ({
+      status: 'running' as const,
+      attempts: eb('attempts', '+', 1),
+      started_at: sql<Date>`COALESCE(started_at, now())`,
+      next_attempt_at: null,
+      error_message: null,
+    }))
+    .where('id', '=', runId)
+    .where('status', 'in', ['queued', 'retry'])
+    .returningAll()
+    .executeTakeFirst();
+  if (!claimed) {
+    const run = await loadRun(db, runId);
+    throw new AosError('INVALID_INPUT', `run ${runId} is ${run.status}; only queued or retry runs can be executed`);
+  }
+  emit(deps, { type: 'attempt_started', runId, attempt: claimed.attempts, maxAttempts: claimed.max_attempts });
+  const trace = await ensureTrace(db, claimed, planned.plan as unknown as JsonValue, planned.planHash);
+  let head = await readChainHead(db, trace);
+  const firstIndex = head.nextIndex;
+  const outputs = await previousOutputs(db, trace.trace_id);
+  const steps = planned.plan.steps;
+
+  let failure: StepFailure | null = null;
+  let halt: string | null = null;
+  for (const [position, step] of steps.entries()) {
+    if (outputs.has(step.step_id)) continue;
+    const result = await executePlanStep(db, deps, { run: claimed, trace, head, step, outputs, position, total: steps.length });
+    head = result.head;
+    if (result.halt) {
+      halt = result.halt;
+      break;
+    }
+    if (result.failure && step.on_error === 'abort') {
+      failure = result.failure;
+      break;
+    }
+  }
+
+  const status: RunStatus = halt ? 'halted' : failure ? (failure.retryable && claimed.attempts < claimed.max_attempts ? 'retry' : 'failed') : 'succeeded';
+  const error = halt ?? (failure ? `step_failed:${failure.stepId}:${failure.message}` : null);
+  const run = await finishAttempt(db, deps, claimed, trace.trace_id, status, error);
+  return { run, stepsAppended: head.nextIndex - firstIndex };
+}
+
+async function loadRun(db: Kysely<Database>, runId: string): Promise<Run> {
+  return db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+}
+
+// Outputs of plan steps that already succeeded in an earlier attempt of this run.
+async function previousOutputs(db: Kysely<Database>, traceId: string): Promise<Map<string, JsonValue>> {
+  const rows = await db
+    .selectFrom('aos_trace_steps')
+    .select(['plan_step_id', 'outcome_data'])
+    .where('trace_id', '=', traceId)
+    .where('status', '=', 'success')
+    .orderBy('step_index', 'asc')
+    .execute();
+  return new Map(rows.filter((r) => r.plan_step_id !== null).map((r) => [r.plan_step_id as string, r.outcome_data]));
+}
+
+interface StepContext {
+  readonly run: Run;
+  readonly trace: { trace_id: string; run_id: string; tenant_id: string; agent_id: string | null };
+  readonly head: ChainHead;
+  readonly step: PlanStep;
+  readonly outputs: Map<string, JsonValue>;
+  readonly position: number;
+  readonly total: number;
+}
+
+interface StepOutcome {
+  readonly head: ChainHead;
+  readonly failure: StepFailure | null;
+  readonly halt: string | null;
+}
+
+async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: StepContext): Promise<StepOutcome> {
+  const { run, step } = ctx;
+  let head = ctx.head;
+  const skill = deps.registry.get(step.skill);
+  let lastFailure: StepFailure | null = null;
+  for (let attempt = 1; attempt <= step.retry_count; attempt += 1) {
+    emit(deps, { type: 'step_started', runId: run.id, stepId: step.step_id, skill: step.skill, attempt, position: ctx.position + 1, total: ctx.total });
+    const startedAt = new Date();
+    const startedHr = performance.now();
+    let params: unknown = step.params;
+    let outcome: { ok: true; result: SkillResult } | { ok: false; error: SkillError };
+    let reservationId: number | null = null;
+    try {
+      if (!skill) throw new SkillError('validation', `skill ${step.skill} is not registered`, { retryable: false, outcomeCode: 'SKILL_NOT_FOUND' });
+      params = resolveTemplates(step.params, ctx.outputs);
+      const input = parseSkillInput(skill, params);
+      const estimate = skill.estimateCostCents(input);
+      const decision = await reserveBudget(db, { tenantId: run.tenant_id, runId: run.id, agentId: run.agent_id, estimateCents: estimate });
+      if (!decision.allowed) return { head, failure: null, halt: decision.message };
+      reservationId = decision.reservationId;
+      outcome = { ok: true, result: await runWithTimeout(db, skill, input, deps, ctx, attempt, step.timeout_ms ?? skill.defaultTimeoutMs) };
+    } catch (error) {
+      outcome = { ok: false, error: asSkillError(error) };
+    }
+    const durationMs = performance.now() - startedHr;
+    const completedAt = new Date(Math.max(startedAt.getTime(), Date.now()));
+    const willRetry = !outcome.ok && outcome.error.retryable && attempt < step.retry_count;
+    const appended = await appendTraceStep(db, ctx.trace, head, {
+      attempt: run.attempts,
+      planStepId: step.step_id,
+      skillName: step.skill,
+      skillVersion: skill?.version ?? 'unknown',
+      params: redactSecrets(params),
+      status: outcome.ok ? 'success' : 'failure',
+      outcomeCategory: outcome.ok ? 'success' : outcome.error.category,
+      outcomeCode: outcome.ok ? outcome.result.outcomeCode : outcome.error.outcomeCode,
+      outcomeData: outcome.ok ? outcome.result.output : (outcome.error.output ?? null),
+      error: outcome.ok ? null : outcome.error.message,
+      costCents: outcome.ok ? outcome.result.costCents : outcome.error.costCents,
+      durationMs,
+      retryCount: attempt - 1,
+      replayBehavior: 'execute',
+      startedAt,
+      completedAt,
+      tokens: outcome.ok ? outcome.result.tokens : undefined,
+      model: outcome.ok ? outcome.result.model : undefined,
+      reservationId,
+    }).catch(async (error: unknown) => {
+      await releaseReservation(db, reservationId);
+      throw error;
+    });
+    emit(deps, {
+      type: 'step_finished',
+      runId: run.id,
+      stepId: step.step_id,
+      skill: step.skill,
+      stepIndex: head.nextIndex,
+      status: outcome.ok ? 'success' : 'failure',
+      durationMs,
+      costCents: outcome.ok ? outcome.result.costCents : outcome.error.costCents,
+      error: outcome.ok ? null : outcome.error.message,
+      willRetry,
+    });
+    for (const message of appended.alerts) emit(deps, { type: 'budget_alert', runId: run.id, message });
+    head = appended.head;
+    if (outcome.ok) {
+      ctx.outputs.set(step.step_id, outcome.result.output);
+      return { head, failure: null, halt: null };
+    }
+    lastFailure = { stepId: step.step_id, message: outcome.error.message, retryable: outcome.error.retryable };
+    if (!willRetry) break;
+    await sleep((deps.stepRetryDelayMs ?? stepRetryDelayMs)(attempt));
+  }
+  return { head, failure: lastFailure, halt: null };
+}
+
+function parseSkillInput(skill: AnySkill, params: unknown): unknown {
+  const parsed = skill.inputSchema.safeParse(params);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.length ? `params.${issue.path.join('.')}` : 'params';
+  throw new SkillError('validation', `invalid input for ${skill.name}: ${path}: ${issue?.message ?? 'invalid'}`, {
+    retryable: false,
+    outcomeCode: 'INVALID_INPUT',
+  });
+}
+
+async function runWithTimeout(
+  db: Kysely<Database>,
+  skill: AnySkill,
+  input: unknown,
+  deps: RunnerDeps,
+  ctx: StepContext,
+  attempt: number,
+  timeoutMs: number,
+): Promise<SkillResult> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new SkillError('timeout', `${skill.name} timed out after ${timeoutMs} ms`, { retryable: true, outcomeCode: 'TIMEOUT' }));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      skill.execute(input, {
+        tenantId: ctx.run.tenant_id,
+        runId: ctx.run.id,
+        agentId: ctx.run.agent_id,
+        attempt,
+        db,
+        env: deps.env,
+        signal: controller.signal,
+        timeoutMs,
+      }),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function asSkillError(error: unknown): SkillError {
+  if (error instanceof SkillError) return error;
+  if (isAosError(error)) return new SkillError('validation', error.message, { retryable: false, outcomeCode: error.code, cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  return new SkillError('backend', message, { retryable: false, outcomeCode: 'ERROR', cause: error });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function finishAttempt(
+  db: Kysely<Database>,
+  deps: RunnerDeps,
+  run: Run,
+  traceId: string,
+  status: RunStatus,
+  error: string | null,
+): Promise<Run> {
+  const now = new Date();
+  const finished = await db.transaction().execute(async (trx) => {
+    if (status === 'retry') {
+      const delaySeconds = runRetryDelaySeconds(run.attempts);
+      const nextAttemptAt = new Date(now.getTime() + delaySeconds * 1000);
+      emit(deps, { type: 'retry_scheduled', runId: run.id, nextAttemptAt, delayMs: delaySeconds * 1000 });
+      return trx
+        .updateTable('runs')
+        .set({ status, error_message: error, next_attempt_at: nextAttemptAt })
+        .where('id', '=', run.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
+    const traceStatus = status === 'succeeded' ? 'completed' : status === 'halted' ? 'aborted' : 'failed';
+    await completeAndSealTrace(trx, traceId, traceStatus, { run_status: status, attempts: run.attempts, error }, deps.signingKey);
+    const startedAt = run.started_at ?? run.created_at;
+    return trx
+      .updateTable('runs')
+      .set({ status, error_message: error, completed_at: now, next_attempt_at: null, duration_ms: now.getTime() - startedAt.getTime() })
+      .where('id', '=', run.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+  emit(deps, { type: 'finished', runId: run.id, status, error });
+  return finished;
+}

@@ -1,0 +1,96 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { getAgentForTenant } from '../agents/agent-service';
+import type { Database, Run } from '../db/schema';
+import { AosError } from '../errors';
+import { goalSchema, originSystemIdSchema, parseInput, tenantIdSchema, uuidSchema } from '../validation';
+
+/** Input of {@link createRun}. */
+export const CreateRunInputSchema = z
+  .object({
+    tenantId: tenantIdSchema,
+    agentId: uuidSchema,
+    goal: goalSchema,
+    originSystemId: originSystemIdSchema.default('cus-cli'),
+    idempotencyKey: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      .refine((v) => !/[\u0000-\u001f]/.test(v), 'must not contain control characters')
+      .optional(),
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+  })
+  .strict();
+export type CreateRunInput = z.input<typeof CreateRunInputSchema>;
+
+/** A created (or, for a repeated idempotency key, found) run. */
+export interface CreatedRun {
+  readonly run: Run;
+  /** False when the idempotency key matched an existing run with the same body. */
+  readonly created: boolean;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Creates a `queued` run (SPEC §4 step 1) after validating the input: the agent must exist,
+ * be active, and belong to the tenant or be shared. With an idempotency key, the same
+ * tenant + key + goal + agent returns the existing run; the same key with a different body
+ * is IDEMPOTENCY_CONFLICT. Nothing is written when validation fails.
+ *
+ * @example
+ * ```ts
+ * const { run } = await createRun(db, { tenantId: 'acme', agentId, goal: 'echo hello' })
+ * ```
+ */
+export async function createRun(db: Kysely<Database>, input: CreateRunInput): Promise<CreatedRun> {
+  const parsed = parseInput(CreateRunInputSchema, input, 'run');
+  const agent = await getAgentForTenant(db, parsed.agentId, parsed.tenantId);
+  if (agent.status !== 'active') {
+    throw new AosError('AGENT_NOT_ACTIVE', `agent ${agent.id} is ${agent.status}; only active agents can run goals`);
+  }
+  if (parsed.idempotencyKey !== undefined) {
+    const existing = await findByKey(db, parsed.tenantId, parsed.idempotencyKey);
+    if (existing) return { run: sameBodyOrConflict(existing, parsed), created: false };
+  }
+  try {
+    const run = await db
+      .insertInto('runs')
+      .values({
+        tenant_id: parsed.tenantId,
+        agent_id: agent.id,
+        origin_system_id: parsed.originSystemId,
+        goal: parsed.goal,
+        status: 'queued',
+        max_attempts: parsed.maxAttempts,
+        idempotency_key: parsed.idempotencyKey ?? null,
+        error_message: null,
+        plan_json: null,
+        plan_hash: null,
+        duration_ms: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { run, created: true };
+  } catch (error) {
+    // Two creators raced on one key: the loser returns the winner's run.
+    if ((error as { code?: string }).code === UNIQUE_VIOLATION && parsed.idempotencyKey !== undefined) {
+      const existing = await findByKey(db, parsed.tenantId, parsed.idempotencyKey);
+      if (existing) return { run: sameBodyOrConflict(existing, parsed), created: false };
+    }
+    throw error;
+  }
+}
+
+function findByKey(db: Kysely<Database>, tenantId: string, key: string): Promise<Run | undefined> {
+  return db.selectFrom('runs').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+function sameBodyOrConflict(existing: Run, parsed: { goal: string; agentId: string; idempotencyKey?: string | undefined }): Run {
+  if (existing.goal === parsed.goal && existing.agent_id === parsed.agentId) return existing;
+  throw new AosError(
+    'IDEMPOTENCY_CONFLICT',
+    `idempotency key "${parsed.idempotencyKey}" was already used by run ${existing.id} with a different goal or agent`,
+  );
+}

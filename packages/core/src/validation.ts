@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { InvalidInputError } from './errors';
+
+const NO_NUL = (value: string): boolean => !value.includes('\u0000');
+const NO_CONTROL = (value: string): boolean => !/[\u0000-\u001f\u007f]/.test(value);
+
+/** A tenant id: 1..200 printable characters. */
+export const tenantIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine(NO_CONTROL, 'must not contain control characters');
+
+/** A UUID in canonical text form. */
+export const uuidSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID')
+  .transform((v) => v.toLowerCase());
+
+/** Longest goal accepted, in characters. */
+export const MAX_GOAL_LENGTH = 10_000;
+
+/** A goal: non-blank text up to {@link MAX_GOAL_LENGTH} characters, no NUL. */
+export const goalSchema = z
+  .string()
+  .refine((v) => v.trim() !== '', 'must not be blank')
+  .refine((v) => v.length <= MAX_GOAL_LENGTH, `must be at most ${MAX_GOAL_LENGTH} characters`)
+  .refine(NO_NUL, 'must not contain NUL characters');
+
+/** An origin system id: non-empty, and never `legacy-migration` (reserved for imported records). */
+export const originSystemIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine(NO_CONTROL, 'must not contain control characters')
+  .refine((v) => v !== 'legacy-migration', '"legacy-migration" is reserved');
+
+/**
+ * Parses `value` with `schema`, turning the first zod issue into a one-line
+ * {@link InvalidInputError} that names the field.
+ */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = [field, ...(issue?.path ?? [])].join('.');
+  throw new InvalidInputError(`invalid ${path}: ${issue?.message ?? 'invalid value'}`, { field: path, cause: result.error });
+}

@@ -1,0 +1,62 @@
+import { computePlanHash, generateSigningKey, type SigningKey } from '@aos/proof';
+import type { Kysely } from 'kysely';
+import { createAgent, createSkillRegistry, type Database, type Run, type RunEvent, type RunnerDeps } from '@aos/core';
+import { createRun } from '@aos/core/runs';
+
+/** One signing key for the whole test file (generation is cheap, but keep it stable per file). */
+export const TEST_SIGNING_KEY: SigningKey = generateSigningKey('test.aos.local');
+
+/** Runner dependencies for tests: real registry, given env, fast step retries, events collected. */
+export function testDeps(env: Record<string, string | undefined> = {}): RunnerDeps & { events: RunEvent[] } {
+  const events: RunEvent[] = [];
+  return {
+    registry: createSkillRegistry(),
+    env,
+    signingKey: TEST_SIGNING_KEY,
+    onEvent: (e) => events.push(e),
+    stepRetryDelayMs: () => 10,
+    events,
+  };
+}
+
+/** A plan step with the defaults the tests don't care about. */
+export function planStep(id: number, skill: string, params: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    step_id: `s${id}`,
+    skill,
+    params,
+    depends_on: id > 1 ? [`s${id - 1}`] : [],
+    on_error: 'abort',
+    retry_count: 1,
+    output_key: `out${id}`,
+    description: `step ${id}`,
+    ...extra,
+  };
+}
+
+/**
+ * Creates an agent and a queued run whose plan is stored up front (the runner then executes
+ * that plan instead of planning the goal): the way tests get multi-step plans the rules
+ * planner would not produce.
+ */
+export async function createPlannedRun(
+  db: Kysely<Database>,
+  options: { tenantId: string; steps: ReturnType<typeof planStep>[]; maxAttempts?: number; agentId?: string },
+): Promise<Run> {
+  const agentId = options.agentId ?? (await createAgent(db, { name: 'runner-test', tenantId: options.tenantId })).id;
+  const { run } = await createRun(db, { tenantId: options.tenantId, agentId, goal: 'test plan', maxAttempts: options.maxAttempts ?? 1 });
+  const plan = {
+    plan_id: `plan_test_${run.id.slice(0, 8)}`,
+    planner: 'rules',
+    planner_version: 'test',
+    goal: 'test plan',
+    steps: options.steps,
+    metadata: {},
+  };
+  return db
+    .updateTable('runs')
+    .set({ plan_json: JSON.stringify(plan), plan_hash: computePlanHash(plan) })
+    .where('id', '=', run.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,6 @@
+export * from './http-peer';
+export * from './chat-peer';
+export * from './embeddings-peer';
+export * from './caldav-peer';
+export * from './smtp-peer';
+export * from './skill-context';
