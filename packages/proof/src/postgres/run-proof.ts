@@ -1,0 +1,408 @@
+import type { Kysely, Selectable } from 'kysely';
+import { PROOF_BUNDLE_FORMAT, STEP_PROOF_FORMAT, type ProofBundle, type StepInclusionProof, type StepRecord } from '../bundle-schema';
+import { ProofError } from '../errors';
+import { createInclusionProof } from '../merkle-tree';
+import { toStepEnvelope } from '../step-envelope';
+import { verifyTraceRecord, type TrustedKeys, type TraceVerification } from '../trace-verifier';
+import type { ProofTables } from './proof-tables';
+
+/** Any kysely instance over the AOS store (the caller's; this package opens no connection). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ProofDatabase = Kysely<any>;
+
+type TraceRow = Selectable<ProofTables['aos_traces']>;
+type StepRow = Selectable<ProofTables['aos_trace_steps']>;
+
+/** `VERIFIED`, `FAILED`, or `UNSUPPORTED` when there is nothing (sealed) to verify. */
+export type RunVerificationStatus = 'VERIFIED' | 'FAILED' | 'UNSUPPORTED';
+
+/** The trace of a run, as summarised in a {@link RunProofResult}. */
+export interface TraceSummary {
+  trace_id: string;
+  run_id: string;
+  tenant_id: string;
+  status: string;
+  plan_hash: string;
+  genesis_hash: string;
+  root_hash: string | null;
+  merkle_root: string | null;
+  chain_length: number | null;
+  started_at: string;
+  completed_at: string | null;
+  sealed_at: string | null;
+}
+
+/** One trace step, as summarised in a {@link RunProofResult}. */
+export interface TraceStepSummary {
+  step_index: number;
+  attempt: number;
+  plan_step_id: string | null;
+  skill_name: string | null;
+  status: string;
+  retry_count: number;
+  cost_cents: number;
+  duration_ms: number | null;
+  leaf_hash: string;
+  prev_hash: string;
+  step_hash: string;
+}
+
+/** SPEC §9: what {@link getRunProof} returns. */
+export interface RunProofResult {
+  run_id: string;
+  integrity: {
+    model: 'HASH_CHAIN';
+    root_hash: string | null;
+    merkle_root: string | null;
+    chain_length: number | null;
+    verification_status: RunVerificationStatus;
+    failure_reason: string | null;
+    first_divergent_step: number | null;
+    signature_valid: boolean;
+  };
+  aos_traces: TraceSummary[];
+  aos_trace_steps: TraceStepSummary[];
+  verified_at: string;
+}
+
+/** Options of the coordinator's verifying functions. */
+export interface ProofOptions {
+  /** Verifier keys (`name+keyid+base64`) whose checkpoint signatures are trusted. */
+  trustedKeys: TrustedKeys;
+}
+
+const NO_TRACE = 'No trace found for run';
+
+function iso(value: Date | null): string | null {
+  return value === null ? null : value.toISOString();
+}
+
+function summarizeTrace(trace: TraceRow): TraceSummary {
+  return {
+    trace_id: trace.trace_id,
+    run_id: trace.run_id,
+    tenant_id: trace.tenant_id,
+    status: trace.status,
+    plan_hash: trace.plan_hash,
+    genesis_hash: trace.genesis_hash,
+    root_hash: trace.root_hash,
+    merkle_root: trace.merkle_root,
+    chain_length: trace.chain_length,
+    started_at: trace.started_at.toISOString(),
+    completed_at: iso(trace.completed_at),
+    sealed_at: iso(trace.sealed_at),
+  };
+}
+
+function summarizeStep(step: StepRow): TraceStepSummary {
+  return {
+    step_index: step.step_index,
+    attempt: step.attempt,
+    plan_step_id: step.plan_step_id,
+    skill_name: step.skill_name,
+    status: step.status,
+    retry_count: step.retry_count,
+    cost_cents: step.cost_cents,
+    duration_ms: step.duration_ms,
+    leaf_hash: step.leaf_hash,
+    prev_hash: step.prev_hash,
+    step_hash: step.step_hash,
+  };
+}
+
+/** Turns stored step rows into hashed step records; a row that cannot form an envelope is reported by index. */
+function toStepRecords(steps: readonly StepRow[]): { records: StepRecord[]; problem: { index: number; reason: string } | null } {
+  const records: StepRecord[] = [];
+  for (const [position, row] of steps.entries()) {
+    try {
+      records.push({ envelope: toStepEnvelope(row), leaf_hash: row.leaf_hash, prev_hash: row.prev_hash, step_hash: row.step_hash });
+    } catch (error) {
+      return { records, problem: { index: position, reason: `step ${position}: ${(error as Error).message}` } };
+    }
+  }
+  return { records, problem: null };
+}
+
+/** Verifies one stored trace against its run row: the shared core of getRunProof and the audit. */
+function verifyStoredTrace(
+  run: { plan_hash: string | null; tenant_id: string },
+  trace: TraceRow,
+  steps: readonly StepRow[],
+  trustedKeys: TrustedKeys,
+): TraceVerification | { verification_status: 'UNSUPPORTED'; failure_reason: string } {
+  if (trace.sealed_at === null || trace.checkpoint === null) {
+    return { verification_status: 'UNSUPPORTED', failure_reason: `trace ${trace.trace_id} is not sealed (status ${trace.status})` };
+  }
+  const fail = (reason: string, step: number | null = null): TraceVerification => ({
+    verification_status: 'FAILED',
+    failure_reason: reason,
+    first_divergent_step: step,
+    signature_valid: false,
+    chain_length: trace.chain_length,
+    root_hash: trace.root_hash,
+    merkle_root: trace.merkle_root,
+  });
+  const { records, problem } = toStepRecords(steps);
+  if (problem) return fail(problem.reason, problem.index);
+  const verification = verifyTraceRecord({ plan: trace.plan, trace, steps: records, trustedKeys });
+  // Checks beyond the trace's own record: it must belong to the run's tenant and plan.
+  if (verification.verification_status === 'VERIFIED') {
+    if (trace.tenant_id !== run.tenant_id) return { ...verification, verification_status: 'FAILED', failure_reason: "trace tenant_id does not match the run's tenant" };
+    if (run.plan_hash !== null && run.plan_hash !== trace.plan_hash) {
+      return { ...verification, verification_status: 'FAILED', failure_reason: "trace plan_hash does not match the run's plan_hash" };
+    }
+  }
+  return verification;
+}
+
+/**
+ * Recomputes a run's proof from the stored rows and compares it with the stored hashes and
+ * the signed checkpoint (SPEC §9). VERIFIED only when everything matches; FAILED names the
+ * first step or field that does not; UNSUPPORTED when the tenant has no trace for that run
+ * (a run of another tenant looks exactly the same) or the trace is not sealed yet.
+ *
+ * @example
+ * ```ts
+ * import { getRunProof } from '@aos/proof/postgres'
+ * const proof = await getRunProof(db, 'acme', runId, { trustedKeys: [verifierKey] })
+ * if (proof.integrity.verification_status !== 'VERIFIED') console.error(proof.integrity.failure_reason)
+ * ```
+ */
+export async function getRunProof(db: ProofDatabase, tenantId: string, runId: string, options: ProofOptions): Promise<RunProofResult> {
+  const tables = db as Kysely<ProofTables>;
+  const verifiedAt = new Date().toISOString();
+  const unsupported = (reason: string, traces: TraceSummary[] = [], steps: TraceStepSummary[] = []): RunProofResult => ({
+    run_id: runId,
+    integrity: {
+      model: 'HASH_CHAIN',
+      root_hash: traces[0]?.root_hash ?? null,
+      merkle_root: traces[0]?.merkle_root ?? null,
+      chain_length: traces[0]?.chain_length ?? null,
+      verification_status: 'UNSUPPORTED',
+      failure_reason: reason,
+      first_divergent_step: null,
+      signature_valid: false,
+    },
+    aos_traces: traces,
+    aos_trace_steps: steps,
+    verified_at: verifiedAt,
+  });
+  if (!isUuid(runId)) return unsupported(NO_TRACE);
+  const run = await tables.selectFrom('runs').select(['tenant_id', 'plan_hash']).where('id', '=', runId).where('tenant_id', '=', tenantId).executeTakeFirst();
+  if (!run) return unsupported(NO_TRACE);
+  const trace = await tables.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).executeTakeFirst();
+  if (!trace) return unsupported(NO_TRACE);
+  const steps = await tables.selectFrom('aos_trace_steps').selectAll().where('trace_id', '=', trace.trace_id).orderBy('step_index').execute();
+  const traceSummaries = [summarizeTrace(trace)];
+  const stepSummaries = steps.map(summarizeStep);
+  const verification = verifyStoredTrace(run, trace, steps, options.trustedKeys);
+  if (verification.verification_status === 'UNSUPPORTED') return unsupported(verification.failure_reason, traceSummaries, stepSummaries);
+  return {
+    run_id: runId,
+    integrity: {
+      model: 'HASH_CHAIN',
+      root_hash: trace.root_hash,
+      merkle_root: trace.merkle_root,
+      chain_length: trace.chain_length,
+      verification_status: verification.verification_status,
+      failure_reason: verification.failure_reason,
+      first_divergent_step: verification.first_divergent_step,
+      signature_valid: verification.signature_valid,
+    },
+    aos_traces: traceSummaries,
+    aos_trace_steps: stepSummaries,
+    verified_at: verifiedAt,
+  };
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+async function loadSealed(db: ProofDatabase, tenantId: string, runId: string) {
+  const tables = db as Kysely<ProofTables>;
+  const run = isUuid(runId)
+    ? await tables.selectFrom('runs').selectAll().where('id', '=', runId).where('tenant_id', '=', tenantId).executeTakeFirst()
+    : undefined;
+  const trace = run ? await tables.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).where('tenant_id', '=', tenantId).executeTakeFirst() : undefined;
+  if (!run || !trace) throw new ProofError('PROOF_NOT_FOUND', `${NO_TRACE} ${runId} of tenant ${tenantId}`);
+  if (trace.sealed_at === null || trace.checkpoint === null) {
+    throw new ProofError('PROOF_NOT_SEALED', `trace ${trace.trace_id} is not sealed yet (status ${trace.status}); nothing to export`);
+  }
+  const steps = await tables.selectFrom('aos_trace_steps').selectAll().where('trace_id', '=', trace.trace_id).orderBy('step_index').execute();
+  return { run, trace, steps };
+}
+
+function signerName(checkpoint: string): string {
+  const line = checkpoint.split('\n').find((l) => l.startsWith('\u2014 '));
+  return line?.split(' ')[1] ?? 'unknown';
+}
+
+/**
+ * Exports a sealed run as one JSON document (`aos.proof-bundle.v1`) that
+ * `verifyProofBundle` / `aos-proof verify` check with no database and no network.
+ *
+ * @example
+ * ```ts
+ * const bundle = await exportProofBundle(db, 'acme', runId)
+ * writeFileSync('run.proof.json', JSON.stringify(bundle))
+ * ```
+ */
+export async function exportProofBundle(db: ProofDatabase, tenantId: string, runId: string): Promise<ProofBundle> {
+  const { run, trace, steps } = await loadSealed(db, tenantId, runId);
+  const { records, problem } = toStepRecords(steps);
+  if (problem) throw new ProofError('PROOF_BAD_VALUE', problem.reason);
+  return {
+    format: PROOF_BUNDLE_FORMAT,
+    run: {
+      id: run.id,
+      tenant_id: run.tenant_id,
+      agent_id: run.agent_id,
+      goal: run.goal,
+      status: run.status,
+      origin_system_id: run.origin_system_id,
+      plan_hash: run.plan_hash,
+      created_at: run.created_at.toISOString(),
+      completed_at: iso(run.completed_at),
+    },
+    plan: trace.plan as ProofBundle['plan'],
+    trace: {
+      trace_id: trace.trace_id,
+      run_id: trace.run_id,
+      tenant_id: trace.tenant_id,
+      plan_hash: trace.plan_hash,
+      genesis_hash: trace.genesis_hash,
+      status: trace.status,
+      root_hash: trace.root_hash,
+      merkle_root: trace.merkle_root,
+      chain_length: trace.chain_length,
+      checkpoint: trace.checkpoint,
+      sealed_at: iso(trace.sealed_at),
+    },
+    steps: records,
+    verifier_key_name: signerName(trace.checkpoint as string),
+    exported_at: new Date().toISOString(),
+  };
+}
+
+/**
+ * Exports the RFC 9162 inclusion proof of one step of a sealed run (`aos.step-proof.v1`):
+ * its envelope, leaf hash, audit path and the signed checkpoint. Verifiable alone with
+ * `verifyStepInclusionProof` / `aos-proof verify-step`.
+ *
+ * @example
+ * ```ts
+ * const proof = await exportStepInclusionProof(db, 'acme', runId, 2)
+ * ```
+ */
+export async function exportStepInclusionProof(db: ProofDatabase, tenantId: string, runId: string, stepIndex: number): Promise<StepInclusionProof> {
+  const { trace, steps } = await loadSealed(db, tenantId, runId);
+  const step = Number.isInteger(stepIndex) ? steps[stepIndex] : undefined;
+  if (!step) {
+    throw new ProofError('PROOF_BAD_INPUT', `step ${stepIndex} does not exist: run ${runId} has steps 0..${steps.length - 1}`);
+  }
+  return {
+    format: STEP_PROOF_FORMAT,
+    envelope: toStepEnvelope(step),
+    leaf_hash: step.leaf_hash,
+    index: stepIndex,
+    tree_size: steps.length,
+    audit_path: createInclusionProof(
+      steps.map((s) => s.leaf_hash),
+      stepIndex,
+    ),
+    checkpoint: trace.checkpoint as string,
+    verifier_key_name: signerName(trace.checkpoint as string),
+  };
+}
+
+/** One trace that did not verify, as reported by {@link auditSealedTraces}. */
+export interface AuditFailure {
+  run_id: string;
+  tenant_id: string;
+  trace_id: string;
+  failure_reason: string;
+  first_divergent_step: number | null;
+}
+
+/** Totals of {@link auditSealedTraces}. */
+export interface AuditResult {
+  checked: number;
+  verified: number;
+  failed: AuditFailure[];
+}
+
+/**
+ * Verifies every sealed trace (of one tenant, or all), in batches: one query for a batch of
+ * traces, one for all their steps. Reports progress after each batch.
+ *
+ * @example
+ * ```ts
+ * const { failed } = await auditSealedTraces(db, { trustedKeys: [vkey], onProgress: (n) => console.error(n) })
+ * ```
+ */
+export async function auditSealedTraces(
+  db: ProofDatabase,
+  options: ProofOptions & { tenantId?: string; batchSize?: number; limit?: number; onProgress?: (checked: number, total: number) => void },
+): Promise<AuditResult> {
+  const tables = db as Kysely<ProofTables>;
+  const batchSize = options.batchSize ?? 500;
+  let totalQuery = tables.selectFrom('aos_traces').select((eb) => eb.fn.countAll<number>().as('n')).where('sealed_at', 'is not', null);
+  if (options.tenantId !== undefined) totalQuery = totalQuery.where('tenant_id', '=', options.tenantId);
+  const total = Math.min(Number((await totalQuery.executeTakeFirstOrThrow()).n), options.limit ?? Number.POSITIVE_INFINITY);
+  const result: AuditResult = { checked: 0, verified: 0, failed: [] };
+  let after = '';
+  while (result.checked < total) {
+    let query = tables
+      .selectFrom('aos_traces')
+      .innerJoin('runs', 'runs.id', 'aos_traces.run_id')
+      .selectAll('aos_traces')
+      .select(['runs.tenant_id as run_tenant_id', 'runs.plan_hash as run_plan_hash'])
+      .where('aos_traces.sealed_at', 'is not', null)
+      .where('aos_traces.trace_id', '>', after)
+      .orderBy('aos_traces.trace_id')
+      .limit(Math.min(batchSize, total - result.checked));
+    if (options.tenantId !== undefined) query = query.where('aos_traces.tenant_id', '=', options.tenantId);
+    const traces = await query.execute();
+    if (traces.length === 0) break;
+    const steps = await tables
+      .selectFrom('aos_trace_steps')
+      .selectAll()
+      .where(
+        'trace_id',
+        'in',
+        traces.map((t) => t.trace_id),
+      )
+      .orderBy('trace_id')
+      .orderBy('step_index')
+      .execute();
+    const byTrace = new Map<string, StepRow[]>();
+    for (const step of steps) {
+      const list = byTrace.get(step.trace_id);
+      if (list) list.push(step);
+      else byTrace.set(step.trace_id, [step]);
+    }
+    for (const trace of traces) {
+      const verification = verifyStoredTrace(
+        { tenant_id: trace.run_tenant_id, plan_hash: trace.run_plan_hash },
+        trace,
+        byTrace.get(trace.trace_id) ?? [],
+        options.trustedKeys,
+      );
+      result.checked += 1;
+      if (verification.verification_status === 'VERIFIED') result.verified += 1;
+      else {
+        result.failed.push({
+          run_id: trace.run_id,
+          tenant_id: trace.tenant_id,
+          trace_id: trace.trace_id,
+          failure_reason: verification.failure_reason ?? 'unknown',
+          first_divergent_step: 'first_divergent_step' in verification ? verification.first_divergent_step : null,
+        });
+      }
+    }
+    after = traces[traces.length - 1]?.trace_id ?? after;
+    options.onProgress?.(result.checked, total);
+  }
+  return result;
+}
