@@ -12,7 +12,8 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'tools/*/*.js', 'tools/testkit/fixtures/*.mjs', 'bench/*.mjs'] },
+        // The root tsconfig resolves workspace packages from source (`@aos/source` condition).
+        project: ['./tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -25,6 +26,12 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['**/*.mjs', '**/*.cjs', '*.js', 'tools/**/*.js', 'bench/**/*.js'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
   },
   {
     files: ['**/*.test.ts', '**/test/**/*.ts', 'tools/**/*.ts', 'bench/**'],

@@ -14,6 +14,8 @@ export default defineConfig({
   plugins: [sqlAsText],
   resolve: { conditions: ['@aos/source'] },
   ssr: { resolve: { conditions: ['@aos/source'] } },
+  // The global setup runs in vitest's own environment, which ignores the two settings above.
+  environments: { __vitest__: { resolve: { conditions: ['@aos/source', 'import', 'module', 'node', 'default'] } } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'tools/boundaries/fixtures/**'],

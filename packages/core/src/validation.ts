@@ -2,15 +2,29 @@ import { z } from 'zod';
 import { InvalidInputError } from './errors';
 
 const NO_NUL = (value: string): boolean => !value.includes('\u0000');
-const NO_CONTROL = (value: string): boolean => !/[\u0000-\u001f\u007f]/.test(value);
+const NO_CONTROL = (value: string): boolean => !hasControlCharacters(value);
+
+/** True when `value` holds a C0 control character or DEL (ids and names must not). */
+export function hasControlCharacters(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A short single-line identifier-like text (names, keys): 1..`max` characters, no control characters. */
+export function labelSchema(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine(NO_CONTROL, 'must not contain control characters');
+}
 
 /** A tenant id: 1..200 printable characters. */
-export const tenantIdSchema = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .refine(NO_CONTROL, 'must not contain control characters');
+export const tenantIdSchema = labelSchema(200);
 
 /** A UUID in canonical text form. */
 export const uuidSchema = z
@@ -30,13 +44,7 @@ export const goalSchema = z
   .refine(NO_NUL, 'must not contain NUL characters');
 
 /** An origin system id: non-empty, and never `legacy-migration` (reserved for imported records). */
-export const originSystemIdSchema = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .refine(NO_CONTROL, 'must not contain control characters')
-  .refine((v) => v !== 'legacy-migration', '"legacy-migration" is reserved');
+export const originSystemIdSchema = labelSchema(200).refine((v) => v !== 'legacy-migration', '"legacy-migration" is reserved');
 
 /**
  * Parses `value` with `schema`, turning the first zod issue into a one-line

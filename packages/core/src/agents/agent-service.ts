@@ -3,12 +3,12 @@ import { z } from 'zod';
 import type { Agent, Database } from '../db/schema';
 import { AGENT_STATUSES } from '../db/schema';
 import { AosError } from '../errors';
-import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
+import { labelSchema, parseInput, tenantIdSchema, uuidSchema } from '../validation';
 
 /** Input of {@link createAgent}. */
 export const CreateAgentInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine((v) => !/[\u0000-\u001f]/.test(v), 'must not contain control characters'),
+    name: labelSchema(200),
     description: z.string().max(2000, 'must be at most 2000 characters').refine((v) => !v.includes('\u0000'), 'must not contain NUL characters').default(''),
     /** Omit (or null) for a shared agent usable by any tenant. */
     tenantId: tenantIdSchema.nullish(),

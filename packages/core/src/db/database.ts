@@ -76,10 +76,8 @@ async function openServer(url: string, options: OpenDatabaseOptions): Promise<Ao
     connectionString: url,
     max: options.poolSize ?? 10,
     types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === OID_INT8 || oid === OID_NUMERIC
-          ? numberParser
-          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+        oid === OID_INT8 || oid === OID_NUMERIC ? numberParser : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

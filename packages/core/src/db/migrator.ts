@@ -77,7 +77,7 @@ export async function migrateToLatest(
   });
   if (error) {
     const failed = outcomes.find((o) => o.status === 'failed')?.name ?? 'unknown';
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof Error ? error.message : JSON.stringify(error);
     throw new AosError('MIGRATION_FAILED', `migration ${failed} failed: ${reason}; nothing was applied`, {
       cause: error,
     });

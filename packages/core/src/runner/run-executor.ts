@@ -117,7 +117,7 @@ export async function executeRunAttempt(db: Kysely<Database>, runId: string, dep
     throw new AosError('INVALID_INPUT', `run ${runId} is ${run.status}; only queued or retry runs can be executed`);
   }
   emit(deps, { type: 'attempt_started', runId, attempt: claimed.attempts, maxAttempts: claimed.max_attempts });
-  const trace = await ensureTrace(db, claimed, planned.plan as unknown as JsonValue, planned.planHash);
+  const trace = await ensureTrace(db, claimed, planned.plan, planned.planHash);
   let head = await readChainHead(db, trace);
   const firstIndex = head.nextIndex;
   const outputs = await previousOutputs(db, trace.trace_id);
@@ -158,7 +158,7 @@ async function previousOutputs(db: Kysely<Database>, traceId: string): Promise<M
     .where('status', '=', 'success')
     .orderBy('step_index', 'asc')
     .execute();
-  return new Map(rows.filter((r) => r.plan_step_id !== null).map((r) => [r.plan_step_id as string, r.outcome_data]));
+  return new Map(rows.filter((r) => r.plan_step_id !== null).map((r) => [r.plan_step_id!, r.outcome_data]));
 }
 
 interface StepContext {
@@ -193,7 +193,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       if (!skill) throw new SkillError('validation', `skill ${step.skill} is not registered`, { retryable: false, outcomeCode: 'SKILL_NOT_FOUND' });
       params = resolveTemplates(step.params, ctx.outputs);
       const input = parseSkillInput(skill, params);
-      const estimate = skill.estimateCostCents(input);
+      const estimate = skill.estimateCostCents(input, deps.env);
       const decision = await reserveBudget(db, { tenantId: run.tenant_id, runId: run.id, agentId: run.agent_id, estimateCents: estimate });
       if (!decision.allowed) return { head, failure: null, halt: decision.message };
       reservationId = decision.reservationId;

@@ -34,10 +34,11 @@ export async function recoverStaleRuns(
     .select(['runs.id', 'runs.tenant_id'])
     .where('runs.status', '=', 'running')
     .where((eb) => eb.or([eb('runs.started_at', 'is', null), eb('runs.started_at', '<=', cutoff)]))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('aos_trace_steps')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('aos_trace_steps')
             .select(sql`1`.as('one'))
             .whereRef('aos_trace_steps.run_id', '=', 'runs.id')
             .where('aos_trace_steps.completed_at', '>', cutoff),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { getAgentForTenant } from '../agents/agent-service';
 import type { Database, Run } from '../db/schema';
 import { AosError } from '../errors';
-import { goalSchema, originSystemIdSchema, parseInput, tenantIdSchema, uuidSchema } from '../validation';
+import { goalSchema, labelSchema, originSystemIdSchema, parseInput, tenantIdSchema, uuidSchema } from '../validation';
 
 /** Input of {@link createRun}. */
 export const CreateRunInputSchema = z
@@ -12,13 +12,7 @@ export const CreateRunInputSchema = z
     agentId: uuidSchema,
     goal: goalSchema,
     originSystemId: originSystemIdSchema.default('cus-cli'),
-    idempotencyKey: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters')
-      .refine((v) => !/[\u0000-\u001f]/.test(v), 'must not contain control characters')
-      .optional(),
+    idempotencyKey: labelSchema(200).optional(),
     maxAttempts: z.number().int().min(1).max(10).default(3),
   })
   .strict();

@@ -1,0 +1,166 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeSigningKey, generateSigningKey, loadSigningKey } from '@aos/proof';
+import { describeEachDriver } from '@aos/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAgent } from '../agents/agent-service';
+import { createRun } from '../runs/create-run';
+import { runGoal } from '../runs/run-goal';
+import { createSkillRegistry } from '../skills/skill-registry';
+import { recordAndReadCostEvent } from './cost-readback';
+import { countTraces } from './trace-counts';
+import { listDueRuns } from './due-runs';
+import {
+  describeSigningKey,
+  generateSigningKeyFile,
+  listDeploymentKeys,
+  readSigningKeyFile,
+} from './signing-key-admin';
+
+describeEachDriver('operator ops: storage', (t) => {
+  it('recordAndReadCostEvent returns the stored row, the alerts it wrote and the new spend', async () => {
+    const db = await t.db();
+    await db
+      .insertInto('tenant_quotas')
+      .values({
+        tenant_id: 'ops',
+        daily_limit_cents: 10,
+        hourly_limit_cents: 1000,
+        request_limit_cents: 100,
+        run_limit_cents: 500,
+        warn_threshold: 0.5,
+        hard_limit: true,
+      })
+      .execute();
+    const first = await recordAndReadCostEvent(db, { tenantId: 'ops', costCents: 2 });
+    expect(first.event).toMatchObject({ tenant_id: 'ops', cost_cents: 2, run_id: null, skill: null });
+    expect(first.alerts).toEqual([]);
+    expect(first.spend.daily).toBe(2);
+    const second = await recordAndReadCostEvent(db, { tenantId: 'ops', costCents: 4 });
+    expect(second.alerts).toHaveLength(1);
+    expect(second.alerts[0]).toMatchObject({
+      tenant_id: 'ops',
+      level: 'warn',
+      period: 'daily',
+      spend_cents: 6,
+      limit_cents: 10,
+    });
+    expect(second.spend.daily).toBe(6);
+    // Another tenant's alerts written in between are not attributed to this event.
+    await recordAndReadCostEvent(db, { tenantId: 'other', costCents: 0 });
+    const third = await recordAndReadCostEvent(db, { tenantId: 'ops', costCents: 1 });
+    expect(third.alerts).toEqual([]);
+    await expect(recordAndReadCostEvent(db, { tenantId: 'ops', costCents: -1 })).rejects.toThrow(/cost_cents/);
+    await expect(recordAndReadCostEvent(db, { tenantId: ' ', costCents: 1 })).rejects.toThrow(/tenant_id/);
+  });
+
+  it('countTraces counts sealed and unsealed traces, per tenant or overall', async () => {
+    const db = await t.db();
+    const signingKey = await loadSigningKey({ env: t.env, home: t.home });
+    const deps = { registry: createSkillRegistry(), env: {}, signingKey };
+    for (const [tenant, n] of [
+      ['a', 3],
+      ['b', 2],
+    ] as const) {
+      const agent = await createAgent(db, { name: 'ops', tenantId: tenant });
+      for (let i = 0; i < n; i += 1)
+        await runGoal(db, { tenantId: tenant, agentId: agent.id, goal: `echo ${i}` }, deps);
+    }
+    expect(await countTraces(db)).toEqual({ sealed: 5, unsealed: 0 });
+    expect(await countTraces(db, { tenantId: 'b' })).toEqual({ sealed: 2, unsealed: 0 });
+    expect(await countTraces(db, { tenantId: 'nobody' })).toEqual({ sealed: 0, unsealed: 0 });
+  });
+
+  it('listDueRuns lists due retries and queued runs past the grace period, oldest first, and nothing else', async () => {
+    const db = await t.db();
+    const agent = await createAgent(db, { name: 'due', tenantId: 'due' });
+    const make = async (goal: string) => (await createRun(db, { tenantId: 'due', agentId: agent.id, goal })).run.id;
+    const queued = await make('echo queued');
+    const dueRetry = await make('echo due retry');
+    const laterRetry = await make('echo later retry');
+    const running = await make('echo running');
+    await db
+      .updateTable('runs')
+      .set({ status: 'retry', next_attempt_at: new Date(Date.now() - 1000) })
+      .where('id', '=', dueRetry)
+      .execute();
+    await db
+      .updateTable('runs')
+      .set({ status: 'retry', next_attempt_at: new Date(Date.now() + 600_000) })
+      .where('id', '=', laterRetry)
+      .execute();
+    await db.updateTable('runs').set({ status: 'running' }).where('id', '=', running).execute();
+    const ids = async (options: Parameters<typeof listDueRuns>[1]) =>
+      (await listDueRuns(db, options)).filter((r) => r.tenant_id === 'due').map((r) => r.id);
+    expect(await ids({})).toEqual([dueRetry]);
+    expect(await ids({ queuedOlderThanMs: 0 })).toEqual([queued, dueRetry]);
+    expect(await ids({ queuedOlderThanMs: 0, limit: 1 })).toHaveLength(1);
+    await expect(listDueRuns(db, { limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
+describe('operator ops: signing keys', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'aos-ops-keys-'));
+    env = { AOS_HOME: home };
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it('describing a key never creates one', async () => {
+    expect(await describeSigningKey(env)).toBeNull();
+    expect(await readSigningKeyFile(env)).toBeNull();
+    expect(await listDeploymentKeys(env)).toEqual([]);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  it('generates a 0600 key file that loadSigningKey then uses, and refuses to replace it without force', async () => {
+    const { key, replaced } = await generateSigningKeyFile({ ...env, AOS_ORIGIN: 'origin.example' });
+    expect(replaced).toBeNull();
+    expect(key.name).toBe('origin.example');
+    expect(statSync(join(home, 'signing.key')).mode & 0o777).toBe(0o600);
+    expect((await loadSigningKey({ env, home })).verifierKey).toBe(key.verifierKey);
+    const before = readFileSync(join(home, 'signing.key'), 'utf8');
+    await expect(generateSigningKeyFile(env)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(readFileSync(join(home, 'signing.key'), 'utf8')).toBe(before);
+  });
+
+  it('force keeps every replaced key as a backup, and listDeploymentKeys lists them newest first', async () => {
+    const first = await generateSigningKeyFile(env, { name: 'k.example' });
+    const second = await generateSigningKeyFile(env, { force: true });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const third = await generateSigningKeyFile(env, { force: true });
+    expect(second.replaced?.verifierKey).toBe(first.key.verifierKey);
+    expect(third.replaced?.verifierKey).toBe(second.key.verifierKey);
+    expect(third.key.name).toBe('k.example');
+    const keys = await listDeploymentKeys(env);
+    expect(keys.map((k) => [k.source, k.verifierKey])).toEqual([
+      ['file', third.key.verifierKey],
+      ['backup', second.key.verifierKey],
+      ['backup', first.key.verifierKey],
+    ]);
+  });
+
+  it('AOS_SIGNING_KEY is the key in use, and shadows a generated file', async () => {
+    const envKey = generateSigningKey('env.example');
+    const withEnv = { ...env, AOS_SIGNING_KEY: encodeSigningKey(envKey) };
+    expect(await describeSigningKey(withEnv)).toMatchObject({
+      source: 'env',
+      path: null,
+      verifierKey: envKey.verifierKey,
+    });
+    const generated = await generateSigningKeyFile(withEnv);
+    expect(generated.shadowedByEnv).toBe(true);
+    expect((await listDeploymentKeys(withEnv)).map((k) => k.source)).toEqual(['env']);
+    expect((await readSigningKeyFile(withEnv))?.verifierKey).toBe(generated.key.verifierKey);
+  });
+
+  it('refuses an invalid name and a malformed key file', async () => {
+    await expect(generateSigningKeyFile(env, { name: 'a b' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(describeSigningKey({ ...env, AOS_SIGNING_KEY: 'junk' })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+  });
+});

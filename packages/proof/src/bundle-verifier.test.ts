@@ -1,0 +1,237 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { buildSealedRun, jsonCopy, sampleStepContent, type StepContent } from '../test/proof-fixtures';
+import { ProofBundleSchema, type ProofBundle } from './bundle-schema';
+import { verifyProofBundle } from './bundle-verifier';
+import { ProofError } from './errors';
+import { extendChain } from './hash-chain';
+import { merkleTreeHash } from './merkle-tree';
+import { generateSigningKey } from './note-key';
+import { STEP_ENVELOPE_FIELDS, type StepEnvelope } from './step-envelope';
+
+const key = generateSigningKey('aos.test');
+const trustedKeys = [key.verifierKey];
+const threeSteps = (): ProofBundle =>
+  jsonCopy(buildSealedRun({ key, contents: [0, 1, 2].map(sampleStepContent) }).bundle);
+
+function expectFailure(bundle: unknown, reason: string | RegExp, firstDivergentStep: number | null = null): void {
+  const result = verifyProofBundle(bundle, { trustedKeys });
+  expect(result.verification_status).toBe('FAILED');
+  if (typeof reason === 'string') expect(result.failure_reason).toBe(reason);
+  else expect(result.failure_reason).toMatch(reason);
+  expect(result.first_divergent_step).toBe(firstDivergentStep);
+}
+
+/** Recomputes the chain from `from` on, as a forger rewriting history would. */
+function rechain(bundle: ProofBundle, from: number): void {
+  let head = from === 0 ? bundle.trace.genesis_hash : bundle.steps[from - 1]!.step_hash;
+  for (const step of bundle.steps.slice(from)) {
+    Object.assign(step, extendChain(head, step.envelope));
+    head = step.step_hash;
+  }
+}
+
+describe('verifyProofBundle', () => {
+  it('verifies a bundle written by the runner path and read back from JSON', () => {
+    const { bundle } = buildSealedRun({ key, contents: [0, 1, 2].map(sampleStepContent) });
+    expect(ProofBundleSchema.safeParse(jsonCopy(bundle)).success).toBe(true);
+    expect(verifyProofBundle(jsonCopy(bundle), { trustedKeys })).toEqual({
+      verification_status: 'VERIFIED',
+      failure_reason: null,
+      first_divergent_step: null,
+      signature_valid: true,
+      chain_length: 3,
+      root_hash: bundle.trace.root_hash,
+      merkle_root: bundle.trace.merkle_root,
+    });
+  });
+
+  it('verifies a sealed trace with no steps (a run that failed before its first step)', () => {
+    const { bundle } = buildSealedRun({ key, contents: [] });
+    expect(bundle.trace.root_hash).toBe(bundle.trace.genesis_hash);
+    expect(verifyProofBundle(jsonCopy(bundle), { trustedKeys }).verification_status).toBe('VERIFIED');
+  });
+
+  it('names the edited step when a stored field changes', () => {
+    const bundle = threeSteps();
+    (bundle.steps[1]!.envelope.params as { message: string }).message = 'hello 2';
+    expectFailure(bundle, 'step 1: leaf_hash does not match its contents', 1);
+  });
+
+  it('catches a forger who rewrites the chain, one stored value at a time, up to the signature', () => {
+    const bundle = threeSteps();
+    bundle.steps[1]!.envelope.status = 'failure';
+    bundle.steps[1]!.leaf_hash = extendChain(bundle.steps[1]!.prev_hash, bundle.steps[1]!.envelope).leaf_hash;
+    expectFailure(bundle, 'step 1: step_hash does not match prev_hash and leaf_hash', 1);
+    rechain(bundle, 1);
+    expectFailure(bundle, 'root_hash does not match the step_hash of the last step');
+    bundle.trace.root_hash = bundle.steps[2]!.step_hash;
+    expectFailure(bundle, 'merkle_root does not match the leaf hashes');
+    bundle.trace.merkle_root = merkleTreeHash(bundle.steps.map((step) => step.leaf_hash));
+    expectFailure(bundle, 'checkpoint: root hash does not match merkle_root');
+  });
+
+  it('catches a dropped last step', () => {
+    const bundle = threeSteps();
+    bundle.steps.pop();
+    expectFailure(bundle, 'chain_length is 3 but the trace has 2 steps', 2);
+  });
+
+  it('catches a dropped middle step and a reordering', () => {
+    const dropped = threeSteps();
+    dropped.steps.splice(1, 1);
+    expectFailure(dropped, 'step 1: envelope.step_index is 2, expected 1', 1);
+    const reordered = threeSteps();
+    reordered.steps.reverse();
+    expectFailure(reordered, 'step 0: envelope.step_index is 2, expected 0', 0);
+  });
+
+  it("catches a step taken from another run's trace", () => {
+    const bundle = threeSteps();
+    const other = jsonCopy(buildSealedRun({ key, contents: [0, 1].map(sampleStepContent) }).bundle);
+    bundle.steps[1] = other.steps[1]!;
+    expectFailure(bundle, 'step 1: envelope.trace_id does not match the trace', 1);
+  });
+
+  it('catches an edited prev_hash', () => {
+    const bundle = threeSteps();
+    bundle.steps[0]!.prev_hash = bundle.steps[0]!.step_hash;
+    expectFailure(bundle, 'step 0: prev_hash does not match the genesis hash', 0);
+  });
+
+  it('catches an edited plan or genesis hash', () => {
+    const plan = threeSteps();
+    (plan.plan as { goal: string }).goal = 'something else';
+    expectFailure(plan, 'plan_hash does not match the plan');
+    const genesis = threeSteps();
+    genesis.trace.genesis_hash = genesis.steps[0]!.leaf_hash;
+    expectFailure(genesis, 'genesis_hash does not match plan_hash, run_id, tenant_id and trace_id');
+  });
+
+  it('fails, with the signature invalid, when no trusted key signed the checkpoint', () => {
+    const result = verifyProofBundle(threeSteps(), {
+      trustedKeys: [generateSigningKey('aos.test').verifierKey],
+    });
+    expect(result).toMatchObject({
+      verification_status: 'FAILED',
+      failure_reason: 'checkpoint: no signature by a trusted key',
+      signature_valid: false,
+    });
+  });
+
+  it('refuses a genuine checkpoint of another run (the origin names tenant and run)', () => {
+    const contents = [0, 1, 2].map(sampleStepContent);
+    const bundle = jsonCopy(buildSealedRun({ key, contents, runId: 'run-a' }).bundle);
+    const other = buildSealedRun({ key, contents, runId: 'run-b' }).bundle;
+    bundle.trace.checkpoint = other.trace.checkpoint;
+    const result = verifyProofBundle(bundle, { trustedKeys });
+    expect(result.signature_valid).toBe(true);
+    expect(result.failure_reason).toBe('checkpoint: origin "aos.test/acme/run-b" is not "aos.test/acme/run-a"');
+  });
+
+  it('fails an unsealed trace', () => {
+    const bundle = threeSteps();
+    bundle.trace.root_hash = null;
+    expectFailure(bundle, 'trace is not sealed');
+  });
+
+  it('reports a malformed bundle as FAILED with the path of the problem', () => {
+    expectFailure({ format: 'something' }, /^bundle: format: /);
+    expectFailure(null, /^bundle: /);
+    const badHash = threeSteps();
+    badHash.trace.merkle_root = 'XYZ';
+    expectFailure(badHash, 'bundle: trace.merkle_root: must be 64 lowercase hex characters');
+    const extra = threeSteps();
+    (extra.steps[2]!.envelope as unknown as Record<string, unknown>).note = 'x';
+    expectFailure(extra, 'step 2: envelope has an unexpected field "note"', 2);
+  });
+
+  it('checks that the run and its trace agree', () => {
+    const bundle = threeSteps();
+    bundle.run.tenant_id = 'someone-else';
+    expectFailure(bundle, 'run.tenant_id does not match trace.tenant_id');
+  });
+
+  it('throws for a malformed trusted key instead of reporting FAILED', () => {
+    expect(() => verifyProofBundle(threeSteps(), { trustedKeys: ['nope'] })).toThrow(ProofError);
+  });
+});
+
+describe('verifyProofBundle: write then verify random steps', () => {
+  const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+  const number = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom(Number.MAX_SAFE_INTEGER, 1e21, 5e-324, -0, 1e300),
+  );
+  const json = fc.jsonValue({ stringUnit: 'grapheme', maxDepth: 3 });
+  const stepContent: fc.Arbitrary<StepContent> = fc.record({
+    attempt: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+    plan_step_id: fc.option(text, { nil: null }),
+    skill_id: fc.option(text, { nil: null }),
+    skill_name: text,
+    skill_version: fc.option(text, { nil: null }),
+    params: json,
+    status: fc.constantFrom('success', 'failure', 'skipped'),
+    outcome_category: fc.option(text, { nil: null }),
+    outcome_code: fc.option(text, { nil: null }),
+    outcome_data: json,
+    error: fc.option(text, { nil: null }),
+    cost_cents: fc.option(number, { nil: null }),
+    duration_ms: fc.option(number, { nil: null }),
+    retry_count: fc.option(fc.nat({ max: 10 }), { nil: null }),
+    replay_behavior: fc.constantFrom('execute', 'skip', 'check', null),
+    started_at: fc.option(fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(4e12) }), {
+      nil: null,
+    }),
+    completed_at: fc.constantFrom(null, '2026-02-09T18:12:00.986Z'),
+  });
+  const editableFields = [...STEP_ENVELOPE_FIELDS, 'leaf_hash', 'prev_hash', 'step_hash'] as const;
+
+  function edit(value: unknown, field: string): unknown {
+    if (field.endsWith('_hash')) {
+      const hex = value as string;
+      return (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+    }
+    if (field === 'params' || field === 'outcome_data') return { edited: value };
+    if (field === 'started_at' || field === 'completed_at') {
+      return value === '2001-01-01T00:00:00.000Z' ? '2001-01-01T00:00:00.001Z' : '2001-01-01T00:00:00.000Z';
+    }
+    if (typeof value === 'number') return value === 0 ? 1 : -value;
+    if (typeof value === 'string') return `${value}x`;
+    return field === 'attempt' || field === 'retry_count' || field.endsWith('_cents') || field.endsWith('_ms')
+      ? 1
+      : 'x';
+  }
+
+  it('is VERIFIED as written, and FAILED naming the step when any one field is edited', () => {
+    fc.assert(
+      fc.property(
+        fc.array(stepContent, { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        fc.constantFrom(...editableFields),
+        (contents, stepSeed, field) => {
+          const written = jsonCopy(buildSealedRun({ key, contents }).bundle);
+          expect(verifyProofBundle(written, { trustedKeys })).toMatchObject({
+            verification_status: 'VERIFIED',
+            chain_length: contents.length,
+          });
+          const k = stepSeed % contents.length;
+          const step = written.steps[k]!;
+          if (STEP_ENVELOPE_FIELDS.includes(field as keyof StepEnvelope)) {
+            const envelope = step.envelope as unknown as Record<string, unknown>;
+            envelope[field] = edit(envelope[field], field);
+          } else {
+            const record = step as unknown as Record<string, unknown>;
+            record[field] = edit(record[field], field);
+          }
+          const result = verifyProofBundle(jsonCopy(written), { trustedKeys });
+          expect(result.verification_status).toBe('FAILED');
+          expect(result.first_divergent_step).toBe(k);
+          expect(result.failure_reason).toMatch(new RegExp(`^step ${k}: `));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

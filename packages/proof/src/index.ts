@@ -1,0 +1,88 @@
+export { isProofError, PROOF_ERROR_CODES, ProofError, type ProofErrorCode } from './errors';
+
+export { canonicalize } from './canonical-json';
+export { sha256Hex } from './sha256-hash';
+export { computeGenesisHash, computePlanHash, type GenesisInput } from './plan-hash';
+
+export {
+  findStepEnvelopeProblem,
+  STEP_ENVELOPE_FIELDS,
+  toStepEnvelope,
+  type JsonValue,
+  type StepEnvelope,
+  type StepEnvelopeField,
+  type StepRowLike,
+  type TimestampInput,
+} from './step-envelope';
+export { computeLeafHash, computeStepHash, extendChain, type ChainLink } from './hash-chain';
+export { createInclusionProof, merkleTreeHash, verifyInclusion, type InclusionCheck } from './merkle-tree';
+
+export {
+  encodeSigningKey,
+  generateSigningKey,
+  isValidKeyName,
+  parseSigningKey,
+  parseVerifierKey,
+  type SigningKey,
+  type VerifierKey,
+} from './note-key';
+export { signNote, verifyNote, type NoteVerification } from './signed-note';
+export {
+  checkpointOrigin,
+  formatCheckpointBody,
+  parseCheckpointBody,
+  signCheckpoint,
+  type CheckpointFields,
+  type ParsedCheckpoint,
+} from './tlog-checkpoint';
+export { sealChain, type ChainSeal, type SealChainInput } from './chain-seal';
+export {
+  DEFAULT_ORIGIN,
+  loadSigningKey,
+  resolveAosHome,
+  SIGNING_KEY_FILE,
+  type KeyStoreEnv,
+  type LoadSigningKeyOptions,
+} from './key-store';
+
+export {
+  BundleRunSchema,
+  BundleTraceSchema,
+  PROOF_BUNDLE_FORMAT,
+  ProofBundleSchema,
+  RUN_STATUSES,
+  STEP_PROOF_FORMAT,
+  StepEnvelopeSchema,
+  StepInclusionProofSchema,
+  StepRecordSchema,
+  TRACE_STATUSES,
+  type BundleRun,
+  type BundleTrace,
+  type ProofBundle,
+  type StepInclusionProof,
+  type StepRecord,
+} from './bundle-schema';
+export {
+  VERIFICATION_STATUSES,
+  verifyTraceRecord,
+  type TraceRecord,
+  type TraceVerification,
+  type TrustedKeys,
+  type VerificationStatus,
+  type VerifyTraceRecordInput,
+} from './trace-verifier';
+export {
+  createProofBundle,
+  verifyProofBundle,
+  type BundleVerification,
+  type CreateProofBundleInput,
+  type VerifyProofOptions,
+} from './bundle-verifier';
+export {
+  createStepInclusionProof,
+  verifyStepInclusionProof,
+  type CreateStepInclusionProofInput,
+  type StepProofVerification,
+} from './step-proof';
+
+export { legacyHashChainV1, type LegacyChainStep } from './legacy-hash-chain';

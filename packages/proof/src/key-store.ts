@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { isProofError, ProofError } from './errors';
+import { encodeSigningKey, generateSigningKey, parseSigningKey, type SigningKey } from './note-key';
+
+/**
+ * Environment variables the key store reads.
+ *
+ * @example
+ * ```ts
+ * const env: KeyStoreEnv = { AOS_HOME: '/srv/aos', AOS_ORIGIN: 'aos.example.com' };
+ * ```
+ */
+export type KeyStoreEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Name of the key file under the AOS home directory.
+ *
+ * @example
+ * ```ts
+ * join(resolveAosHome(), SIGNING_KEY_FILE); // ~/.aos/signing.key
+ * ```
+ */
+export const SIGNING_KEY_FILE = 'signing.key';
+/**
+ * Key name (deployment origin) of a key created when `AOS_ORIGIN` is not set.
+ *
+ * @example
+ * ```ts
+ * (await loadSigningKey({ env: {} })).name; // DEFAULT_ORIGIN for a new key
+ * ```
+ */
+export const DEFAULT_ORIGIN = 'aos.local';
+
+/**
+ * The AOS home directory: `AOS_HOME` when set (resolved to an absolute path), else `~/.aos`.
+ *
+ * @example
+ * ```ts
+ * resolveAosHome({ AOS_HOME: '/srv/aos' }); // '/srv/aos'
+ * resolveAosHome({}); // '/home/me/.aos'
+ * ```
+ */
+export function resolveAosHome(env: KeyStoreEnv = process.env): string {
+  const home = env.AOS_HOME?.trim();
+  return home !== undefined && home !== '' ? resolve(home) : join(homedir(), '.aos');
+}
+
+/**
+ * Where {@link loadSigningKey} looks.
+ *
+ * @example
+ * ```ts
+ * const options: LoadSigningKeyOptions = { env: process.env, home: '/srv/aos' };
+ * ```
+ */
+export interface LoadSigningKeyOptions {
+  /** Defaults to `process.env`. */
+  env?: KeyStoreEnv;
+  /** Directory of the key file; defaults to {@link resolveAosHome}(env). */
+  home?: string;
+}
+
+/**
+ * The deployment's signing key: `AOS_SIGNING_KEY` (a `PRIVATE+KEY+…` string) when set;
+ * otherwise `<home>/signing.key`, created on first use with mode 0600 and named by
+ * `AOS_ORIGIN` (default `aos.local`). `AOS_ORIGIN` only names a new key: an existing file keeps
+ * its name. Creation is atomic (written to a temporary file, then hard-linked into place), so
+ * processes racing to create it all end up with the same key. Throws a {@link ProofError}
+ * `PROOF_BAD_KEY` naming the source when a key is malformed, `PROOF_IO` when the file cannot
+ * be read or written.
+ *
+ * @example
+ * ```ts
+ * const key = await loadSigningKey({ env: process.env });
+ * console.log(key.verifierKey); // hand this to verifiers
+ * ```
+ */
+export async function loadSigningKey(options: LoadSigningKeyOptions = {}): Promise<SigningKey> {
+  const env = options.env ?? process.env;
+  const fromEnv = env.AOS_SIGNING_KEY;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    return parseFrom('AOS_SIGNING_KEY', fromEnv);
+  }
+  const home = options.home ?? resolveAosHome(env);
+  const file = join(home, SIGNING_KEY_FILE);
+  const existing = await readKeyFile(file);
+  if (existing !== null) return existing;
+
+  const origin = env.AOS_ORIGIN?.trim();
+  let key: SigningKey;
+  try {
+    key = generateSigningKey(origin !== undefined && origin !== '' ? origin : DEFAULT_ORIGIN);
+  } catch (error) {
+    throw prefixed('AOS_ORIGIN', error);
+  }
+  return createKeyFile(home, file, key);
+}
+
+async function createKeyFile(home: string, file: string, key: SigningKey): Promise<SigningKey> {
+  const temp = join(home, `.${SIGNING_KEY_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${encodeSigningKey(key)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw ioError(`cannot create signing key file ${file}`, error);
+  }
+  try {
+    // link() never replaces an existing file: exactly one racer wins, the others read its key.
+    await link(temp, file);
+    return key;
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw ioError(`cannot create signing key file ${file}`, error);
+    const winner = await readKeyFile(file);
+    if (winner === null) throw ioError(`signing key file ${file} vanished while being created`);
+    return winner;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function readKeyFile(file: string): Promise<SigningKey | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw ioError(`cannot read signing key file ${file}`, error);
+  }
+  return parseFrom(`signing key file ${file}`, text);
+}
+
+function parseFrom(source: string, text: string): SigningKey {
+  try {
+    return parseSigningKey(text);
+  } catch (error) {
+    throw prefixed(source, error);
+  }
+}
+
+function prefixed(source: string, error: unknown): unknown {
+  if (isProofError(error)) {
+    return new ProofError(error.code, `${source}: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+function ioError(message: string, cause?: unknown): ProofError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  return new ProofError('PROOF_IO', `${message}${detail}`, { cause });
+}
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}

@@ -1,0 +1,16 @@
+import { Readable } from 'node:stream';
+
+import type { CliIo } from '../src/cli/main';
+
+/** In-memory streams for calling `main` in-process. */
+export function captureIo(stdinText = ''): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (chunk: string) => (out += chunk) },
+    stderr: { write: (chunk: string) => (err += chunk) },
+    stdin: Readable.from([Buffer.from(stdinText, 'utf8')]),
+    out: () => out,
+    err: () => err,
+  };
+}

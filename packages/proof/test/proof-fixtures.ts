@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  computeGenesisHash,
+  computePlanHash,
+  createProofBundle,
+  extendChain,
+  sealChain,
+  toStepEnvelope,
+  type JsonValue,
+  type ProofBundle,
+  type SigningKey,
+  type StepRecord,
+  type StepRowLike,
+} from '../src/index';
+
+/** A plan shaped like the planner's (SPEC §5). */
+export const SAMPLE_PLAN = {
+  plan_id: 'plan-1',
+  planner: 'rules',
+  planner_version: '1.0.0',
+  goal: 'echo hello',
+  steps: [
+    {
+      step_id: 's1',
+      skill: 'echo',
+      params: { message: 'hello' },
+      depends_on: [],
+      on_error: 'abort',
+      retry_count: 1,
+      output_key: 's1',
+      description: 'say hello',
+    },
+  ],
+  metadata: {},
+} satisfies JsonValue;
+
+/** A step's own content (everything but the trace ids and the index). */
+export type StepContent = Omit<StepRowLike, 'tenant_id' | 'run_id' | 'trace_id' | 'step_index'>;
+
+export function sampleStepContent(i: number): StepContent {
+  return {
+    attempt: 1,
+    plan_step_id: `s${i + 1}`,
+    skill_id: 'echo@1.0.0',
+    skill_name: 'echo',
+    skill_version: '1.0.0',
+    params: { message: `hello ${i}` },
+    status: 'success',
+    outcome_category: 'ok',
+    outcome_code: 'OK',
+    outcome_data: { message: `hello ${i}`, n: i * 1.5 },
+    error: null,
+    cost_cents: 0.25,
+    duration_ms: 3.75,
+    retry_count: 0,
+    replay_behavior: 'execute',
+    started_at: new Date(Date.UTC(2026, 1, 9, 18, 12, 0, 986 + i)),
+    completed_at: new Date(Date.UTC(2026, 1, 9, 18, 12, 1, 986 + i)),
+  };
+}
+
+export interface BuiltRun {
+  bundle: ProofBundle;
+  steps: StepRecord[];
+  leafHashes: string[];
+}
+
+/** Writes a trace the way the runner does (extendChain per step, then sealChain). */
+export function buildSealedRun(options: {
+  key: SigningKey;
+  contents: readonly StepContent[];
+  tenantId?: string;
+  runId?: string;
+  plan?: JsonValue;
+}): BuiltRun {
+  const tenantId = options.tenantId ?? 'acme';
+  const runId = options.runId ?? randomUUID();
+  const traceId = `trace_${runId}`;
+  const plan = options.plan ?? SAMPLE_PLAN;
+  const planHash = computePlanHash(plan);
+  const genesis = computeGenesisHash({
+    plan_hash: planHash,
+    run_id: runId,
+    tenant_id: tenantId,
+    trace_id: traceId,
+  });
+  let head = genesis;
+  const steps: StepRecord[] = options.contents.map((content, i) => {
+    const envelope = toStepEnvelope({
+      ...content,
+      tenant_id: tenantId,
+      run_id: runId,
+      trace_id: traceId,
+      step_index: i,
+    });
+    const link = extendChain(head, envelope);
+    head = link.step_hash;
+    return { envelope, ...link };
+  });
+  const leafHashes = steps.map((step) => step.leaf_hash);
+  const seal = sealChain({ signingKey: options.key, tenantId, runId, leafHashes, rootHash: head });
+  const bundle = createProofBundle({
+    run: {
+      id: runId,
+      tenant_id: tenantId,
+      agent_id: randomUUID(),
+      goal: 'echo hello',
+      status: 'succeeded',
+      origin_system_id: 'cus-cli',
+      plan_hash: planHash,
+      created_at: '2026-02-09T18:11:59.000Z',
+      completed_at: '2026-02-09T18:13:00.000Z',
+    },
+    plan,
+    trace: {
+      trace_id: traceId,
+      run_id: runId,
+      tenant_id: tenantId,
+      plan_hash: planHash,
+      genesis_hash: genesis,
+      status: 'completed',
+      ...seal,
+      sealed_at: '2026-02-09T18:13:00.000Z',
+    },
+    steps,
+    verifierKeyName: options.key.name,
+    exportedAt: new Date('2026-02-10T00:00:00.000Z'),
+  });
+  return { bundle, steps, leafHashes };
+}
+
+/** A deep copy through JSON, as a bundle file round trip gives. */
+export function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
