@@ -6,7 +6,11 @@
  */
 const P = '(^|/)packages/';
 // A third-party module, whether resolved through pnpm's store or left unresolved (fixtures).
-const moduleNamed = (names) => [`node_modules/(${names})/`, `node_modules/\\.pnpm/[^/]+/node_modules/(${names})/`, `^(${names})$`];
+const moduleNamed = (names) => [
+  `node_modules/(${names})/`,
+  `node_modules/\\.pnpm/[^/]+/node_modules/(${names})/`,
+  `^(${names})$`,
+];
 const DRIVERS = 'pg|@electric-sql/pglite|kysely-pglite-dialect';
 module.exports = {
   forbidden: [

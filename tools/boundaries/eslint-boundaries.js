@@ -19,23 +19,39 @@ export const boundaryConfigs = [
     name: 'aos/proof-is-standalone',
     files: ['**/packages/proof/src/**/*.ts'],
     ignores: ['**/packages/proof/src/postgres/**'],
-    rules: restrict('@aos/proof imports no @aos package and no database library in its main entry', [...DRIVERS, 'kysely'], ['@aos/*']),
+    rules: restrict(
+      '@aos/proof imports no @aos package and no database library in its main entry',
+      [...DRIVERS, 'kysely'],
+      ['@aos/*'],
+    ),
   },
   {
     name: 'aos/proof-postgres-takes-a-kysely',
     files: ['**/packages/proof/src/postgres/**/*.ts'],
-    rules: restrict('@aos/proof/postgres takes a kysely instance from the caller: no driver, no @aos package', DRIVERS, ['@aos/*']),
+    rules: restrict(
+      '@aos/proof/postgres takes a kysely instance from the caller: no driver, no @aos package',
+      DRIVERS,
+      ['@aos/*'],
+    ),
   },
   {
     name: 'aos/core-drivers-only-in-db',
     files: ['**/packages/core/src/**/*.ts'],
     ignores: ['**/packages/core/src/db/**'],
-    rules: restrict('only packages/core/src/db imports a database driver', [...DRIVERS, '@aos/cus-cli', '@aos/int-cli']),
+    rules: restrict('only packages/core/src/db imports a database driver', [
+      ...DRIVERS,
+      '@aos/cus-cli',
+      '@aos/int-cli',
+    ]),
   },
   {
     name: 'aos/cus-cli-stays-customer',
     files: ['**/packages/cus-cli/src/**/*.ts'],
-    rules: restrict('the customer CLI uses @aos/core and @aos/proof only: no internal CLI, no database library', [...CLI_FORBIDDEN, '@aos/int-cli'], ['**/int-cli/**']),
+    rules: restrict(
+      'the customer CLI uses @aos/core and @aos/proof only: no internal CLI, no database library',
+      [...CLI_FORBIDDEN, '@aos/int-cli'],
+      ['**/int-cli/**'],
+    ),
   },
   {
     name: 'aos/int-cli-never-creates-runs',

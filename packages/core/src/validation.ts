@@ -44,7 +44,10 @@ export const goalSchema = z
   .refine(NO_NUL, 'must not contain NUL characters');
 
 /** An origin system id: non-empty, and never `legacy-migration` (reserved for imported records). */
-export const originSystemIdSchema = labelSchema(200).refine((v) => v !== 'legacy-migration', '"legacy-migration" is reserved');
+export const originSystemIdSchema = labelSchema(200).refine(
+  (v) => v !== 'legacy-migration',
+  '"legacy-migration" is reserved',
+);
 
 /**
  * Parses `value` with `schema`, turning the first zod issue into a one-line
@@ -55,5 +58,8 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field: strin
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = [field, ...(issue?.path ?? [])].join('.');
-  throw new InvalidInputError(`invalid ${path}: ${issue?.message ?? 'invalid value'}`, { field: path, cause: result.error });
+  throw new InvalidInputError(`invalid ${path}: ${issue?.message ?? 'invalid value'}`, {
+    field: path,
+    cause: result.error,
+  });
 }

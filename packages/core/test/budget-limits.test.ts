@@ -5,10 +5,13 @@ import { describeEachDriver } from '@aos/testkit';
 import { executeRunAttempt, getTenantQuota, setTenantQuota, DEFAULT_QUOTA, type Database } from '@aos/core';
 import { createPlannedRun, planStep, testDeps } from './runner-fixtures';
 
-const paidStep = (id: number, cents: number) => planStep(id, '__sdsr_fail_trigger__', { error_class: 'none', cost_cents: cents });
+const paidStep = (id: number, cents: number) =>
+  planStep(id, '__sdsr_fail_trigger__', { error_class: 'none', cost_cents: cents });
 
 async function totalCost(db: Kysely<Database>, tenant: string): Promise<number> {
-  const row = await sql<{ total: number }>`SELECT COALESCE(sum(cost_cents), 0)::float8 AS total FROM cost_events WHERE tenant_id = ${tenant}`.execute(db);
+  const row = await sql<{
+    total: number;
+  }>`SELECT COALESCE(sum(cost_cents), 0)::float8 AS total FROM cost_events WHERE tenant_id = ${tenant}`.execute(db);
   return row.rows[0]?.total ?? NaN;
 }
 
@@ -23,15 +26,24 @@ describeEachDriver('budgets', (t) => {
     expect(await getTenantQuota(db, tenant)).toEqual({ tenant_id: tenant, ...DEFAULT_QUOTA, source: 'default' });
     const updated = await setTenantQuota(db, tenant, { daily_limit_cents: 42 });
     expect(updated).toMatchObject({ daily_limit_cents: 42, hourly_limit_cents: 1000, source: 'stored' });
-    await expect(setTenantQuota(db, tenant, { daily_limit_cents: -1 })).rejects.toThrow(/invalid quota\.daily_limit_cents/);
+    await expect(setTenantQuota(db, tenant, { daily_limit_cents: -1 })).rejects.toThrow(
+      /invalid quota\.daily_limit_cents/,
+    );
     expect((await getTenantQuota(db, tenant)).daily_limit_cents).toBe(42);
   });
 
   it('8 concurrent runs of one tenant never exceed the hard limit by more than one request estimate', async () => {
     const tenant = `t-${randomUUID()}`;
-    await setTenantQuota(db, tenant, { daily_limit_cents: 100, request_limit_cents: 10, run_limit_cents: 1000, hourly_limit_cents: 1000 });
+    await setTenantQuota(db, tenant, {
+      daily_limit_cents: 100,
+      request_limit_cents: 10,
+      run_limit_cents: 1000,
+      hourly_limit_cents: 1000,
+    });
     const runs = await Promise.all(
-      Array.from({ length: 8 }, () => createPlannedRun(db, { tenantId: tenant, steps: [1, 2, 3, 4, 5].map((i) => paidStep(i, 10)) })),
+      Array.from({ length: 8 }, () =>
+        createPlannedRun(db, { tenantId: tenant, steps: [1, 2, 3, 4, 5].map((i) => paidStep(i, 10)) }),
+      ),
     );
     const outcomes = await Promise.all(runs.map((r) => executeRunAttempt(db, r.id, testDeps())));
     const spent = await totalCost(db, tenant);
@@ -39,24 +51,50 @@ describeEachDriver('budgets', (t) => {
     expect(spent).toBeLessThanOrEqual(100 + 10);
     const halted = outcomes.filter((o) => o.run.status === 'halted');
     expect(halted.length).toBeGreaterThan(0);
-    for (const o of halted) expect(o.run.error_message).toMatch(/^Hard budget limit reached: \d+(\.\d+)?c consumed >= 100c limit \(daily\)$/);
-    const traces = await db.selectFrom('aos_traces').select(['status', 'sealed_at']).where('tenant_id', '=', tenant).execute();
+    for (const o of halted)
+      expect(o.run.error_message).toMatch(/^Hard budget limit reached: \d+(\.\d+)?c consumed >= 100c limit \(daily\)$/);
+    const traces = await db
+      .selectFrom('aos_traces')
+      .select(['status', 'sealed_at'])
+      .where('tenant_id', '=', tenant)
+      .execute();
     expect(traces).toHaveLength(8);
     expect(traces.every((tr) => tr.sealed_at !== null)).toBe(true);
-    const critical = await db.selectFrom('budget_alerts').select('level').where('tenant_id', '=', tenant).where('level', '=', 'critical').execute();
+    const critical = await db
+      .selectFrom('budget_alerts')
+      .select('level')
+      .where('tenant_id', '=', tenant)
+      .where('level', '=', 'critical')
+      .execute();
     expect(critical.length).toBe(halted.length);
-    const reservations = await db.selectFrom('budget_reservations').select('id').where('tenant_id', '=', tenant).execute();
+    const reservations = await db
+      .selectFrom('budget_reservations')
+      .select('id')
+      .where('tenant_id', '=', tenant)
+      .execute();
     expect(reservations).toEqual([]);
   });
 
   it('writes exactly one warn alert when spend crosses the warn threshold', async () => {
     const tenant = `t-${randomUUID()}`;
-    await setTenantQuota(db, tenant, { daily_limit_cents: 100, warn_threshold: 0.8, hourly_limit_cents: 1000, run_limit_cents: 1000 });
-    const run = await createPlannedRun(db, { tenantId: tenant, steps: [paidStep(1, 30), paidStep(2, 30), paidStep(3, 25), paidStep(4, 5)] });
+    await setTenantQuota(db, tenant, {
+      daily_limit_cents: 100,
+      warn_threshold: 0.8,
+      hourly_limit_cents: 1000,
+      run_limit_cents: 1000,
+    });
+    const run = await createPlannedRun(db, {
+      tenantId: tenant,
+      steps: [paidStep(1, 30), paidStep(2, 30), paidStep(3, 25), paidStep(4, 5)],
+    });
     const deps = testDeps();
     const { run: done } = await executeRunAttempt(db, run.id, deps);
     expect(done.status).toBe('succeeded');
-    const alerts = await db.selectFrom('budget_alerts').select(['level', 'period', 'spend_cents', 'limit_cents']).where('tenant_id', '=', tenant).execute();
+    const alerts = await db
+      .selectFrom('budget_alerts')
+      .select(['level', 'period', 'spend_cents', 'limit_cents'])
+      .where('tenant_id', '=', tenant)
+      .execute();
     expect(alerts).toEqual([{ level: 'warn', period: 'daily', spend_cents: 85, limit_cents: 100 }]);
     expect(deps.events.filter((e) => e.type === 'budget_alert')).toHaveLength(1);
   });
@@ -75,11 +113,19 @@ describeEachDriver('budgets', (t) => {
     const tenant = `t-${randomUUID()}`;
     const { createAgent } = await import('@aos/core');
     const agent = await createAgent(db, { name: 'frugal', tenantId: tenant, budgetCents: 20 });
-    const run = await createPlannedRun(db, { tenantId: tenant, agentId: agent.id, steps: [paidStep(1, 15), paidStep(2, 15), paidStep(3, 15)] });
+    const run = await createPlannedRun(db, {
+      tenantId: tenant,
+      agentId: agent.id,
+      steps: [paidStep(1, 15), paidStep(2, 15), paidStep(3, 15)],
+    });
     const { run: done } = await executeRunAttempt(db, run.id, testDeps());
     expect(done.status).toBe('halted');
     expect(done.error_message).toBe('Hard budget limit reached: 30c consumed >= 20c limit (agent budget)');
-    const spent = await db.selectFrom('agents').select('spent_cents').where('id', '=', agent.id).executeTakeFirstOrThrow();
+    const spent = await db
+      .selectFrom('agents')
+      .select('spent_cents')
+      .where('id', '=', agent.id)
+      .executeTakeFirstOrThrow();
     expect(spent.spent_cents).toBe(30);
   });
 });

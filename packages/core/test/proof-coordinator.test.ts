@@ -20,7 +20,9 @@ const trusted = { trustedKeys: [TEST_SIGNING_KEY.verifierKey] };
 async function sealedRun(db: Kysely<Database>, tenant: string, steps = 4): Promise<string> {
   const run = await createPlannedRun(db, {
     tenantId: tenant,
-    steps: Array.from({ length: steps }, (_, i) => planStep(i + 1, 'echo', { message: `step ${i + 1} ✓ ünïcode` }, { depends_on: [] })),
+    steps: Array.from({ length: steps }, (_, i) =>
+      planStep(i + 1, 'echo', { message: `step ${i + 1} ✓ ünïcode` }, { depends_on: [] }),
+    ),
   });
   const { run: done } = await executeRunAttempt(db, run.id, testDeps());
   expect(done.status).toBe('succeeded');
@@ -55,10 +57,34 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
   });
 
   const stepEdits: [string, (trx: Kysely<Database>, traceId: string) => Promise<unknown>, number][] = [
-    ['one character of params', (trx, id) => sql`UPDATE aos_trace_steps SET params = jsonb_set(params, '{message}', '"step 2 ✓ ünïcodE"') WHERE trace_id = ${id} AND step_index = 1`.execute(trx), 1],
-    ['outcome_data', (trx, id) => sql`UPDATE aos_trace_steps SET outcome_data = '{"message":"forged"}' WHERE trace_id = ${id} AND step_index = 2`.execute(trx), 2],
-    ['cost', (trx, id) => sql`UPDATE aos_trace_steps SET cost_cents = 0.5 WHERE trace_id = ${id} AND step_index = 0`.execute(trx), 0],
-    ['status', (trx, id) => sql`UPDATE aos_trace_steps SET status = 'failure' WHERE trace_id = ${id} AND step_index = 3`.execute(trx), 3],
+    [
+      'one character of params',
+      (trx, id) =>
+        sql`UPDATE aos_trace_steps SET params = jsonb_set(params, '{message}', '"step 2 ✓ ünïcodE"') WHERE trace_id = ${id} AND step_index = 1`.execute(
+          trx,
+        ),
+      1,
+    ],
+    [
+      'outcome_data',
+      (trx, id) =>
+        sql`UPDATE aos_trace_steps SET outcome_data = '{"message":"forged"}' WHERE trace_id = ${id} AND step_index = 2`.execute(
+          trx,
+        ),
+      2,
+    ],
+    [
+      'cost',
+      (trx, id) =>
+        sql`UPDATE aos_trace_steps SET cost_cents = 0.5 WHERE trace_id = ${id} AND step_index = 0`.execute(trx),
+      0,
+    ],
+    [
+      'status',
+      (trx, id) =>
+        sql`UPDATE aos_trace_steps SET status = 'failure' WHERE trace_id = ${id} AND step_index = 3`.execute(trx),
+      3,
+    ],
   ];
   for (const [what, edit, index] of stepEdits) {
     it(`a changed ${what} is FAILED naming step ${index}`, async () => {
@@ -73,7 +99,9 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
 
   it('a deleted step is FAILED', async () => {
     const runId = await sealedRun(db, tenant);
-    await t.tamper((trx) => sql`DELETE FROM aos_trace_steps WHERE trace_id = ${`trace_${runId}`} AND step_index = 1`.execute(trx));
+    await t.tamper((trx) =>
+      sql`DELETE FROM aos_trace_steps WHERE trace_id = ${`trace_${runId}`} AND step_index = 1`.execute(trx),
+    );
     const { integrity } = await proofOf(db, tenant, runId);
     expect(integrity.verification_status).toBe('FAILED');
     expect(integrity.first_divergent_step).toBe(1);
@@ -100,7 +128,9 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
     await t.tamper((trx) =>
       sql`INSERT INTO aos_trace_steps SELECT trace_id, 4, run_id, tenant_id, attempt, 's5', skill_id, skill_name, skill_version, params, status,
             outcome_category, outcome_code, outcome_data, error, cost_cents, duration_ms, retry_count, replay_behavior, started_at, completed_at,
-            leaf_hash, step_hash, step_hash FROM aos_trace_steps WHERE trace_id = ${id} AND step_index = 3`.execute(trx),
+            leaf_hash, step_hash, step_hash FROM aos_trace_steps WHERE trace_id = ${id} AND step_index = 3`.execute(
+        trx,
+      ),
     );
     const { integrity } = await proofOf(db, tenant, runId);
     expect(integrity.verification_status).toBe('FAILED');
@@ -108,7 +138,7 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
     expect(integrity.failure_reason).toBe('step 4: leaf_hash does not match its contents');
   });
 
-  it("a trace moved to another tenant is FAILED", async () => {
+  it('a trace moved to another tenant is FAILED', async () => {
     const runId = await sealedRun(db, tenant);
     await t.tamper((trx) => sql`UPDATE aos_traces SET tenant_id = 'someone-else' WHERE run_id = ${runId}`.execute(trx));
     const { integrity } = await proofOf(db, tenant, runId);
@@ -118,7 +148,12 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
 
   it('a merkle_root replaced with a consistent-looking one is FAILED', async () => {
     const runId = await sealedRun(db, tenant);
-    const leaves = await db.selectFrom('aos_trace_steps').select('leaf_hash').where('run_id', '=', runId).orderBy('step_index', 'desc').execute();
+    const leaves = await db
+      .selectFrom('aos_trace_steps')
+      .select('leaf_hash')
+      .where('run_id', '=', runId)
+      .orderBy('step_index', 'desc')
+      .execute();
     const lookalike = merkleTreeHash(leaves.map((l) => l.leaf_hash));
     await t.tamper((trx) => sql`UPDATE aos_traces SET merkle_root = ${lookalike} WHERE run_id = ${runId}`.execute(trx));
     const { integrity } = await proofOf(db, tenant, runId);
@@ -130,7 +165,10 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
     const runId = await sealedRun(db, tenant);
     const trace = await db.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
     const impostor = generateSigningKey(TEST_SIGNING_KEY.name);
-    const forged = signCheckpoint({ origin: checkpointOrigin(impostor.name, tenant, runId), treeSize: 4, rootHash: trace.merkle_root! }, impostor);
+    const forged = signCheckpoint(
+      { origin: checkpointOrigin(impostor.name, tenant, runId), treeSize: 4, rootHash: trace.merkle_root! },
+      impostor,
+    );
     await t.tamper((trx) => sql`UPDATE aos_traces SET checkpoint = ${forged} WHERE run_id = ${runId}`.execute(trx));
     const { integrity } = await proofOf(db, tenant, runId);
     expect(integrity.verification_status).toBe('FAILED');
@@ -139,7 +177,11 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
   });
 
   it('a trace still running is UNSUPPORTED, never VERIFIED', async () => {
-    const run = await createPlannedRun(db, { tenantId: tenant, maxAttempts: 3, steps: [planStep(1, '__sdsr_fail_trigger__', { error_class: 'retryable' })] });
+    const run = await createPlannedRun(db, {
+      tenantId: tenant,
+      maxAttempts: 3,
+      steps: [planStep(1, '__sdsr_fail_trigger__', { error_class: 'retryable' })],
+    });
     const { run: retrying } = await executeRunAttempt(db, run.id, testDeps());
     expect(retrying.status).toBe('retry');
     const { integrity } = await proofOf(db, tenant, run.id);
@@ -153,7 +195,10 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
     const foreign = await proofOf(db, 'another-tenant', runId);
     const absent = await proofOf(db, 'another-tenant', missing);
     expect(foreign.integrity).toEqual(absent.integrity);
-    expect(foreign.integrity).toMatchObject({ verification_status: 'UNSUPPORTED', failure_reason: 'No trace found for run' });
+    expect(foreign.integrity).toMatchObject({
+      verification_status: 'UNSUPPORTED',
+      failure_reason: 'No trace found for run',
+    });
     expect(foreign.aos_traces).toEqual([]);
     expect(foreign.aos_trace_steps).toEqual([]);
     await expect(exportProofBundle(db, 'another-tenant', runId)).rejects.toThrow(/No trace found for run/);
@@ -174,20 +219,24 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
 
   it('write-then-verify: random step contents always VERIFIED (values as the database returns them)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), fc.string({ unit: 'grapheme', maxLength: 40 }), async (payload, text) => {
-        const run = await createPlannedRun(db, {
-          tenantId: tenant,
-          steps: [
-            planStep(1, 'json_transform', { payload: { value: payload, text }, mapping: { v: 'value', t: 'text' } }),
-            planStep(2, 'echo', { message: text.length > 0 ? text : 'empty' }),
-          ],
-        });
-        const { run: done } = await executeRunAttempt(db, run.id, testDeps());
-        expect(done.status, done.error_message ?? '').toBe('succeeded');
-        const { integrity } = await proofOf(db, tenant, run.id);
-        expect(integrity.failure_reason).toBeNull();
-        expect(integrity.verification_status).toBe('VERIFIED');
-      }),
+      fc.asyncProperty(
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        async (payload, text) => {
+          const run = await createPlannedRun(db, {
+            tenantId: tenant,
+            steps: [
+              planStep(1, 'json_transform', { payload: { value: payload, text }, mapping: { v: 'value', t: 'text' } }),
+              planStep(2, 'echo', { message: text.length > 0 ? text : 'empty' }),
+            ],
+          });
+          const { run: done } = await executeRunAttempt(db, run.id, testDeps());
+          expect(done.status, done.error_message ?? '').toBe('succeeded');
+          const { integrity } = await proofOf(db, tenant, run.id);
+          expect(integrity.failure_reason).toBeNull();
+          expect(integrity.verification_status).toBe('VERIFIED');
+        },
+      ),
       { numRuns: 25 },
     );
   });

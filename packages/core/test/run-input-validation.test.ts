@@ -8,7 +8,9 @@ import { createRun } from '@aos/core/runs';
 async function rowCounts(db: Kysely<Database>) {
   const r = await sql<{ runs: number; traces: number; steps: number; costs: number }>`
     SELECT (SELECT count(*) FROM runs)::int AS runs, (SELECT count(*) FROM aos_traces)::int AS traces,
-           (SELECT count(*) FROM aos_trace_steps)::int AS steps, (SELECT count(*) FROM cost_events)::int AS costs`.execute(db);
+           (SELECT count(*) FROM aos_trace_steps)::int AS steps, (SELECT count(*) FROM cost_events)::int AS costs`.execute(
+    db,
+  );
   return r.rows[0];
 }
 
@@ -22,14 +24,49 @@ describeEachDriver('run creation refuses bad input and writes nothing', (t) => {
   });
 
   const cases: [string, () => Record<string, unknown>, string, RegExp][] = [
-    ['unknown agent', () => ({ tenantId: tenant, agentId: randomUUID(), goal: 'echo hi' }), 'AGENT_NOT_FOUND', /agent .* not found for tenant/],
-    ['blank goal', () => ({ tenantId: tenant, agentId, goal: '   ' }), 'INVALID_INPUT', /^invalid run\.goal: must not be blank$/],
-    ['100 kB goal', () => ({ tenantId: tenant, agentId, goal: 'x'.repeat(100_000) }), 'INVALID_INPUT', /^invalid run\.goal: must be at most 10000 characters$/],
-    ['bad UUID', () => ({ tenantId: tenant, agentId: 'not-a-uuid', goal: 'echo hi' }), 'INVALID_INPUT', /^invalid run\.agentId: must be a UUID$/],
+    [
+      'unknown agent',
+      () => ({ tenantId: tenant, agentId: randomUUID(), goal: 'echo hi' }),
+      'AGENT_NOT_FOUND',
+      /agent .* not found for tenant/,
+    ],
+    [
+      'blank goal',
+      () => ({ tenantId: tenant, agentId, goal: '   ' }),
+      'INVALID_INPUT',
+      /^invalid run\.goal: must not be blank$/,
+    ],
+    [
+      '100 kB goal',
+      () => ({ tenantId: tenant, agentId, goal: 'x'.repeat(100_000) }),
+      'INVALID_INPUT',
+      /^invalid run\.goal: must be at most 10000 characters$/,
+    ],
+    [
+      'bad UUID',
+      () => ({ tenantId: tenant, agentId: 'not-a-uuid', goal: 'echo hi' }),
+      'INVALID_INPUT',
+      /^invalid run\.agentId: must be a UUID$/,
+    ],
     ['NUL byte in goal', () => ({ tenantId: tenant, agentId, goal: 'echo a\u0000b' }), 'INVALID_INPUT', /NUL/],
-    ['empty tenant', () => ({ tenantId: '', agentId, goal: 'echo hi' }), 'INVALID_INPUT', /^invalid run\.tenantId: must not be empty$/],
-    ['legacy origin', () => ({ tenantId: tenant, agentId, goal: 'echo hi', originSystemId: 'legacy-migration' }), 'INVALID_INPUT', /reserved/],
-    ['unknown field', () => ({ tenantId: tenant, agentId, goal: 'echo hi', params: { x: 1 } }), 'INVALID_INPUT', /^invalid run/],
+    [
+      'empty tenant',
+      () => ({ tenantId: '', agentId, goal: 'echo hi' }),
+      'INVALID_INPUT',
+      /^invalid run\.tenantId: must not be empty$/,
+    ],
+    [
+      'legacy origin',
+      () => ({ tenantId: tenant, agentId, goal: 'echo hi', originSystemId: 'legacy-migration' }),
+      'INVALID_INPUT',
+      /reserved/,
+    ],
+    [
+      'unknown field',
+      () => ({ tenantId: tenant, agentId, goal: 'echo hi', params: { x: 1 } }),
+      'INVALID_INPUT',
+      /^invalid run/,
+    ],
   ];
 
   for (const [name, input, code, message] of cases) {
@@ -46,7 +83,9 @@ describeEachDriver('run creation refuses bad input and writes nothing', (t) => {
   it("another tenant's agent looks exactly like a missing one", async () => {
     const theirs = await createAgent(db, { name: 'theirs', tenantId: `other-${randomUUID()}` });
     const before = await rowCounts(db);
-    await expect(createRun(db, { tenantId: tenant, agentId: theirs.id, goal: 'echo hi' })).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND' });
+    await expect(createRun(db, { tenantId: tenant, agentId: theirs.id, goal: 'echo hi' })).rejects.toMatchObject({
+      code: 'AGENT_NOT_FOUND',
+    });
     expect(await rowCounts(db)).toEqual(before);
   });
 
@@ -54,7 +93,9 @@ describeEachDriver('run creation refuses bad input and writes nothing', (t) => {
     const paused = await createAgent(db, { name: 'paused', tenantId: tenant });
     await setAgentStatus(db, paused.id, 'paused');
     const before = await rowCounts(db);
-    await expect(createRun(db, { tenantId: tenant, agentId: paused.id, goal: 'echo hi' })).rejects.toThrow(/is paused; only active agents/);
+    await expect(createRun(db, { tenantId: tenant, agentId: paused.id, goal: 'echo hi' })).rejects.toThrow(
+      /is paused; only active agents/,
+    );
     expect(await rowCounts(db)).toEqual(before);
     const shared = await createAgent(db, { name: 'shared' });
     const { run } = await createRun(db, { tenantId: tenant, agentId: shared.id, goal: 'echo hi' });

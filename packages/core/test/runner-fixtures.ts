@@ -20,7 +20,12 @@ export function testDeps(env: Record<string, string | undefined> = {}): RunnerDe
 }
 
 /** A plan step with the defaults the tests don't care about. */
-export function planStep(id: number, skill: string, params: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+export function planStep(
+  id: number,
+  skill: string,
+  params: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
   return {
     step_id: `s${id}`,
     skill,
@@ -44,7 +49,12 @@ export async function createPlannedRun(
   options: { tenantId: string; steps: ReturnType<typeof planStep>[]; maxAttempts?: number; agentId?: string },
 ): Promise<Run> {
   const agentId = options.agentId ?? (await createAgent(db, { name: 'runner-test', tenantId: options.tenantId })).id;
-  const { run } = await createRun(db, { tenantId: options.tenantId, agentId, goal: 'test plan', maxAttempts: options.maxAttempts ?? 1 });
+  const { run } = await createRun(db, {
+    tenantId: options.tenantId,
+    agentId,
+    goal: 'test plan',
+    maxAttempts: options.maxAttempts ?? 1,
+  });
   const plan = {
     plan_id: `plan_test_${run.id.slice(0, 8)}`,
     planner: 'rules',

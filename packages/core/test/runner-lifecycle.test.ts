@@ -11,8 +11,27 @@ import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner
 async function verifyStored(db: Kysely<Database>, runId: string) {
   const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
   const trace = await db.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
-  const steps = await db.selectFrom('aos_trace_steps').selectAll().where('run_id', '=', runId).orderBy('step_index').execute();
-  return { trace, steps, verification: verifyTraceRecord({ plan: run.plan_json, trace, steps: steps.map((s) => ({ envelope: toStepEnvelope(s), leaf_hash: s.leaf_hash, prev_hash: s.prev_hash, step_hash: s.step_hash })), trustedKeys: [TEST_SIGNING_KEY.verifierKey] }) };
+  const steps = await db
+    .selectFrom('aos_trace_steps')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .orderBy('step_index')
+    .execute();
+  return {
+    trace,
+    steps,
+    verification: verifyTraceRecord({
+      plan: run.plan_json,
+      trace,
+      steps: steps.map((s) => ({
+        envelope: toStepEnvelope(s),
+        leaf_hash: s.leaf_hash,
+        prev_hash: s.prev_hash,
+        step_hash: s.step_hash,
+      })),
+      trustedKeys: [TEST_SIGNING_KEY.verifierKey],
+    }),
+  };
 }
 
 describeEachDriver('runner lifecycle', (t) => {
@@ -46,7 +65,12 @@ describeEachDriver('runner lifecycle', (t) => {
     ]);
     expect(steps[1]?.outcome_data).toEqual({ result: { out: '{"who":"world"}' } });
     expect(verification.verification_status).toBe('VERIFIED');
-    const costs = await db.selectFrom('cost_events').select(['step_index', 'trace_id']).where('run_id', '=', run.id).orderBy('step_index').execute();
+    const costs = await db
+      .selectFrom('cost_events')
+      .select(['step_index', 'trace_id'])
+      .where('run_id', '=', run.id)
+      .orderBy('step_index')
+      .execute();
     expect(costs).toEqual([
       { step_index: 0, trace_id: trace.trace_id },
       { step_index: 1, trace_id: trace.trace_id },
@@ -54,7 +78,10 @@ describeEachDriver('runner lifecycle', (t) => {
   });
 
   it('fails a step whose backend is not configured, naming the setting, and still seals the trace', async () => {
-    const run = await createPlannedRun(db, { tenantId: tenant, steps: [planStep(1, 'llm_invoke', { prompt: 'hello' })] });
+    const run = await createPlannedRun(db, {
+      tenantId: tenant,
+      steps: [planStep(1, 'llm_invoke', { prompt: 'hello' })],
+    });
     const { run: done } = await executeRunAttempt(db, run.id, testDeps({}));
     expect(done.status).toBe('failed');
     expect(done.error_message).toMatch(/^step_failed:s1:.*AOS_LLM_BASE_URL/);
@@ -69,7 +96,9 @@ describeEachDriver('runner lifecycle', (t) => {
   it('retries a retryable step up to retry_count, one trace step per attempt, then fails', async () => {
     const run = await createPlannedRun(db, {
       tenantId: tenant,
-      steps: [planStep(1, '__sdsr_fail_trigger__', { error_class: 'retryable', message: 'upstream 503' }, { retry_count: 3 })],
+      steps: [
+        planStep(1, '__sdsr_fail_trigger__', { error_class: 'retryable', message: 'upstream 503' }, { retry_count: 3 }),
+      ],
     });
     const { run: done } = await executeRunAttempt(db, run.id, testDeps());
     expect(done.status).toBe('failed');
@@ -85,7 +114,9 @@ describeEachDriver('runner lifecycle', (t) => {
   it('records a recovered retry: failure then success within one step', async () => {
     const run = await createPlannedRun(db, {
       tenantId: tenant,
-      steps: [planStep(1, '__sdsr_fail_trigger__', { error_class: 'retryable', fail_until_attempt: 1 }, { retry_count: 2 })],
+      steps: [
+        planStep(1, '__sdsr_fail_trigger__', { error_class: 'retryable', fail_until_attempt: 1 }, { retry_count: 2 }),
+      ],
     });
     const { run: done } = await executeRunAttempt(db, run.id, testDeps());
     expect(done.status).toBe('succeeded');
@@ -100,7 +131,10 @@ describeEachDriver('runner lifecycle', (t) => {
   it('aborts on a failed abort step and goes on past a failed continue step', async () => {
     const abort = await createPlannedRun(db, {
       tenantId: tenant,
-      steps: [planStep(1, '__sdsr_fail_trigger__', { error_class: 'non_retryable', message: 'boom' }), planStep(2, 'echo', { message: 'never' })],
+      steps: [
+        planStep(1, '__sdsr_fail_trigger__', { error_class: 'non_retryable', message: 'boom' }),
+        planStep(2, 'echo', { message: 'never' }),
+      ],
     });
     const aborted = await executeRunAttempt(db, abort.id, testDeps());
     expect(aborted.run.status).toBe('failed');
@@ -110,7 +144,12 @@ describeEachDriver('runner lifecycle', (t) => {
     const cont = await createPlannedRun(db, {
       tenantId: tenant,
       steps: [
-        planStep(1, '__sdsr_fail_trigger__', { error_class: 'non_retryable', message: 'ignored' }, { on_error: 'continue' }),
+        planStep(
+          1,
+          '__sdsr_fail_trigger__',
+          { error_class: 'non_retryable', message: 'ignored' },
+          { on_error: 'continue' },
+        ),
         planStep(2, 'echo', { message: 'still here' }, { depends_on: [] }),
       ],
     });
@@ -148,7 +187,11 @@ describeEachDriver('runner lifecycle', (t) => {
     const delay = first.run.next_attempt_at!.getTime() - before;
     expect(delay).toBeGreaterThanOrEqual(60_000 - 50);
     expect(delay).toBeLessThan(61_000);
-    const open = await db.selectFrom('aos_traces').select(['status', 'sealed_at']).where('run_id', '=', run.id).executeTakeFirstOrThrow();
+    const open = await db
+      .selectFrom('aos_traces')
+      .select(['status', 'sealed_at'])
+      .where('run_id', '=', run.id)
+      .executeTakeFirstOrThrow();
     expect(open).toEqual({ status: 'running', sealed_at: null });
 
     const second = await executeRunAttempt(db, run.id, testDeps());
@@ -169,7 +212,11 @@ describeEachDriver('runner lifecycle', (t) => {
 
   it('runGoal retries inline until a terminal status and plans through the one planner path', async () => {
     const agent = await createAgent(db, { name: 'inline', tenantId: tenant });
-    const result = await runGoal(db, { tenantId: tenant, agentId: agent.id, goal: 'echo hello inline' }, { ...testDeps(), inlineRetryCapMs: 10 });
+    const result = await runGoal(
+      db,
+      { tenantId: tenant, agentId: agent.id, goal: 'echo hello inline' },
+      { ...testDeps(), inlineRetryCapMs: 10 },
+    );
     expect(result.run.status).toBe('succeeded');
     expect(result.run.plan_json).not.toBeNull();
     expect(result.run.plan_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -179,12 +226,22 @@ describeEachDriver('runner lifecycle', (t) => {
   it('returns the existing run for a repeated idempotency key and refuses a different body', async () => {
     const agent = await createAgent(db, { name: 'idem', tenantId: tenant });
     const key = `key-${randomUUID()}`;
-    const first = await runGoal(db, { tenantId: tenant, agentId: agent.id, goal: 'echo once', idempotencyKey: key }, testDeps());
-    const again = await runGoal(db, { tenantId: tenant, agentId: agent.id, goal: 'echo once', idempotencyKey: key }, testDeps());
+    const first = await runGoal(
+      db,
+      { tenantId: tenant, agentId: agent.id, goal: 'echo once', idempotencyKey: key },
+      testDeps(),
+    );
+    const again = await runGoal(
+      db,
+      { tenantId: tenant, agentId: agent.id, goal: 'echo once', idempotencyKey: key },
+      testDeps(),
+    );
     expect(again.created).toBe(false);
     expect(again.run.id).toBe(first.run.id);
     expect(again.stepsExecuted).toBe(0);
-    await expect(runGoal(db, { tenantId: tenant, agentId: agent.id, goal: 'echo twice', idempotencyKey: key }, testDeps())).rejects.toMatchObject({
+    await expect(
+      runGoal(db, { tenantId: tenant, agentId: agent.id, goal: 'echo twice', idempotencyKey: key }, testDeps()),
+    ).rejects.toMatchObject({
       code: 'IDEMPOTENCY_CONFLICT',
     });
   });

@@ -31,11 +31,26 @@ describeEachDriver('stale-run recovery after SIGKILL', (t) => {
     expect(run.status).toBe('failed');
     expect(run.error_message).toMatch(/^run_interrupted: /);
     const trace = await db.selectFrom('aos_traces').selectAll().where('run_id', '=', runId!).executeTakeFirstOrThrow();
-    const steps = await db.selectFrom('aos_trace_steps').selectAll().where('run_id', '=', runId!).orderBy('step_index').execute();
+    const steps = await db
+      .selectFrom('aos_trace_steps')
+      .selectAll()
+      .where('run_id', '=', runId!)
+      .orderBy('step_index')
+      .execute();
     expect(trace.status).toBe('aborted');
     expect(trace.chain_length).toBe(appended);
     expect(steps.map((s) => s.step_index)).toEqual(Array.from({ length: appended }, (_, i) => i));
-    const verification = verifyTraceRecord({ plan: run.plan_json, trace, steps: steps.map((s) => ({ envelope: toStepEnvelope(s), leaf_hash: s.leaf_hash, prev_hash: s.prev_hash, step_hash: s.step_hash })), trustedKeys: [signingKey.verifierKey] });
+    const verification = verifyTraceRecord({
+      plan: run.plan_json,
+      trace,
+      steps: steps.map((s) => ({
+        envelope: toStepEnvelope(s),
+        leaf_hash: s.leaf_hash,
+        prev_hash: s.prev_hash,
+        step_hash: s.step_hash,
+      })),
+      trustedKeys: [signingKey.verifierKey],
+    });
     expect(verification.verification_status).toBe('VERIFIED');
     expect(await recoverStaleRuns(db, { signingKey, olderThanMs: 0 })).toEqual([]);
   });

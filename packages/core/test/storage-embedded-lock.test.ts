@@ -13,9 +13,14 @@ describe('embedded directory lock (two processes)', () => {
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('makes the second process wait with a message, then both writes are intact', async () => {
-    const first = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'first', 'stdin'], { cwd: fixturePath('.'), keepStdinOpen: true });
+    const first = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'first', 'stdin'], {
+      cwd: fixturePath('.'),
+      keepStdinOpen: true,
+    });
     await first.waitForOutput('opened');
-    const second = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'second', '0', '60000'], { cwd: fixturePath('.') });
+    const second = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'second', '0', '60000'], {
+      cwd: fixturePath('.'),
+    });
     await second.waitForStderr(`waiting for process ${first.child.pid} to release the database`);
     expect(second.stdout()).toBe('');
     first.child.stdin?.end();
@@ -27,7 +32,12 @@ describe('embedded directory lock (two processes)', () => {
 
     const store = await openDatabase({ dataDir, env: {} });
     try {
-      const names = await store.db.selectFrom('agents').select('name').where('tenant_id', '=', 'lock-test').orderBy('name').execute();
+      const names = await store.db
+        .selectFrom('agents')
+        .select('name')
+        .where('tenant_id', '=', 'lock-test')
+        .orderBy('name')
+        .execute();
       expect(names.map((r) => r.name)).toEqual(['first', 'second']);
     } finally {
       await store.close();
@@ -35,13 +45,20 @@ describe('embedded directory lock (two processes)', () => {
   });
 
   it('fails the second process cleanly when the wait runs out, writing nothing', async () => {
-    const first = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'holder', 'stdin'], { cwd: fixturePath('.'), keepStdinOpen: true });
+    const first = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'holder', 'stdin'], {
+      cwd: fixturePath('.'),
+      keepStdinOpen: true,
+    });
     await first.waitForOutput('opened');
-    const second = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'impatient', '0', '300'], { cwd: fixturePath('.') });
+    const second = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'impatient', '0', '300'], {
+      cwd: fixturePath('.'),
+    });
     const b = await second.exited;
     first.child.stdin?.end();
     expect(b.code).toBe(1);
-    expect(second.stderr()).toMatch(new RegExp(`^DB_LOCKED: the embedded database lock .* is held by process ${first.child.pid}; waited 0s`, 'm'));
+    expect(second.stderr()).toMatch(
+      new RegExp(`^DB_LOCKED: the embedded database lock .* is held by process ${first.child.pid}; waited 0s`, 'm'),
+    );
     expect((await first.exited).code).toBe(0);
 
     const store = await openDatabase({ dataDir, env: {} });
@@ -54,7 +71,10 @@ describe('embedded directory lock (two processes)', () => {
   });
 
   it('takes over the lock of a process that died without releasing it', async () => {
-    const crashed = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'crashed', 'stdin'], { cwd: fixturePath('.'), keepStdinOpen: true });
+    const crashed = spawnNode([fixturePath('hold-embedded.mjs'), dataDir, 'crashed', 'stdin'], {
+      cwd: fixturePath('.'),
+      keepStdinOpen: true,
+    });
     await crashed.waitForOutput('opened');
     crashed.child.kill('SIGKILL');
     await crashed.exited;

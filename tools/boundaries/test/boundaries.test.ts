@@ -50,15 +50,23 @@ describe('package boundary rules', () => {
       cwd: ROOT,
       overrideConfigFile: true,
       ignore: false,
-      overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...(boundaryConfigs as ESLint.Options['overrideConfig'][])] as never,
+      overrideConfig: [
+        { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
+        ...(boundaryConfigs as ESLint.Options['overrideConfig'][]),
+      ] as never,
     });
     const results = await eslint.lintFiles([`${FIXTURES}/**/*.ts`]);
     const messages = (suffix: string) =>
-      results.find((r) => r.filePath.endsWith(suffix))?.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message) ?? [];
+      results
+        .find((r) => r.filePath.endsWith(suffix))
+        ?.messages.filter((m) => m.ruleId === 'no-restricted-imports')
+        .map((m) => m.message) ?? [];
     expect(messages('int-cli/src/direct.ts').join('\n')).toMatch(/cannot create customer runs/);
     expect(messages('cus-cli/src/reach-internal.ts').join('\n')).toMatch(/no internal CLI/);
     expect(messages('proof/src/index.ts').join('\n')).toMatch(/imports no @aos package/);
-    expect(messages('core/src/runner/uses-driver.ts').join('\n')).toMatch(/only packages\/core\/src\/db imports a database driver/);
+    expect(messages('core/src/runner/uses-driver.ts').join('\n')).toMatch(
+      /only packages\/core\/src\/db imports a database driver/,
+    );
     expect(messages('core/src/runs/create-run.ts')).toEqual([]);
   });
 });

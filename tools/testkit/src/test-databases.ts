@@ -125,4 +125,3 @@ function must(db: TestDatabase | undefined): TestDatabase {
   if (!db) throw new Error('test database not created yet: use it inside a test or hook');
   return db;
 }
-

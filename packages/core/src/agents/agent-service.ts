@@ -9,10 +9,19 @@ import { labelSchema, parseInput, tenantIdSchema, uuidSchema } from '../validati
 export const CreateAgentInputSchema = z
   .object({
     name: labelSchema(200),
-    description: z.string().max(2000, 'must be at most 2000 characters').refine((v) => !v.includes('\u0000'), 'must not contain NUL characters').default(''),
+    description: z
+      .string()
+      .max(2000, 'must be at most 2000 characters')
+      .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters')
+      .default(''),
     /** Omit (or null) for a shared agent usable by any tenant. */
     tenantId: tenantIdSchema.nullish(),
-    budgetCents: z.number().int('must be a whole number of cents').nonnegative('must not be negative').max(1e12).nullish(),
+    budgetCents: z
+      .number()
+      .int('must be a whole number of cents')
+      .nonnegative('must not be negative')
+      .max(1e12)
+      .nullish(),
   })
   .strict();
 export type CreateAgentInput = z.input<typeof CreateAgentInputSchema>;
@@ -47,7 +56,10 @@ export async function createAgent(db: Kysely<Database>, input: CreateAgentInput)
  * const agents = await listAgents(db, { tenantId: 'acme' })
  * ```
  */
-export async function listAgents(db: Kysely<Database>, options: { tenantId?: string | undefined } = {}): Promise<Agent[]> {
+export async function listAgents(
+  db: Kysely<Database>,
+  options: { tenantId?: string | undefined } = {},
+): Promise<Agent[]> {
   let query = db.selectFrom('agents').selectAll().orderBy('created_at').orderBy('id');
   if (options.tenantId !== undefined) {
     const tenant = parseInput(tenantIdSchema, options.tenantId, 'tenant_id');
@@ -70,10 +82,19 @@ export async function getAgentForTenant(db: Kysely<Database>, agentId: string, t
 }
 
 /** Changes an agent's status (active, paused, disabled). */
-export async function setAgentStatus(db: Kysely<Database>, agentId: string, status: (typeof AGENT_STATUSES)[number]): Promise<Agent> {
+export async function setAgentStatus(
+  db: Kysely<Database>,
+  agentId: string,
+  status: (typeof AGENT_STATUSES)[number],
+): Promise<Agent> {
   const id = parseInput(uuidSchema, agentId, 'agent_id');
   const parsed = parseInput(z.enum(AGENT_STATUSES), status, 'status');
-  const agent = await db.updateTable('agents').set({ status: parsed, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirst();
+  const agent = await db
+    .updateTable('agents')
+    .set({ status: parsed, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
   if (!agent) throw new AosError('AGENT_NOT_FOUND', `agent ${id} not found`);
   return agent;
 }

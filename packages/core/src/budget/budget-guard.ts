@@ -29,17 +29,33 @@ export type BudgetDecision =
 // Locks the tenant's quota row (creating it with the defaults if needed) so that checks and
 // recordings of one tenant are serialised.
 async function lockQuota(trx: Transaction<Database>, tenantId: string): Promise<Quota> {
-  await trx.insertInto('tenant_quotas').values({ tenant_id: tenantId, ...DEFAULT_QUOTA }).onConflict((oc) => oc.doNothing()).execute();
+  await trx
+    .insertInto('tenant_quotas')
+    .values({ tenant_id: tenantId, ...DEFAULT_QUOTA })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   return trx
     .selectFrom('tenant_quotas')
-    .select(['daily_limit_cents', 'hourly_limit_cents', 'request_limit_cents', 'run_limit_cents', 'warn_threshold', 'hard_limit'])
+    .select([
+      'daily_limit_cents',
+      'hourly_limit_cents',
+      'request_limit_cents',
+      'run_limit_cents',
+      'warn_threshold',
+      'hard_limit',
+    ])
     .where('tenant_id', '=', tenantId)
     .forUpdate()
     .executeTakeFirstOrThrow();
 }
 
 /** Recorded spend plus live reservations, per period. */
-async function currentSpend(trx: Kysely<Database>, tenantId: string, runId: string, withReservations: boolean): Promise<SpendSnapshot> {
+async function currentSpend(
+  trx: Kysely<Database>,
+  tenantId: string,
+  runId: string,
+  withReservations: boolean,
+): Promise<SpendSnapshot> {
   const spent = await sql<{ hourly: number; daily: number; run: number }>`
     SELECT
       COALESCE(sum(cost_cents) FILTER (WHERE created_at >= date_trunc('hour', now())), 0)::float8 AS hourly,
@@ -80,30 +96,55 @@ export async function reserveBudget(
     if (input.estimateCents > quota.request_limit_cents) {
       breaches.push({ period: 'request', spent: input.estimateCents, limit: quota.request_limit_cents });
     }
-    if (spend.run >= quota.run_limit_cents) breaches.push({ period: 'run', spent: spend.run, limit: quota.run_limit_cents });
-    if (spend.hourly >= quota.hourly_limit_cents) breaches.push({ period: 'hourly', spent: spend.hourly, limit: quota.hourly_limit_cents });
-    if (spend.daily >= quota.daily_limit_cents) breaches.push({ period: 'daily', spent: spend.daily, limit: quota.daily_limit_cents });
-    const agent = await trx.selectFrom('agents').select(['budget_cents', 'spent_cents']).where('id', '=', input.agentId).forUpdate().executeTakeFirst();
+    if (spend.run >= quota.run_limit_cents)
+      breaches.push({ period: 'run', spent: spend.run, limit: quota.run_limit_cents });
+    if (spend.hourly >= quota.hourly_limit_cents)
+      breaches.push({ period: 'hourly', spent: spend.hourly, limit: quota.hourly_limit_cents });
+    if (spend.daily >= quota.daily_limit_cents)
+      breaches.push({ period: 'daily', spent: spend.daily, limit: quota.daily_limit_cents });
+    const agent = await trx
+      .selectFrom('agents')
+      .select(['budget_cents', 'spent_cents'])
+      .where('id', '=', input.agentId)
+      .forUpdate()
+      .executeTakeFirst();
     if (agent?.budget_cents != null && agent.spent_cents >= agent.budget_cents) {
       breaches.push({ period: 'agent', spent: agent.spent_cents, limit: agent.budget_cents });
     }
     const first = breaches[0];
     if (first && (quota.hard_limit || first.period === 'agent')) {
-      const which = first.period === 'request' ? 'per-request' : first.period === 'agent' ? 'agent budget' : first.period;
+      const which =
+        first.period === 'request' ? 'per-request' : first.period === 'agent' ? 'agent budget' : first.period;
       const message =
         first.period === 'request'
           ? `Hard budget limit reached: request estimate ${formatCents(first.spent)}c > ${formatCents(first.limit)}c per-request limit`
           : `Hard budget limit reached: ${formatCents(first.spent)}c consumed >= ${formatCents(first.limit)}c limit (${which})`;
       if (first.period !== 'agent') {
-        await insertAlert(trx, input.tenantId, input.runId, 'critical', first.period, message, first.spent, first.limit);
+        await insertAlert(
+          trx,
+          input.tenantId,
+          input.runId,
+          'critical',
+          first.period,
+          message,
+          first.spent,
+          first.limit,
+        );
       }
       return { allowed: false, period: first.period, message };
     }
     for (const breach of breaches) {
       if (breach.period === 'agent') continue;
-      await insertAlert(trx, input.tenantId, input.runId, 'exceeded', breach.period,
+      await insertAlert(
+        trx,
+        input.tenantId,
+        input.runId,
+        'exceeded',
+        breach.period,
         `Soft budget limit exceeded: ${formatCents(breach.spent)}c consumed >= ${formatCents(breach.limit)}c limit (${breach.period})`,
-        breach.spent, breach.limit);
+        breach.spent,
+        breach.limit,
+      );
     }
     const reservation = await trx
       .insertInto('budget_reservations')
@@ -130,7 +171,10 @@ async function insertAlert(
   spend: number,
   limit: number,
 ): Promise<void> {
-  await trx.insertInto('budget_alerts').values({ tenant_id: tenantId, run_id: runId, level, period, message, spend_cents: spend, limit_cents: limit }).execute();
+  await trx
+    .insertInto('budget_alerts')
+    .values({ tenant_id: tenantId, run_id: runId, level, period, message, spend_cents: spend, limit_cents: limit })
+    .execute();
 }
 
 /** One cost to record with {@link recordCostEvent}. */
@@ -154,7 +198,10 @@ export interface CostInput {
  * each period whose warn threshold this event crosses (and `exceeded` for a limit it crosses).
  * Returns the alerts it wrote.
  */
-export async function recordCostEvent(trx: Transaction<Database>, cost: CostInput): Promise<{ id: number; alerts: string[] }> {
+export async function recordCostEvent(
+  trx: Transaction<Database>,
+  cost: CostInput,
+): Promise<{ id: number; alerts: string[] }> {
   const alerts: string[] = [];
   let before: SpendSnapshot | undefined;
   let quota: Quota | undefined;
@@ -177,7 +224,8 @@ export async function recordCostEvent(trx: Transaction<Database>, cost: CostInpu
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (cost.reservationId != null) await trx.deleteFrom('budget_reservations').where('id', '=', cost.reservationId).execute();
+  if (cost.reservationId != null)
+    await trx.deleteFrom('budget_reservations').where('id', '=', cost.reservationId).execute();
   if (cost.costCents > 0 && cost.agentId) {
     await trx
       .updateTable('agents')
@@ -221,7 +269,10 @@ export async function releaseReservation(db: Kysely<Database>, reservationId: nu
  * const { daily } = await getTenantSpend(db, 'acme')
  * ```
  */
-export async function getTenantSpend(db: Kysely<Database>, tenantId: string): Promise<{ hourly: number; daily: number }> {
+export async function getTenantSpend(
+  db: Kysely<Database>,
+  tenantId: string,
+): Promise<{ hourly: number; daily: number }> {
   const spend = await currentSpend(db, tenantId, '00000000-0000-0000-0000-000000000000', false);
   return { hourly: spend.hourly, daily: spend.daily };
 }

@@ -76,7 +76,11 @@ export async function getTenantQuota(db: Kysely<Database>, tenantId: string): Pr
  * await setTenantQuota(db, 'acme', { daily_limit_cents: 5000, hard_limit: true })
  * ```
  */
-export async function setTenantQuota(db: Kysely<Database>, tenantId: string, patch: QuotaPatch): Promise<TenantQuotaView> {
+export async function setTenantQuota(
+  db: Kysely<Database>,
+  tenantId: string,
+  patch: QuotaPatch,
+): Promise<TenantQuotaView> {
   const tenant = parseInput(tenantIdSchema, tenantId, 'tenant_id');
   const values = parseInput(QuotaPatchSchema, patch, 'quota');
   await db

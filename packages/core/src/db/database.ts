@@ -65,7 +65,10 @@ function resolveLockTimeout(options: OpenDatabaseOptions, env: NodeJS.ProcessEnv
   if (raw === undefined || raw === '') return DEFAULT_LOCK_TIMEOUT_MS;
   const parsed = Number(raw);
   if (!Number.isFinite(parsed) || parsed < 0) {
-    throw new AosError('CONFIG_INVALID', `AOS_DB_LOCK_TIMEOUT_MS must be a non-negative number of milliseconds, got "${raw}"`);
+    throw new AosError(
+      'CONFIG_INVALID',
+      `AOS_DB_LOCK_TIMEOUT_MS must be a non-negative number of milliseconds, got "${raw}"`,
+    );
   }
   return parsed;
 }
@@ -77,7 +80,9 @@ async function openServer(url: string, options: OpenDatabaseOptions): Promise<Ao
     max: options.poolSize ?? 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
-        oid === OID_INT8 || oid === OID_NUMERIC ? numberParser : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === OID_INT8 || oid === OID_NUMERIC
+          ? numberParser
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -85,16 +90,18 @@ async function openServer(url: string, options: OpenDatabaseOptions): Promise<Ao
     await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
   } catch (error) {
     await db.destroy();
-    throw new AosError(
-      'DB_OPEN_FAILED',
-      `cannot connect to ${redactDatabaseUrl(url)}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw new AosError('DB_OPEN_FAILED', `cannot connect to ${redactDatabaseUrl(url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return { db, driver: 'server', location: redactDatabaseUrl(url), close: () => db.destroy() };
 }
 
-async function openEmbedded(dataDir: string, options: OpenDatabaseOptions, env: NodeJS.ProcessEnv): Promise<AosDatabase> {
+async function openEmbedded(
+  dataDir: string,
+  options: OpenDatabaseOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<AosDatabase> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock: EmbeddedLock = await acquireEmbeddedLock(`${dataDir}.lock`, {
     timeoutMs: resolveLockTimeout(options, env),
@@ -106,9 +113,13 @@ async function openEmbedded(dataDir: string, options: OpenDatabaseOptions, env: 
     await client.waitReady;
   } catch (error) {
     lock.release();
-    throw new AosError('DB_OPEN_FAILED', `cannot open the embedded database at ${dataDir}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new AosError(
+      'DB_OPEN_FAILED',
+      `cannot open the embedded database at ${dataDir}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   return {

@@ -7,7 +7,13 @@ import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
 /** A run with its trace summary and steps, as `get-run` shows it. */
 export interface RunDetails {
   readonly run: Run;
-  readonly trace: { trace_id: string; status: string; chain_length: number | null; root_hash: string | null; sealed_at: Date | null } | null;
+  readonly trace: {
+    trace_id: string;
+    status: string;
+    chain_length: number | null;
+    root_hash: string | null;
+    sealed_at: Date | null;
+  } | null;
   readonly steps: readonly TraceStep[];
 }
 
@@ -23,7 +29,12 @@ export interface RunDetails {
 export async function getRun(db: Kysely<Database>, tenantId: string, runId: string): Promise<RunDetails> {
   const tenant = parseInput(tenantIdSchema, tenantId, 'tenant_id');
   const id = parseInput(uuidSchema, runId, 'run_id');
-  const run = await db.selectFrom('runs').selectAll().where('id', '=', id).where('tenant_id', '=', tenant).executeTakeFirst();
+  const run = await db
+    .selectFrom('runs')
+    .selectAll()
+    .where('id', '=', id)
+    .where('tenant_id', '=', tenant)
+    .executeTakeFirst();
   if (!run) throw new AosError('RUN_NOT_FOUND', `run ${id} not found for tenant ${tenant}`);
   const trace = await db
     .selectFrom('aos_traces')
@@ -31,7 +42,13 @@ export async function getRun(db: Kysely<Database>, tenantId: string, runId: stri
     .where('run_id', '=', id)
     .where('tenant_id', '=', tenant)
     .executeTakeFirst();
-  const steps = await db.selectFrom('aos_trace_steps').selectAll().where('run_id', '=', id).where('tenant_id', '=', tenant).orderBy('step_index').execute();
+  const steps = await db
+    .selectFrom('aos_trace_steps')
+    .selectAll()
+    .where('run_id', '=', id)
+    .where('tenant_id', '=', tenant)
+    .orderBy('step_index')
+    .execute();
   return { run, trace: trace ?? null, steps };
 }
 

@@ -13,5 +13,7 @@ export function toStorableJson(value: unknown): JsonValue {
 
 function cleanString(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return value.replace(/\u0000/g, '\uFFFD').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return value
+    .replace(/\u0000/g, '\uFFFD')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

@@ -2,7 +2,13 @@ import type { RunStatus, StepStatus } from '../db/schema';
 
 /** Progress of a run, reported as it happens (the CLIs print these on stderr). */
 export type RunEvent =
-  | { readonly type: 'planned'; readonly runId: string; readonly planHash: string; readonly stepCount: number; readonly planner: string }
+  | {
+      readonly type: 'planned';
+      readonly runId: string;
+      readonly planHash: string;
+      readonly stepCount: number;
+      readonly planner: string;
+    }
   | { readonly type: 'attempt_started'; readonly runId: string; readonly attempt: number; readonly maxAttempts: number }
   | {
       readonly type: 'step_started';

@@ -45,16 +45,30 @@ function emit(deps: RunnerDeps, event: Parameters<RunEventListener>[0]): void {
  * run `failed` with `plan_generation_failed: <reason>` and creates no trace.
  * Returns the plan, or null when planning failed.
  */
-export async function planRun(db: Kysely<Database>, runId: string, deps: RunnerDeps): Promise<{ plan: Plan; planHash: string } | null> {
+export async function planRun(
+  db: Kysely<Database>,
+  runId: string,
+  deps: RunnerDeps,
+): Promise<{ plan: Plan; planHash: string } | null> {
   const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
   if (!run) throw new AosError('RUN_NOT_FOUND', `run ${runId} not found`);
   if (run.plan_json !== null && run.plan_hash !== null) {
     return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash };
   }
-  const agent = await db.selectFrom('agents').select(['id', 'name', 'description']).where('id', '=', run.agent_id).executeTakeFirstOrThrow();
+  const agent = await db
+    .selectFrom('agents')
+    .select(['id', 'name', 'description'])
+    .where('id', '=', run.agent_id)
+    .executeTakeFirstOrThrow();
   let planned: { plan: Plan; planHash: string };
   try {
-    planned = await generatePlanForRun({ tenantId: run.tenant_id, agent, goal: run.goal, registry: deps.registry, env: deps.env });
+    planned = await generatePlanForRun({
+      tenantId: run.tenant_id,
+      agent,
+      goal: run.goal,
+      registry: deps.registry,
+      env: deps.env,
+    });
   } catch (error) {
     if (!isAosError(error)) throw error;
     const reason = error.message.replace(/^plan_generation_failed:\s*/, '');
@@ -96,7 +110,11 @@ export async function planRun(db: Kysely<Database>, runId: string, deps: RunnerD
  * console.log(run.status)
  * ```
  */
-export async function executeRunAttempt(db: Kysely<Database>, runId: string, deps: RunnerDeps): Promise<AttemptOutcome> {
+export async function executeRunAttempt(
+  db: Kysely<Database>,
+  runId: string,
+  deps: RunnerDeps,
+): Promise<AttemptOutcome> {
   const planned = await planRun(db, runId, deps);
   if (!planned) return { run: await loadRun(db, runId), stepsAppended: 0 };
   const claimed = await db
@@ -127,7 +145,15 @@ export async function executeRunAttempt(db: Kysely<Database>, runId: string, dep
   let halt: string | null = null;
   for (const [position, step] of steps.entries()) {
     if (outputs.has(step.step_id)) continue;
-    const result = await executePlanStep(db, deps, { run: claimed, trace, head, step, outputs, position, total: steps.length });
+    const result = await executePlanStep(db, deps, {
+      run: claimed,
+      trace,
+      head,
+      step,
+      outputs,
+      position,
+      total: steps.length,
+    });
     head = result.head;
     if (result.halt) {
       halt = result.halt;
@@ -139,7 +165,13 @@ export async function executeRunAttempt(db: Kysely<Database>, runId: string, dep
     }
   }
 
-  const status: RunStatus = halt ? 'halted' : failure ? (failure.retryable && claimed.attempts < claimed.max_attempts ? 'retry' : 'failed') : 'succeeded';
+  const status: RunStatus = halt
+    ? 'halted'
+    : failure
+      ? failure.retryable && claimed.attempts < claimed.max_attempts
+        ? 'retry'
+        : 'failed'
+      : 'succeeded';
   const error = halt ?? (failure ? `step_failed:${failure.stepId}:${failure.message}` : null);
   const run = await finishAttempt(db, deps, claimed, trace.trace_id, status, error);
   return { run, stepsAppended: head.nextIndex - firstIndex };
@@ -183,21 +215,41 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
   const skill = deps.registry.get(step.skill);
   let lastFailure: StepFailure | null = null;
   for (let attempt = 1; attempt <= step.retry_count; attempt += 1) {
-    emit(deps, { type: 'step_started', runId: run.id, stepId: step.step_id, skill: step.skill, attempt, position: ctx.position + 1, total: ctx.total });
+    emit(deps, {
+      type: 'step_started',
+      runId: run.id,
+      stepId: step.step_id,
+      skill: step.skill,
+      attempt,
+      position: ctx.position + 1,
+      total: ctx.total,
+    });
     const startedAt = new Date();
     const startedHr = performance.now();
     let params: unknown = step.params;
     let outcome: { ok: true; result: SkillResult } | { ok: false; error: SkillError };
     let reservationId: number | null = null;
     try {
-      if (!skill) throw new SkillError('validation', `skill ${step.skill} is not registered`, { retryable: false, outcomeCode: 'SKILL_NOT_FOUND' });
+      if (!skill)
+        throw new SkillError('validation', `skill ${step.skill} is not registered`, {
+          retryable: false,
+          outcomeCode: 'SKILL_NOT_FOUND',
+        });
       params = resolveTemplates(step.params, ctx.outputs);
       const input = parseSkillInput(skill, params);
       const estimate = skill.estimateCostCents(input, deps.env);
-      const decision = await reserveBudget(db, { tenantId: run.tenant_id, runId: run.id, agentId: run.agent_id, estimateCents: estimate });
+      const decision = await reserveBudget(db, {
+        tenantId: run.tenant_id,
+        runId: run.id,
+        agentId: run.agent_id,
+        estimateCents: estimate,
+      });
       if (!decision.allowed) return { head, failure: null, halt: decision.message };
       reservationId = decision.reservationId;
-      outcome = { ok: true, result: await runWithTimeout(db, skill, input, deps, ctx, attempt, step.timeout_ms ?? skill.defaultTimeoutMs) };
+      outcome = {
+        ok: true,
+        result: await runWithTimeout(db, skill, input, deps, ctx, attempt, step.timeout_ms ?? skill.defaultTimeoutMs),
+      };
     } catch (error) {
       outcome = { ok: false, error: asSkillError(error) };
     }
@@ -278,7 +330,12 @@ async function runWithTimeout(
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new SkillError('timeout', `${skill.name} timed out after ${timeoutMs} ms`, { retryable: true, outcomeCode: 'TIMEOUT' }));
+      reject(
+        new SkillError('timeout', `${skill.name} timed out after ${timeoutMs} ms`, {
+          retryable: true,
+          outcomeCode: 'TIMEOUT',
+        }),
+      );
     }, timeoutMs);
   });
   try {
@@ -302,7 +359,8 @@ async function runWithTimeout(
 
 function asSkillError(error: unknown): SkillError {
   if (error instanceof SkillError) return error;
-  if (isAosError(error)) return new SkillError('validation', error.message, { retryable: false, outcomeCode: error.code, cause: error });
+  if (isAosError(error))
+    return new SkillError('validation', error.message, { retryable: false, outcomeCode: error.code, cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new SkillError('backend', message, { retryable: false, outcomeCode: 'ERROR', cause: error });
 }
@@ -333,11 +391,23 @@ async function finishAttempt(
         .executeTakeFirstOrThrow();
     }
     const traceStatus = status === 'succeeded' ? 'completed' : status === 'halted' ? 'aborted' : 'failed';
-    await completeAndSealTrace(trx, traceId, traceStatus, { run_status: status, attempts: run.attempts, error }, deps.signingKey);
+    await completeAndSealTrace(
+      trx,
+      traceId,
+      traceStatus,
+      { run_status: status, attempts: run.attempts, error },
+      deps.signingKey,
+    );
     const startedAt = run.started_at ?? run.created_at;
     return trx
       .updateTable('runs')
-      .set({ status, error_message: error, completed_at: now, next_attempt_at: null, duration_ms: now.getTime() - startedAt.getTime() })
+      .set({
+        status,
+        error_message: error,
+        completed_at: now,
+        next_attempt_at: null,
+        duration_ms: now.getTime() - startedAt.getTime(),
+      })
       .where('id', '=', run.id)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -51,20 +51,41 @@ export async function recoverStaleRuns(
   const recovered: RecoveredRun[] = [];
   for (const candidate of stale) {
     const result = await db.transaction().execute(async (trx) => {
-      const run = await trx.selectFrom('runs').selectAll().where('id', '=', candidate.id).where('status', '=', 'running').forUpdate().executeTakeFirst();
+      const run = await trx
+        .selectFrom('runs')
+        .selectAll()
+        .where('id', '=', candidate.id)
+        .where('status', '=', 'running')
+        .forUpdate()
+        .executeTakeFirst();
       if (!run) return null;
       const message = `run_interrupted: the process executing attempt ${run.attempts} stopped before finishing; recovered at ${new Date().toISOString()}`;
-      const trace = await trx.selectFrom('aos_traces').select('trace_id').where('run_id', '=', run.id).executeTakeFirst();
+      const trace = await trx
+        .selectFrom('aos_traces')
+        .select('trace_id')
+        .where('run_id', '=', run.id)
+        .executeTakeFirst();
       let stepCount = 0;
       if (trace) {
-        const sealed = await completeAndSealTrace(trx, trace.trace_id, 'aborted', { run_status: 'failed', recovered: true, error: message }, options.signingKey);
+        const sealed = await completeAndSealTrace(
+          trx,
+          trace.trace_id,
+          'aborted',
+          { run_status: 'failed', recovered: true, error: message },
+          options.signingKey,
+        );
         stepCount = sealed.chain_length ?? 0;
       }
       await trx.deleteFrom('budget_reservations').where('run_id', '=', run.id).execute();
       const now = new Date();
       await trx
         .updateTable('runs')
-        .set({ status: 'failed', error_message: message, completed_at: now, duration_ms: now.getTime() - (run.started_at ?? run.created_at).getTime() })
+        .set({
+          status: 'failed',
+          error_message: message,
+          completed_at: now,
+          duration_ms: now.getTime() - (run.started_at ?? run.created_at).getTime(),
+        })
         .where('id', '=', run.id)
         .execute();
       return { runId: run.id, tenantId: run.tenant_id, stepCount, traceSealed: trace !== undefined };

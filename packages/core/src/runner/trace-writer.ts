@@ -28,7 +28,12 @@ export async function ensureTrace(
   const traceId = traceIdOf(run.id);
   const existing = await db.selectFrom('aos_traces').selectAll().where('trace_id', '=', traceId).executeTakeFirst();
   if (existing) return existing;
-  const genesis = computeGenesisHash({ plan_hash: planHash, run_id: run.id, tenant_id: run.tenant_id, trace_id: traceId });
+  const genesis = computeGenesisHash({
+    plan_hash: planHash,
+    run_id: run.id,
+    tenant_id: run.tenant_id,
+    trace_id: traceId,
+  });
   return db
     .insertInto('aos_traces')
     .values({
@@ -59,7 +64,9 @@ export async function readChainHead(db: Kysely<Database>, trace: Trace): Promise
     .orderBy('step_index', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return last ? { nextIndex: last.step_index + 1, prevHash: last.step_hash } : { nextIndex: 0, prevHash: trace.genesis_hash };
+  return last
+    ? { nextIndex: last.step_index + 1, prevHash: last.step_hash }
+    : { nextIndex: 0, prevHash: trace.genesis_hash };
 }
 
 /** The stored fields of one executed attempt, before hashing. */
@@ -159,7 +166,12 @@ export async function completeAndSealTrace(
   metadata: { [key: string]: JsonValue },
   signingKey: SigningKey,
 ): Promise<Trace> {
-  const trace = await trx.selectFrom('aos_traces').selectAll().where('trace_id', '=', traceId).forUpdate().executeTakeFirstOrThrow();
+  const trace = await trx
+    .selectFrom('aos_traces')
+    .selectAll()
+    .where('trace_id', '=', traceId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   if (trace.sealed_at) return trace;
   if (trace.status === 'running') {
     await trx

@@ -78,10 +78,18 @@ export async function createRun(db: Kysely<Database>, input: CreateRunInput): Pr
 }
 
 function findByKey(db: Kysely<Database>, tenantId: string, key: string): Promise<Run | undefined> {
-  return db.selectFrom('runs').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
 }
 
-function sameBodyOrConflict(existing: Run, parsed: { goal: string; agentId: string; idempotencyKey?: string | undefined }): Run {
+function sameBodyOrConflict(
+  existing: Run,
+  parsed: { goal: string; agentId: string; idempotencyKey?: string | undefined },
+): Run {
   if (existing.goal === parsed.goal && existing.agent_id === parsed.agentId) return existing;
   throw new AosError(
     'IDEMPOTENCY_CONFLICT',

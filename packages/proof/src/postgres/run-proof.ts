@@ -1,5 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import { PROOF_BUNDLE_FORMAT, STEP_PROOF_FORMAT, type ProofBundle, type StepInclusionProof, type StepRecord } from '../bundle-schema';
+import {
+  PROOF_BUNDLE_FORMAT,
+  STEP_PROOF_FORMAT,
+  type ProofBundle,
+  type StepInclusionProof,
+  type StepRecord,
+} from '../bundle-schema';
 import { ProofError } from '../errors';
 import { createInclusionProof } from '../merkle-tree';
 import { toStepEnvelope } from '../step-envelope';
@@ -111,11 +117,19 @@ function summarizeStep(step: StepRow): TraceStepSummary {
 }
 
 /** Turns stored step rows into hashed step records; a row that cannot form an envelope is reported by index. */
-function toStepRecords(steps: readonly StepRow[]): { records: StepRecord[]; problem: { index: number; reason: string } | null } {
+function toStepRecords(steps: readonly StepRow[]): {
+  records: StepRecord[];
+  problem: { index: number; reason: string } | null;
+} {
   const records: StepRecord[] = [];
   for (const [position, row] of steps.entries()) {
     try {
-      records.push({ envelope: toStepEnvelope(row), leaf_hash: row.leaf_hash, prev_hash: row.prev_hash, step_hash: row.step_hash });
+      records.push({
+        envelope: toStepEnvelope(row),
+        leaf_hash: row.leaf_hash,
+        prev_hash: row.prev_hash,
+        step_hash: row.step_hash,
+      });
     } catch (error) {
       return { records, problem: { index: position, reason: `step ${position}: ${(error as Error).message}` } };
     }
@@ -131,7 +145,10 @@ function verifyStoredTrace(
   trustedKeys: TrustedKeys,
 ): TraceVerification | { verification_status: 'UNSUPPORTED'; failure_reason: string } {
   if (trace.sealed_at === null || trace.checkpoint === null) {
-    return { verification_status: 'UNSUPPORTED', failure_reason: `trace ${trace.trace_id} is not sealed (status ${trace.status})` };
+    return {
+      verification_status: 'UNSUPPORTED',
+      failure_reason: `trace ${trace.trace_id} is not sealed (status ${trace.status})`,
+    };
   }
   const fail = (reason: string, step: number | null = null): TraceVerification => ({
     verification_status: 'FAILED',
@@ -147,9 +164,18 @@ function verifyStoredTrace(
   const verification = verifyTraceRecord({ plan: trace.plan, trace, steps: records, trustedKeys });
   // Checks beyond the trace's own record: it must belong to the run's tenant and plan.
   if (verification.verification_status === 'VERIFIED') {
-    if (trace.tenant_id !== run.tenant_id) return { ...verification, verification_status: 'FAILED', failure_reason: "trace tenant_id does not match the run's tenant" };
+    if (trace.tenant_id !== run.tenant_id)
+      return {
+        ...verification,
+        verification_status: 'FAILED',
+        failure_reason: "trace tenant_id does not match the run's tenant",
+      };
     if (run.plan_hash !== null && run.plan_hash !== trace.plan_hash) {
-      return { ...verification, verification_status: 'FAILED', failure_reason: "trace plan_hash does not match the run's plan_hash" };
+      return {
+        ...verification,
+        verification_status: 'FAILED',
+        failure_reason: "trace plan_hash does not match the run's plan_hash",
+      };
     }
   }
   return verification;
@@ -168,10 +194,19 @@ function verifyStoredTrace(
  * if (proof.integrity.verification_status !== 'VERIFIED') console.error(proof.integrity.failure_reason)
  * ```
  */
-export async function getRunProof(db: ProofDatabase, tenantId: string, runId: string, options: ProofOptions): Promise<RunProofResult> {
+export async function getRunProof(
+  db: ProofDatabase,
+  tenantId: string,
+  runId: string,
+  options: ProofOptions,
+): Promise<RunProofResult> {
   const tables = db as Kysely<ProofTables>;
   const verifiedAt = new Date().toISOString();
-  const unsupported = (reason: string, traces: TraceSummary[] = [], steps: TraceStepSummary[] = []): RunProofResult => ({
+  const unsupported = (
+    reason: string,
+    traces: TraceSummary[] = [],
+    steps: TraceStepSummary[] = [],
+  ): RunProofResult => ({
     run_id: runId,
     integrity: {
       model: 'HASH_CHAIN',
@@ -188,15 +223,26 @@ export async function getRunProof(db: ProofDatabase, tenantId: string, runId: st
     verified_at: verifiedAt,
   });
   if (!isUuid(runId)) return unsupported(NO_TRACE);
-  const run = await tables.selectFrom('runs').select(['tenant_id', 'plan_hash']).where('id', '=', runId).where('tenant_id', '=', tenantId).executeTakeFirst();
+  const run = await tables
+    .selectFrom('runs')
+    .select(['tenant_id', 'plan_hash'])
+    .where('id', '=', runId)
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
   if (!run) return unsupported(NO_TRACE);
   const trace = await tables.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).executeTakeFirst();
   if (!trace) return unsupported(NO_TRACE);
-  const steps = await tables.selectFrom('aos_trace_steps').selectAll().where('trace_id', '=', trace.trace_id).orderBy('step_index').execute();
+  const steps = await tables
+    .selectFrom('aos_trace_steps')
+    .selectAll()
+    .where('trace_id', '=', trace.trace_id)
+    .orderBy('step_index')
+    .execute();
   const traceSummaries = [summarizeTrace(trace)];
   const stepSummaries = steps.map(summarizeStep);
   const verification = verifyStoredTrace(run, trace, steps, options.trustedKeys);
-  if (verification.verification_status === 'UNSUPPORTED') return unsupported(verification.failure_reason, traceSummaries, stepSummaries);
+  if (verification.verification_status === 'UNSUPPORTED')
+    return unsupported(verification.failure_reason, traceSummaries, stepSummaries);
   return {
     run_id: runId,
     integrity: {
@@ -222,14 +268,34 @@ function isUuid(value: string): boolean {
 async function loadSealed(db: ProofDatabase, tenantId: string, runId: string) {
   const tables = db as Kysely<ProofTables>;
   const run = isUuid(runId)
-    ? await tables.selectFrom('runs').selectAll().where('id', '=', runId).where('tenant_id', '=', tenantId).executeTakeFirst()
+    ? await tables
+        .selectFrom('runs')
+        .selectAll()
+        .where('id', '=', runId)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst()
     : undefined;
-  const trace = run ? await tables.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).where('tenant_id', '=', tenantId).executeTakeFirst() : undefined;
+  const trace = run
+    ? await tables
+        .selectFrom('aos_traces')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst()
+    : undefined;
   if (!run || !trace) throw new ProofError('PROOF_NOT_FOUND', `${NO_TRACE} ${runId} of tenant ${tenantId}`);
   if (trace.sealed_at === null || trace.checkpoint === null) {
-    throw new ProofError('PROOF_NOT_SEALED', `trace ${trace.trace_id} is not sealed yet (status ${trace.status}); nothing to export`);
+    throw new ProofError(
+      'PROOF_NOT_SEALED',
+      `trace ${trace.trace_id} is not sealed yet (status ${trace.status}); nothing to export`,
+    );
   }
-  const steps = await tables.selectFrom('aos_trace_steps').selectAll().where('trace_id', '=', trace.trace_id).orderBy('step_index').execute();
+  const steps = await tables
+    .selectFrom('aos_trace_steps')
+    .selectAll()
+    .where('trace_id', '=', trace.trace_id)
+    .orderBy('step_index')
+    .execute();
   return { run, trace, steps };
 }
 
@@ -295,11 +361,19 @@ export async function exportProofBundle(db: ProofDatabase, tenantId: string, run
  * const proof = await exportStepInclusionProof(db, 'acme', runId, 2)
  * ```
  */
-export async function exportStepInclusionProof(db: ProofDatabase, tenantId: string, runId: string, stepIndex: number): Promise<StepInclusionProof> {
+export async function exportStepInclusionProof(
+  db: ProofDatabase,
+  tenantId: string,
+  runId: string,
+  stepIndex: number,
+): Promise<StepInclusionProof> {
   const { trace, steps } = await loadSealed(db, tenantId, runId);
   const step = Number.isInteger(stepIndex) ? steps[stepIndex] : undefined;
   if (!step) {
-    throw new ProofError('PROOF_BAD_INPUT', `step ${stepIndex} does not exist: run ${runId} has steps 0..${steps.length - 1}`);
+    throw new ProofError(
+      'PROOF_BAD_INPUT',
+      `step ${stepIndex} does not exist: run ${runId} has steps 0..${steps.length - 1}`,
+    );
   }
   return {
     format: STEP_PROOF_FORMAT,
@@ -343,13 +417,24 @@ export interface AuditResult {
  */
 export async function auditSealedTraces(
   db: ProofDatabase,
-  options: ProofOptions & { tenantId?: string; batchSize?: number; limit?: number; onProgress?: (checked: number, total: number) => void },
+  options: ProofOptions & {
+    tenantId?: string;
+    batchSize?: number;
+    limit?: number;
+    onProgress?: (checked: number, total: number) => void;
+  },
 ): Promise<AuditResult> {
   const tables = db as Kysely<ProofTables>;
   const batchSize = options.batchSize ?? 500;
-  let totalQuery = tables.selectFrom('aos_traces').select((eb) => eb.fn.countAll<number>().as('n')).where('sealed_at', 'is not', null);
+  let totalQuery = tables
+    .selectFrom('aos_traces')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('sealed_at', 'is not', null);
   if (options.tenantId !== undefined) totalQuery = totalQuery.where('tenant_id', '=', options.tenantId);
-  const total = Math.min(Number((await totalQuery.executeTakeFirstOrThrow()).n), options.limit ?? Number.POSITIVE_INFINITY);
+  const total = Math.min(
+    Number((await totalQuery.executeTakeFirstOrThrow()).n),
+    options.limit ?? Number.POSITIVE_INFINITY,
+  );
   const result: AuditResult = { checked: 0, verified: 0, failed: [] };
   let after = '';
   while (result.checked < total) {
