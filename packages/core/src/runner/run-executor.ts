@@ -50,16 +50,49 @@ export async function planRun(
   runId: string,
   deps: RunnerDeps,
 ): Promise<{ plan: Plan; planHash: string } | null> {
-  const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  const prepared = await preparePlan(db, runId, deps);
+  if (prepared?.unsaved) await storePlan(db, runId, prepared);
+  return prepared;
+}
+
+async function storePlan(
+  db: Kysely<Database>,
+  runId: string,
+  planned: { plan: Plan; planHash: string },
+): Promise<void> {
+  await db
+    .updateTable('runs')
+    .set({ plan_json: JSON.stringify(planned.plan), plan_hash: planned.planHash })
+    .where('id', '=', runId)
+    .where('plan_json', 'is', null)
+    .execute();
+}
+
+/** The run's stored plan, or a new one (`unsaved`) — null when planning failed and the run was failed. */
+async function preparePlan(
+  db: Kysely<Database>,
+  runId: string,
+  deps: RunnerDeps,
+): Promise<{ plan: Plan; planHash: string; unsaved: boolean } | null> {
+  const run = await db
+    .selectFrom('runs')
+    .innerJoin('agents', 'agents.id', 'runs.agent_id')
+    .select([
+      'runs.tenant_id',
+      'runs.goal',
+      'runs.plan_json',
+      'runs.plan_hash',
+      'agents.id as agent_id',
+      'agents.name as agent_name',
+      'agents.description as agent_description',
+    ])
+    .where('runs.id', '=', runId)
+    .executeTakeFirst();
   if (!run) throw new AosError('RUN_NOT_FOUND', `run ${runId} not found`);
   if (run.plan_json !== null && run.plan_hash !== null) {
-    return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash };
+    return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash, unsaved: false };
   }
-  const agent = await db
-    .selectFrom('agents')
-    .select(['id', 'name', 'description'])
-    .where('id', '=', run.agent_id)
-    .executeTakeFirstOrThrow();
+  const agent = { id: run.agent_id, name: run.agent_name, description: run.agent_description };
   let planned: { plan: Plan; planHash: string };
   try {
     planned = await generatePlanForRun({
@@ -81,12 +114,6 @@ export async function planRun(
     emit(deps, { type: 'finished', runId, status: 'failed', error: `plan_generation_failed: ${reason}` });
     return null;
   }
-  await db
-    .updateTable('runs')
-    .set({ plan_json: JSON.stringify(planned.plan), plan_hash: planned.planHash })
-    .where('id', '=', runId)
-    .where('plan_json', 'is', null)
-    .execute();
   emit(deps, {
     type: 'planned',
     runId,
@@ -94,7 +121,7 @@ export async function planRun(
     stepCount: planned.plan.steps.length,
     planner: planned.plan.planner,
   });
-  return planned;
+  return { ...planned, unsaved: true };
 }
 
 /**
@@ -115,11 +142,13 @@ export async function executeRunAttempt(
   runId: string,
   deps: RunnerDeps,
 ): Promise<AttemptOutcome> {
-  const planned = await planRun(db, runId, deps);
+  const planned = await preparePlan(db, runId, deps);
   if (!planned) return { run: await loadRun(db, runId), stepsAppended: 0 };
+  // A new plan is stored by the same statement that claims the run: before any step runs.
   const claimed = await db
     .updateTable('runs')
     .set((eb) => ({
+      ...(planned.unsaved ? { plan_json: JSON.stringify(planned.plan), plan_hash: planned.planHash } : {}),
       status: 'running' as const,
       attempts: eb('attempts', '+', 1),
       started_at: sql<Date>`COALESCE(started_at, now())`,
@@ -135,10 +164,12 @@ export async function executeRunAttempt(
     throw new AosError('INVALID_INPUT', `run ${runId} is ${run.status}; only queued or retry runs can be executed`);
   }
   emit(deps, { type: 'attempt_started', runId, attempt: claimed.attempts, maxAttempts: claimed.max_attempts });
-  const trace = await ensureTrace(db, claimed, planned.plan, planned.planHash);
-  let head = await readChainHead(db, trace);
+  const { trace, created } = await ensureTrace(db, claimed, planned.plan, planned.planHash);
+  // A trace created by this attempt has no steps yet: nothing to read back.
+  let head: ChainHead = created ? { nextIndex: 0, prevHash: trace.genesis_hash } : await readChainHead(db, trace);
   const firstIndex = head.nextIndex;
-  const outputs = await previousOutputs(db, trace.trace_id);
+  const outputs = created ? new Map<string, JsonValue>() : await previousOutputs(db, trace.trace_id);
+  const leaves: string[] | null = created ? [] : null;
   const steps = planned.plan.steps;
 
   let failure: StepFailure | null = null;
@@ -153,6 +184,7 @@ export async function executeRunAttempt(
       outputs,
       position,
       total: steps.length,
+      leaves,
     });
     head = result.head;
     if (result.halt) {
@@ -173,7 +205,8 @@ export async function executeRunAttempt(
         : 'failed'
       : 'succeeded';
   const error = halt ?? (failure ? `step_failed:${failure.stepId}:${failure.message}` : null);
-  const run = await finishAttempt(db, deps, claimed, trace.trace_id, status, error);
+  const known = leaves ? { leafHashes: leaves, rootHash: head.prevHash } : undefined;
+  const run = await finishAttempt(db, deps, claimed, trace.trace_id, status, error, known);
   return { run, stepsAppended: head.nextIndex - firstIndex };
 }
 
@@ -201,6 +234,8 @@ interface StepContext {
   readonly outputs: Map<string, JsonValue>;
   readonly position: number;
   readonly total: number;
+  /** Every leaf hash of the trace so far, when this attempt knows them all (it created the trace). */
+  readonly leaves: string[] | null;
 }
 
 interface StepOutcome {
@@ -294,6 +329,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     });
     for (const message of appended.alerts) emit(deps, { type: 'budget_alert', runId: run.id, message });
     head = appended.head;
+    ctx.leaves?.push(appended.leafHash);
     if (outcome.ok) {
       ctx.outputs.set(step.step_id, outcome.result.output);
       return { head, failure: null, halt: null };
@@ -376,6 +412,7 @@ async function finishAttempt(
   traceId: string,
   status: RunStatus,
   error: string | null,
+  known: { leafHashes: readonly string[]; rootHash: string } | undefined,
 ): Promise<Run> {
   const now = new Date();
   const finished = await db.transaction().execute(async (trx) => {
@@ -397,6 +434,7 @@ async function finishAttempt(
       traceStatus,
       { run_status: status, attempts: run.attempts, error },
       deps.signingKey,
+      known,
     );
     const startedAt = run.started_at ?? run.created_at;
     return trx

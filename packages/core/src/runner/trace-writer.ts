@@ -21,20 +21,23 @@ export function traceIdOf(runId: string): string {
  */
 export async function ensureTrace(
   db: Kysely<Database>,
-  run: { id: string; tenant_id: string; agent_id: string },
+  run: { id: string; tenant_id: string; agent_id: string; attempts: number },
   plan: JsonValue,
   planHash: string,
-): Promise<Trace> {
+): Promise<{ trace: Trace; created: boolean }> {
   const traceId = traceIdOf(run.id);
-  const existing = await db.selectFrom('aos_traces').selectAll().where('trace_id', '=', traceId).executeTakeFirst();
-  if (existing) return existing;
+  // Only a later attempt can find a trace already there; the first goes straight to the insert.
+  if (run.attempts > 1) {
+    const existing = await db.selectFrom('aos_traces').selectAll().where('trace_id', '=', traceId).executeTakeFirst();
+    if (existing) return { trace: existing, created: false };
+  }
   const genesis = computeGenesisHash({
     plan_hash: planHash,
     run_id: run.id,
     tenant_id: run.tenant_id,
     trace_id: traceId,
   });
-  return db
+  const created = await db
     .insertInto('aos_traces')
     .values({
       trace_id: traceId,
@@ -53,6 +56,7 @@ export async function ensureTrace(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  return { trace: created, created: true };
 }
 
 /** Index and chain head after the steps already in the trace. */
@@ -102,7 +106,7 @@ export async function appendTraceStep(
   trace: Pick<Trace, 'trace_id' | 'run_id' | 'tenant_id' | 'agent_id'>,
   head: ChainHead,
   record: StepRecord,
-): Promise<{ head: ChainHead; alerts: string[] }> {
+): Promise<{ head: ChainHead; alerts: string[]; leafHash: string }> {
   const params = record.params === undefined ? null : toStorableJson(record.params);
   const outcomeData = record.outcomeData === undefined ? null : toStorableJson(record.outcomeData);
   const row = {
@@ -135,6 +139,32 @@ export async function appendTraceStep(
     outcome_data: outcomeData === null ? null : JSON.stringify(outcomeData),
     ...link,
   };
+  const next = { nextIndex: head.nextIndex + 1, prevHash: link.step_hash };
+  if (record.costCents === 0 && record.reservationId == null) {
+    // Nothing to lock or alert on: the step and its cost event go in one statement (one
+    // implicit transaction, one round trip).
+    await db
+      .with('appended', (qb) => qb.insertInto('aos_trace_steps').values(insert).returning(['step_index']))
+      .insertInto('cost_events')
+      .columns(['tenant_id', 'run_id', 'agent_id', 'skill', 'trace_id', 'step_index', 'cost_cents', 'tokens', 'model'])
+      .expression((eb) =>
+        eb
+          .selectFrom('appended')
+          .select([
+            eb.val(trace.tenant_id).as('tenant_id'),
+            eb.val(trace.run_id).as('run_id'),
+            eb.val(trace.agent_id).as('agent_id'),
+            eb.val(record.skillName).as('skill'),
+            eb.val(trace.trace_id).as('trace_id'),
+            'appended.step_index',
+            eb.val(0).as('cost_cents'),
+            eb.val(record.tokens ?? null).as('tokens'),
+            eb.val(record.model ?? null).as('model'),
+          ]),
+      )
+      .execute();
+    return { head: next, alerts: [], leafHash: link.leaf_hash };
+  }
   const alerts = await db.transaction().execute(async (trx: Transaction<Database>) => {
     await trx.insertInto('aos_trace_steps').values(insert).execute();
     const cost = await recordCostEvent(trx, {
@@ -151,7 +181,7 @@ export async function appendTraceStep(
     });
     return cost.alerts;
   });
-  return { head: { nextIndex: head.nextIndex + 1, prevHash: link.step_hash }, alerts };
+  return { head: next, alerts, leafHash: link.leaf_hash };
 }
 
 /**
@@ -165,6 +195,7 @@ export async function completeAndSealTrace(
   status: Exclude<TraceStatus, 'running'>,
   metadata: { [key: string]: JsonValue },
   signingKey: SigningKey,
+  known?: { readonly leafHashes: readonly string[]; readonly rootHash: string },
 ): Promise<Trace> {
   const trace = await trx
     .selectFrom('aos_traces')
@@ -173,29 +204,33 @@ export async function completeAndSealTrace(
     .forUpdate()
     .executeTakeFirstOrThrow();
   if (trace.sealed_at) return trace;
-  if (trace.status === 'running') {
-    await trx
-      .updateTable('aos_traces')
-      .set({ status, completed_at: new Date(), metadata: JSON.stringify({ ...trace.metadata, ...metadata }) })
+  // The caller may know every leaf (it appended them all); otherwise read them back.
+  let chain = known;
+  if (!chain) {
+    const steps = await trx
+      .selectFrom('aos_trace_steps')
+      .select(['leaf_hash', 'step_hash'])
       .where('trace_id', '=', traceId)
+      .orderBy('step_index', 'asc')
       .execute();
+    chain = { leafHashes: steps.map((s) => s.leaf_hash), rootHash: steps.at(-1)?.step_hash ?? trace.genesis_hash };
   }
-  const steps = await trx
-    .selectFrom('aos_trace_steps')
-    .select(['leaf_hash', 'step_hash'])
-    .where('trace_id', '=', traceId)
-    .orderBy('step_index', 'asc')
-    .execute();
   const seal = sealChain({
     signingKey,
     tenantId: trace.tenant_id,
     runId: trace.run_id,
-    leafHashes: steps.map((s) => s.leaf_hash),
-    rootHash: steps.at(-1)?.step_hash ?? trace.genesis_hash,
+    leafHashes: chain.leafHashes,
+    rootHash: chain.rootHash,
   });
+  const now = new Date();
+  // Completion and sealing in one statement (the trigger allows both together).
+  const completion =
+    trace.status === 'running'
+      ? { status, completed_at: now, metadata: JSON.stringify({ ...trace.metadata, ...metadata }) }
+      : {};
   return trx
     .updateTable('aos_traces')
-    .set({ ...seal, sealed_at: new Date() })
+    .set({ ...completion, ...seal, sealed_at: now })
     .where('trace_id', '=', traceId)
     .returningAll()
     .executeTakeFirstOrThrow();
