@@ -4,19 +4,18 @@ import { join } from 'node:path';
 import { encodeSigningKey, generateSigningKey, loadSigningKey } from '@aos/proof';
 import { describeEachDriver } from '@aos/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAgent } from '../agents/agent-service';
-import { createRun } from '../runs/create-run';
-import { runGoal } from '../runs/run-goal';
-import { createSkillRegistry } from '../skills/skill-registry';
-import { recordAndReadCostEvent } from './cost-readback';
-import { countTraces } from './trace-counts';
-import { listDueRuns } from './due-runs';
 import {
+  countTraces,
+  createAgent,
+  createSkillRegistry,
   describeSigningKey,
   generateSigningKeyFile,
   listDeploymentKeys,
+  listDueRuns,
   readSigningKeyFile,
-} from './signing-key-admin';
+  recordAndReadCostEvent,
+} from '@aos/core';
+import { createRun, runGoal } from '@aos/core/runs';
 
 describeEachDriver('operator ops: storage', (t) => {
   it('recordAndReadCostEvent returns the stored row, the alerts it wrote and the new spend', async () => {

@@ -1,0 +1,91 @@
+import {
+  countTraces,
+  InvalidInputError,
+  listDeploymentKeys,
+  tenantIdSchema,
+  type CliIo,
+  type ExitCode,
+} from '@aos/core';
+import { parseVerifierKey, type VerifierKey } from '@aos/proof';
+import { auditSealedTraces } from '@aos/proof/postgres';
+import { z } from 'zod';
+import { parseFlags, PositiveIntFlagSchema, type GlobalOptions } from '../flags';
+import type { AuditJson } from '../json-shapes';
+import { renderAudit, writeDocument } from '../render';
+import { withStore } from '../store';
+
+const AuditFlags = z.object({
+  tenantId: tenantIdSchema.optional(),
+  limit: PositiveIntFlagSchema.optional(),
+  trustedKey: z.array(z.string()).default([]),
+  progressEvery: PositiveIntFlagSchema,
+});
+
+/** Traces the coordinator verifies per batch (two queries per batch) at most. */
+const MAX_BATCH = 500;
+
+function trustedFlagKeys(texts: readonly string[]): VerifierKey[] {
+  return texts.map((text) => {
+    try {
+      return parseVerifierKey(text);
+    } catch (error) {
+      throw new InvalidInputError(`--trusted-key: ${(error as Error).message}`, {
+        field: '--trusted-key',
+        cause: error,
+      });
+    }
+  });
+}
+
+/**
+ * `int-cli audit [--tenant-id T] [--limit N]`: the proof coordinator verifies every sealed
+ * trace in batches (the same checks as `getRunProof`, two queries per batch); progress goes to
+ * stderr; each trace that is not VERIFIED is listed with its run id and reason, and the exit
+ * code is 5 if there is any. Trusted keys: the deployment's key, the backups
+ * `keys generate --force` kept, and `--trusted-key` values (parsed once).
+ */
+export async function runAudit(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
+  const flags = parseFlags(AuditFlags, args);
+  const extra = trustedFlagKeys(flags.trustedKey);
+  const deployment = await listDeploymentKeys(io.env);
+  const trustedKeys = [...deployment.map((k) => parseVerifierKey(k.verifierKey)), ...extra];
+  const started = performance.now();
+
+  const document = await withStore(g, io, async (store): Promise<AuditJson> => {
+    const { unsealed } = await countTraces(store.db, { tenantId: flags.tenantId });
+    let reported = 0;
+    const audit = await auditSealedTraces(store.db, {
+      trustedKeys,
+      tenantId: flags.tenantId,
+      limit: flags.limit,
+      batchSize: Math.min(MAX_BATCH, flags.progressEvery),
+      onProgress: (checked, total) => {
+        if (checked - reported < flags.progressEvery && checked < total) return;
+        reported = checked;
+        io.stderr.write(`audit: ${checked}/${total} sealed traces checked\n`);
+      },
+    });
+    return {
+      tenant_id: flags.tenantId ?? null,
+      trusted_keys: [
+        ...deployment.map((k) => ({ verifier_key: k.verifierKey, source: k.source })),
+        ...extra.map((k) => ({ verifier_key: k.verifierKey, source: 'flag' as const })),
+      ],
+      checked: audit.checked,
+      verified: audit.verified,
+      failed: audit.failed.length,
+      unsealed,
+      failures: audit.failed.map((f) => ({
+        run_id: f.run_id,
+        tenant_id: f.tenant_id,
+        trace_id: f.trace_id,
+        reason: f.failure_reason,
+        first_divergent_step: f.first_divergent_step,
+      })),
+      duration_ms: Math.round(performance.now() - started),
+    };
+  });
+  if (g.json) writeDocument(io, document);
+  else io.stdout.write(renderAudit(io, document));
+  return document.failed > 0 ? 5 : 0;
+}

@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { executeRunAttempt, isAosError, listDueRuns, type CliIo, type ExitCode, type RunnerDeps } from '@aos/core';
+import { z } from 'zod';
+import { DurationSchema, parseFlags, PositiveIntFlagSchema, type GlobalOptions } from '../flags';
+import type { WorkerJson } from '../json-shapes';
+import { renderWorkerLine, renderWorkerSummary, writeDocument } from '../render';
+import { withRuntime } from '../store';
+
+const WorkerFlags = z.object({
+  once: z.boolean(),
+  interval: DurationSchema,
+  queuedAfter: DurationSchema,
+  batch: PositiveIntFlagSchema,
+});
+
+/**
+ * `int-cli worker [--once]`: executes due runs (retry runs whose next attempt has come, queued
+ * runs their creator left behind) one attempt at a time with core's executeRunAttempt. It
+ * executes runs; it never creates one. Without --once it polls until SIGINT/SIGTERM, finishing
+ * the attempt in progress first.
+ */
+export async function runWorker(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
+  const flags = parseFlags(WorkerFlags, args);
+  const document: WorkerJson = { executed: [], skipped: [] };
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  if (!flags.once) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  try {
+    await withRuntime(g, io, async (runtime) => {
+      const deps: RunnerDeps = { registry: runtime.registry, env: io.env, signingKey: runtime.signingKey };
+      while (!stop.signal.aborted) {
+        const due = await listDueRuns(runtime.store.db, { limit: flags.batch, queuedOlderThanMs: flags.queuedAfter });
+        for (const candidate of due) {
+          if (stop.signal.aborted) break;
+          try {
+            const { run, stepsAppended } = await executeRunAttempt(runtime.store.db, candidate.id, deps);
+            const entry = {
+              run_id: run.id,
+              tenant_id: run.tenant_id,
+              attempt: run.attempts,
+              status: run.status,
+              steps_appended: stepsAppended,
+              error: run.error_message,
+            };
+            document.executed.push(entry);
+            if (!g.json) io.stdout.write(renderWorkerLine(entry));
+          } catch (error) {
+            // Another worker claimed it between listing and executing: not ours to run.
+            if (!isAosError(error, 'INVALID_INPUT')) throw error;
+            document.skipped.push({ run_id: candidate.id, reason: error.message });
+          }
+        }
+        if (flags.once) break;
+        if (due.length < flags.batch)
+          await sleep(flags.interval, undefined, { signal: stop.signal }).catch(() => undefined);
+      }
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (g.json) writeDocument(io, document);
+  else io.stdout.write(renderWorkerSummary(document));
+  return 0;
+}

@@ -1,0 +1,197 @@
+import { z } from 'zod';
+
+// The one JSON document each command prints with --json (docs/int-cli.md). Tests parse the
+// real output with these schemas, so a change of shape is a change here first.
+
+const Timestamp = z.iso.datetime({ offset: true });
+const Hash = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** Every failure, whatever the command: `{"error":{"code","message"}}`. */
+export const ErrorShape = z.object({ error: z.object({ code: z.string(), message: z.string() }).strict() }).strict();
+
+const StoreShape = z.object({ driver: z.enum(['embedded', 'server']), location: z.string() }).strict();
+
+const QuotaShape = z
+  .object({
+    tenant_id: z.string(),
+    source: z.enum(['stored', 'default']),
+    daily_limit_cents: z.number(),
+    hourly_limit_cents: z.number(),
+    request_limit_cents: z.number(),
+    run_limit_cents: z.number(),
+    warn_threshold: z.number(),
+    hard_limit: z.boolean(),
+  })
+  .strict();
+
+const AlertShape = z
+  .object({
+    id: z.number(),
+    level: z.enum(['warn', 'exceeded', 'critical']),
+    period: z.enum(['request', 'hourly', 'daily', 'run']),
+    message: z.string(),
+    spend_cents: z.number(),
+    limit_cents: z.number(),
+  })
+  .strict();
+
+export const DemoShape = z
+  .object({
+    quick: z.boolean(),
+    store: StoreShape,
+    skills: z.object({ count: z.number().int(), names: z.array(z.string()) }).strict(),
+    quota: QuotaShape,
+    determinism: z
+      .object({
+        skill: z.literal('json_transform'),
+        input: z.unknown(),
+        output: z.unknown(),
+        hashes: z.tuple([Hash, Hash]),
+        deterministic: z.boolean(),
+      })
+      .strict(),
+    cost: z
+      .object({
+        event_id: z.number().int(),
+        tenant_id: z.string(),
+        cost_cents: z.number(),
+        created_at: Timestamp,
+        daily_spend_cents: z.number(),
+        hourly_spend_cents: z.number(),
+        alerts: z.array(AlertShape),
+      })
+      .strict(),
+    timing: z.object({ total_ms: z.number(), store_open_ms: z.number(), paused_ms: z.number() }).strict(),
+    dropped_by_quick: z.array(z.string()),
+    next_commands: z.array(z.string()),
+  })
+  .strict();
+
+/** Same shape as the customer CLI's `list-skills`. */
+export const ListSkillsShape = z
+  .object({
+    skills: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          version: z.string().min(1),
+          description: z.string().min(1),
+          deterministic: z.boolean(),
+          side_effects: z.boolean(),
+          network: z.boolean(),
+          input_schema: z.record(z.string(), z.unknown()),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const MigrateShape = z
+  .object({
+    store: StoreShape,
+    migrations: z.array(
+      z
+        .object({ name: z.string(), status: z.enum(['applied', 'already-applied']), executed_at: Timestamp.nullable() })
+        .strict(),
+    ),
+    applied_now: z.number().int(),
+  })
+  .strict();
+
+const KeyInfoShape = z
+  .object({
+    source: z.enum(['env', 'file', 'backup']),
+    path: z.string().nullable(),
+    name: z.string(),
+    key_id: z.string().regex(/^[0-9a-f]{8}$/),
+    verifier_key: z.string(),
+  })
+  .strict();
+
+export const KeysShowShape = z.object({ key: KeyInfoShape }).strict();
+
+export const KeysGenerateShape = z
+  .object({
+    key: KeyInfoShape,
+    replaced: KeyInfoShape.extend({ backup_path: z.string() }).strict().nullable(),
+    warnings: z.array(z.string()),
+  })
+  .strict();
+
+export const QuotaShapeDoc = z
+  .object({
+    quota: QuotaShape,
+    spend: z.object({ daily_cents: z.number(), hourly_cents: z.number() }).strict(),
+  })
+  .strict();
+
+export const AuditShape = z
+  .object({
+    tenant_id: z.string().nullable(),
+    trusted_keys: z.array(
+      z.object({ verifier_key: z.string(), source: z.enum(['env', 'file', 'backup', 'flag']) }).strict(),
+    ),
+    checked: z.number().int(),
+    verified: z.number().int(),
+    failed: z.number().int(),
+    unsealed: z.number().int(),
+    failures: z.array(
+      z
+        .object({
+          run_id: z.string(),
+          tenant_id: z.string(),
+          trace_id: z.string(),
+          reason: z.string(),
+          first_divergent_step: z.number().int().nullable(),
+        })
+        .strict(),
+    ),
+    duration_ms: z.number(),
+  })
+  .strict();
+
+export const RecoverShape = z
+  .object({
+    older_than_ms: z.number(),
+    tenant_id: z.string().nullable(),
+    recovered: z.array(
+      z
+        .object({
+          run_id: z.string(),
+          tenant_id: z.string(),
+          status: z.literal('failed'),
+          step_count: z.number().int(),
+          trace_sealed: z.boolean(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const WorkerShape = z
+  .object({
+    executed: z.array(
+      z
+        .object({
+          run_id: z.string(),
+          tenant_id: z.string(),
+          attempt: z.number().int(),
+          status: z.enum(['queued', 'running', 'succeeded', 'failed', 'retry', 'halted']),
+          steps_appended: z.number().int(),
+          error: z.string().nullable(),
+        })
+        .strict(),
+    ),
+    skipped: z.array(z.object({ run_id: z.string(), reason: z.string() }).strict()),
+  })
+  .strict();
+
+export type DemoJson = z.infer<typeof DemoShape>;
+export type ListSkillsJson = z.infer<typeof ListSkillsShape>;
+export type MigrateJson = z.infer<typeof MigrateShape>;
+export type KeysShowJson = z.infer<typeof KeysShowShape>;
+export type KeysGenerateJson = z.infer<typeof KeysGenerateShape>;
+export type QuotaJson = z.infer<typeof QuotaShapeDoc>;
+export type AuditJson = z.infer<typeof AuditShape>;
+export type RecoverJson = z.infer<typeof RecoverShape>;
+export type WorkerJson = z.infer<typeof WorkerShape>;

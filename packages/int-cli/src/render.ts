@@ -1,0 +1,232 @@
+import { paint, writeJson, type AosDatabase, type CliIo } from '@aos/core';
+import type {
+  AuditJson,
+  DemoJson,
+  KeysGenerateJson,
+  KeysShowJson,
+  ListSkillsJson,
+  MigrateJson,
+  QuotaJson,
+  RecoverJson,
+  WorkerJson,
+} from './json-shapes';
+
+/** Writes the one JSON document of a command. */
+export function writeDocument(io: CliIo, document: unknown): void {
+  writeJson(io, document);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function duration(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+function cents(value: number): string {
+  return `${Math.round(value * 10_000) / 10_000}c`;
+}
+
+const INDENT = '      ';
+
+type Quota = DemoJson['quota'];
+
+function quotaLine(quota: Quota): string {
+  return (
+    `daily ${cents(quota.daily_limit_cents)} · hourly ${cents(quota.hourly_limit_cents)} · ` +
+    `per-request ${cents(quota.request_limit_cents)} · per-run ${cents(quota.run_limit_cents)} · ` +
+    `warn at ${Math.round(quota.warn_threshold * 1000) / 10}% · hard limit ${quota.hard_limit ? 'on' : 'off'}`
+  );
+}
+
+/** The demo's lines, one block per step, written as each step finishes. */
+export function demoRenderer(io: CliIo, quick: boolean) {
+  const out = io.stdout;
+  const step = (n: number, text: string): string => `${paint(io, out, 'bold', `[${n}/5]`)} ${text}\n`;
+  return {
+    header(store: AosDatabase, openMs: number): string {
+      return `AOS operator demo${quick ? ' (--quick)' : ''}: ${store.driver} store at ${store.location} (opened in ${seconds(openMs)})\n\n`;
+    },
+    skills(skills: DemoJson['skills']): string {
+      const more = skills.count - skills.names.length;
+      return (
+        step(1, `Skills discovered: ${skills.count} in the registry`) +
+        `${INDENT}${skills.names.join(', ')}${more > 0 ? `, … (${more} more)` : ''}\n`
+      );
+    },
+    quota(quota: Quota): string {
+      const source = quota.source === 'stored' ? 'stored row' : 'no stored row, so the defaults apply';
+      return (
+        step(2, `Quota of tenant "${quota.tenant_id}" read from storage: ${source}`) + `${INDENT}${quotaLine(quota)}\n`
+      );
+    },
+    determinism(d: DemoJson['determinism']): string {
+      const lines = [step(3, `${d.skill} executed twice on the same input`)];
+      if (!quick) {
+        lines.push(`${INDENT}input:  ${JSON.stringify(d.input)}\n`, `${INDENT}output: ${JSON.stringify(d.output)}\n`);
+      }
+      lines.push(`${INDENT}run 1 output sha256 (canonical JSON): ${d.hashes[0]}\n`);
+      lines.push(`${INDENT}run 2 output sha256 (canonical JSON): ${d.hashes[1]}\n`);
+      lines.push(
+        d.deterministic
+          ? `${INDENT}Deterministic: ${paint(io, out, 'green', 'Yes')} (identical hashes)\n`
+          : `${INDENT}Deterministic: ${paint(io, out, 'red', 'No')} (the two outputs differ)\n`,
+      );
+      return lines.join('');
+    },
+    cost(cost: DemoJson['cost'], dailyLimit: number): string {
+      const alerts =
+        cost.alerts.length === 0
+          ? `${INDENT}Alerts triggered: none (read from budget_alerts)\n`
+          : `${INDENT}Alerts triggered (read from budget_alerts): ${cost.alerts.length}\n` +
+            cost.alerts.map((a) => `${INDENT}  ${a.level} ${a.period}: ${a.message}\n`).join('');
+      return (
+        step(
+          4,
+          `Cost event #${cost.event_id} recorded for tenant "${cost.tenant_id}" and read back: ${cents(cost.cost_cents)} at ${cost.created_at}`,
+        ) +
+        `${INDENT}Daily spend of "${cost.tenant_id}": ${cents(cost.daily_spend_cents)} of ${cents(dailyLimit)} (this hour: ${cents(cost.hourly_spend_cents)})\n` +
+        alerts
+      );
+    },
+    timing(t: DemoJson['timing']): string {
+      const parts = [`opening the store ${seconds(t.store_open_ms)}`];
+      if (t.paused_ms > 0) parts.push(`pauses ${seconds(t.paused_ms)}`);
+      return step(5, `Total time: ${seconds(t.total_ms)} (${parts.join(', ')})`);
+    },
+    next(commands: readonly string[], dropped: readonly string[]): string {
+      const droppedLine =
+        dropped.length > 0 ? `\n--quick left out: ${dropped.join('; ')}. Every check above still ran.\n` : '';
+      return `${droppedLine}\nNext, as a customer (package @aos/cus-cli, bin cus-cli):\n${commands.map((c) => `  ${c}\n`).join('')}`;
+    },
+  };
+}
+
+/** `list-skills` as a table. */
+export function renderSkills(skills: ListSkillsJson['skills']): string {
+  const width = Math.max(...skills.map((s) => s.name.length), 4);
+  const vwidth = Math.max(...skills.map((s) => s.version.length), 7);
+  const header = `${'NAME'.padEnd(width)}  ${'VERSION'.padEnd(vwidth)}  DESCRIPTION\n`;
+  return (
+    header + skills.map((s) => `${s.name.padEnd(width)}  ${s.version.padEnd(vwidth)}  ${s.description}\n`).join('')
+  );
+}
+
+/** `migrate`: one line per migration. */
+export function renderMigrate(result: MigrateJson): string {
+  const width = Math.max(...result.migrations.map((m) => m.name.length), 4);
+  const lines = result.migrations.map((m) =>
+    m.status === 'applied'
+      ? `${m.name.padEnd(width)}  applied now\n`
+      : `${m.name.padEnd(width)}  already applied (${m.executed_at ?? 'unknown time'})\n`,
+  );
+  const summary =
+    result.applied_now === 0
+      ? 'Up to date: no pending migration.\n'
+      : `Applied ${result.applied_now} migration${result.applied_now === 1 ? '' : 's'}.\n`;
+  return `Store: ${result.store.driver} at ${result.store.location}\n${lines.join('')}${summary}`;
+}
+
+function keySource(key: KeysShowJson['key']): string {
+  return key.source === 'env'
+    ? 'AOS_SIGNING_KEY (environment)'
+    : `${key.source === 'backup' ? 'backup file' : 'file'} ${key.path ?? ''}`;
+}
+
+/** `keys show`. */
+export function renderKeyShow(result: KeysShowJson): string {
+  return `verifier_key: ${result.key.verifier_key}\nname: ${result.key.name}\nkey_id: ${result.key.key_id}\nsource: ${keySource(result.key)}\n`;
+}
+
+/** `keys generate`; warnings go to stderr separately. */
+export function renderKeyGenerate(result: KeysGenerateJson): string {
+  const lines = [
+    `Created signing key ${result.key.path ?? ''} (mode 0600)`,
+    `verifier_key: ${result.key.verifier_key}`,
+  ];
+  if (result.replaced)
+    lines.push(
+      `previous key kept as ${result.replaced.backup_path}`,
+      `previous verifier_key: ${result.replaced.verifier_key}`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+/** `quota get|set`. */
+export function renderQuota(result: QuotaJson, changed: boolean): string {
+  const q = result.quota;
+  const source = q.source === 'stored' ? 'stored' : 'defaults (no stored row)';
+  return (
+    `${changed ? 'Updated quota' : 'Quota'} of tenant "${q.tenant_id}" (${source})\n` +
+    `daily_limit_cents: ${q.daily_limit_cents}\nhourly_limit_cents: ${q.hourly_limit_cents}\n` +
+    `request_limit_cents: ${q.request_limit_cents}\nrun_limit_cents: ${q.run_limit_cents}\n` +
+    `warn_threshold: ${q.warn_threshold}\nhard_limit: ${q.hard_limit}\n` +
+    `spend today: ${cents(result.spend.daily_cents)} · this hour: ${cents(result.spend.hourly_cents)}\n`
+  );
+}
+
+/** `audit`: failures first, then the summary. */
+export function renderAudit(io: CliIo, result: AuditJson): string {
+  const out = io.stdout;
+  const lines = result.failures.map(
+    (f) => `${paint(io, out, 'red', 'FAILED')}  run ${f.run_id}  tenant ${f.tenant_id}  ${f.reason}\n`,
+  );
+  const scope = result.tenant_id === null ? 'all tenants' : `tenant "${result.tenant_id}"`;
+  const verdict =
+    result.failed === 0 ? paint(io, out, 'green', 'all verified') : paint(io, out, 'red', 'integrity check failed');
+  const unsealed =
+    result.unsealed > 0
+      ? `${result.unsealed} trace${result.unsealed === 1 ? '' : 's'} not sealed yet, not checked (a run still executing, or one a crash left: see int-cli recover)\n`
+      : '';
+  const keys = result.trusted_keys.map((k) => `${k.verifier_key.split('+').slice(0, 2).join('+')} (${k.source})`);
+  return (
+    lines.join('') +
+    `Audit of ${scope}: ${result.checked} sealed trace${result.checked === 1 ? '' : 's'} checked in ${seconds(result.duration_ms)}: ` +
+    `${result.verified} VERIFIED, ${result.failed} FAILED — ${verdict}\n` +
+    unsealed +
+    `Trusted keys: ${keys.join(', ') || 'none'}\n`
+  );
+}
+
+/** `recover`: one line per finished run. */
+export function renderRecover(result: RecoverJson): string {
+  const lines = result.recovered.map(
+    (r) =>
+      `recovered run ${r.run_id} (tenant ${r.tenant_id}): failed; ` +
+      (r.trace_sealed
+        ? `trace aborted and sealed over ${r.step_count} step${r.step_count === 1 ? '' : 's'}`
+        : 'it had no trace') +
+      '\n',
+  );
+  const scope = result.tenant_id === null ? '' : ` of tenant "${result.tenant_id}"`;
+  const summary =
+    result.recovered.length === 0
+      ? `No stale run${scope} (running with no progress for ${duration(result.older_than_ms)} or more).\n`
+      : `Recovered ${result.recovered.length} stale run${result.recovered.length === 1 ? '' : 's'}${scope}.\n`;
+  return lines.join('') + summary;
+}
+
+/** `worker`: one line per executed attempt, as it finishes. */
+export function renderWorkerLine(entry: WorkerJson['executed'][number]): string {
+  return (
+    `run ${entry.run_id} (tenant ${entry.tenant_id}) attempt ${entry.attempt}: ${entry.status}, ` +
+    `${entry.steps_appended} step${entry.steps_appended === 1 ? '' : 's'} appended${entry.error ? `; ${entry.error}` : ''}\n`
+  );
+}
+
+/** `worker`: what it did in total. */
+export function renderWorkerSummary(result: WorkerJson): string {
+  const skipped = result.skipped.map((s) => `skipped run ${s.run_id}: ${s.reason}\n`).join('');
+  const n = result.executed.length;
+  return `${skipped}${n === 0 ? 'No due run.' : `Executed ${n} run attempt${n === 1 ? '' : 's'}.`}\n`;
+}

@@ -1,0 +1,73 @@
+import { createAgent } from '@aos/core';
+import { createRun } from '@aos/core/runs';
+import { describeEachDriver } from '@aos/testkit';
+import { expect, it } from 'vitest';
+import type { z } from 'zod';
+import {
+  AuditShape,
+  DemoShape,
+  ErrorShape,
+  KeysGenerateShape,
+  KeysShowShape,
+  ListSkillsShape,
+  MigrateShape,
+  QuotaShapeDoc,
+  RecoverShape,
+  WorkerShape,
+} from '../src/json-shapes';
+import { cliOn, query } from './cli-harness';
+import { createSealedRuns } from './run-setup';
+
+// Every command, with the exit code and --json shape it must produce on the database below.
+const COMMANDS: readonly [args: string[], shape: z.ZodType, code: number][] = [
+  [['demo', '--quick'], DemoShape, 0],
+  [['list-skills'], ListSkillsShape, 0],
+  [['migrate'], MigrateShape, 0],
+  [['keys', 'show'], KeysShowShape, 0],
+  [['keys', 'generate'], ErrorShape, 2],
+  [['keys', 'generate', '--force'], KeysGenerateShape, 0],
+  [['quota', 'get', '--tenant-id', 'acme'], QuotaShapeDoc, 0],
+  [['quota', 'set', '--tenant-id', 'acme', '--daily-cents', '2000'], QuotaShapeDoc, 0],
+  [['quota', 'set', '--tenant-id', 'acme', '--daily-cents', '-1'], ErrorShape, 2],
+  [['audit'], AuditShape, 0],
+  [['recover', '--older-than', '0'], RecoverShape, 0],
+  [['worker', '--once', '--queued-after', '0'], WorkerShape, 0],
+  [['no-such-command'], ErrorShape, 2],
+];
+
+describeEachDriver('int-cli never creates a run', (t) => {
+  // 26 invocations, each opening the store like a user would: give the embedded driver time.
+  it(
+    'no command inserts into runs, and each --json output is one document of its shape',
+    { timeout: 240_000 },
+    async () => {
+      await createSealedRuns(t, 'acme', ['echo sealed before the commands']);
+      // A run left `running` by a crash, for recover to finish (recover updates runs, never inserts).
+      await query(t, async (db) => {
+        const agent = await createAgent(db, { name: 'stale', tenantId: 'acme' });
+        const { run } = await createRun(db, { tenantId: 'acme', agentId: agent.id, goal: 'echo stale' });
+        await db
+          .updateTable('runs')
+          .set({ status: 'running', started_at: new Date(Date.now() - 3_600_000) })
+          .where('id', '=', run.id)
+          .execute();
+      });
+      const runIds = () =>
+        query(t, async (db) => (await db.selectFrom('runs').select('id').orderBy('id').execute()).map((r) => r.id));
+      const before = await runIds();
+      expect(before).toHaveLength(2);
+
+      for (const [args, shape, code] of COMMANDS) {
+        const json = await cliOn(t, [...args, '--json']);
+        expect({ args, code: json.code }).toEqual({ args, code });
+        shape.parse(JSON.parse(json.stdout));
+        const human = await cliOn(t, args, { NO_COLOR: '1' });
+        expect({ args, code: human.code }).toEqual({ args, code });
+        expect(await runIds()).toEqual(before);
+      }
+      // recover finished the stale run; the worker had nothing due (it executes, never creates).
+      const statuses = await query(t, (db) => db.selectFrom('runs').select('status').orderBy('status').execute());
+      expect(statuses.map((s) => s.status)).toEqual(['failed', 'succeeded']);
+    },
+  );
+});
