@@ -34,14 +34,33 @@ function cusCli(args, { allowExit = [0] } = {}) {
 
 const line = (text, name) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1];
 
-const created = cusCli(['create-agent', '--name', 'quickstart', '--tenant-id', TENANT, '--description', 'Created by pnpm quickstart']);
+const created = cusCli([
+  'create-agent',
+  '--name',
+  'quickstart',
+  '--tenant-id',
+  TENANT,
+  '--description',
+  'Created by pnpm quickstart',
+]);
 const agentId = line(created, 'Created agent');
 if (!agentId) {
   process.stderr.write('quickstart: create-agent printed no agent id\n');
   process.exit(1);
 }
 
-const ran = cusCli(['run', '--agent-id', agentId, '--goal', GOAL, '--tenant-id', TENANT, '--origin-system-id', 'run-proof-v3', '--verbose']);
+const ran = cusCli([
+  'run',
+  '--agent-id',
+  agentId,
+  '--goal',
+  GOAL,
+  '--tenant-id',
+  TENANT,
+  '--origin-system-id',
+  'run-proof-v3',
+  '--verbose',
+]);
 const runId = line(ran, 'Run ID');
 if (!runId) {
   process.stderr.write('quickstart: run printed no run id\n');
@@ -56,4 +75,6 @@ if (status !== 'VERIFIED') {
   process.exit(1);
 }
 process.stdout.write(`\nquickstart: run ${runId} succeeded and its proof is VERIFIED.\n`);
-process.stdout.write(`Export it for offline checking: cus-cli proof ${runId} --tenant-id ${TENANT} --export run.proof.json\n`);
+process.stdout.write(
+  `Export it for offline checking: cus-cli proof ${runId} --tenant-id ${TENANT} --export run.proof.json\n`,
+);

@@ -1,0 +1,197 @@
+import type { Argv } from 'yargs';
+import type { CommandModule } from './context';
+
+/** The commands of `cus-cli` (SPEC §10). */
+export const COMMAND_NAMES = [
+  'run',
+  'create-agent',
+  'list-agents',
+  'get-run',
+  'list-runs',
+  'list-skills',
+  'proof',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+/** One command's option table and where its implementation lives. */
+export interface CommandSpec {
+  readonly name: CommandName;
+  /** yargs command string, with positionals. */
+  readonly usage: string;
+  readonly describe: string;
+  readonly options: (yargs: Argv) => Argv;
+  readonly examples: readonly (readonly [command: string, description: string])[];
+  readonly load: () => Promise<CommandModule>;
+}
+
+// Placeholders in examples: a tenant id is any text; agent and run ids are UUIDs printed by
+// create-agent and run.
+const TENANT = 'acme';
+const AGENT = '$AGENT_ID';
+const RUN = '$RUN_ID';
+
+const tenantOption = (required: boolean, describe: string) =>
+  ({ type: 'string', demandOption: required, describe, requiresArg: true }) as const;
+
+const runIdPositional = (yargs: Argv): Argv =>
+  yargs.positional('run_id', { type: 'string', describe: 'Run id (UUID), as printed by `run`' });
+
+/**
+ * The option table of every command: what yargs parses, checks for presence and documents in
+ * `--help`. Values are validated by each command's zod schema; implementations are loaded
+ * lazily so `--help` never loads the database stack.
+ */
+export const COMMAND_SPECS: readonly CommandSpec[] = [
+  {
+    name: 'run',
+    usage: 'run',
+    describe: 'Create a run of a goal for an agent and execute it to a terminal status',
+    options: (y) =>
+      y
+        .option('agent-id', {
+          alias: 'a',
+          type: 'string',
+          demandOption: true,
+          requiresArg: true,
+          describe: 'Agent id (UUID)',
+        })
+        .option('goal', {
+          alias: 'g',
+          type: 'string',
+          demandOption: true,
+          requiresArg: true,
+          describe: 'What the agent should do',
+        })
+        .option('tenant-id', tenantOption(true, 'Tenant the run belongs to'))
+        .option('origin-system-id', {
+          type: 'string',
+          default: 'cus-cli',
+          requiresArg: true,
+          describe: 'System the run comes from',
+        })
+        .option('idempotency-key', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Same key + goal + agent returns the existing run instead of a new one',
+        })
+        .option('verbose', {
+          alias: 'v',
+          type: 'boolean',
+          default: false,
+          describe: 'Narrate creation, planning and every step on stderr',
+        }),
+    examples: [
+      [`$0 run -a ${AGENT} -g "echo hello" --tenant-id ${TENANT}`, 'Run a goal'],
+      [
+        `$0 run -a ${AGENT} -g "fetch https://api.example.com/status" --tenant-id ${TENANT} --origin-system-id billing -v`,
+        'Run with a custom origin, narrating each step',
+      ],
+      [
+        `$0 run -a ${AGENT} -g "echo once" --tenant-id ${TENANT} --idempotency-key order-42 --json`,
+        'Safe to retry; JSON output',
+      ],
+    ],
+    load: () => import('./commands/run'),
+  },
+  {
+    name: 'create-agent',
+    usage: 'create-agent',
+    describe: 'Create an agent, owned by one tenant or shared by all',
+    options: (y) =>
+      y
+        .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'Agent name' })
+        .option('tenant-id', tenantOption(false, 'Owning tenant; omit for a shared agent usable by every tenant'))
+        .option('budget-cents', {
+          type: 'number',
+          requiresArg: true,
+          describe: 'Budget of the agent in cents (whole number)',
+        })
+        .option('description', { type: 'string', requiresArg: true, describe: 'Free text shown by list-agents' }),
+    examples: [
+      [`$0 create-agent --name support-bot --tenant-id ${TENANT}`, 'An agent of one tenant'],
+      [
+        '$0 create-agent -n shared-helper --budget-cents 2000 --description "Shared helper"',
+        'A shared agent with a budget',
+      ],
+    ],
+    load: () => import('./commands/create-agent'),
+  },
+  {
+    name: 'list-agents',
+    usage: 'list-agents',
+    describe: 'List agents (with --tenant-id: that tenant’s own and the shared ones)',
+    options: (y) => y.option('tenant-id', tenantOption(false, 'Only agents this tenant can use')),
+    examples: [
+      ['$0 list-agents', 'Every agent'],
+      [`$0 list-agents --tenant-id ${TENANT} --json`, 'Agents one tenant can use, as JSON'],
+    ],
+    load: () => import('./commands/list-agents'),
+  },
+  {
+    name: 'get-run',
+    usage: 'get-run <run_id>',
+    describe: 'Show a run with its plan, trace and steps',
+    options: (y) => runIdPositional(y).option('tenant-id', tenantOption(true, 'Tenant the run belongs to')),
+    examples: [[`$0 get-run ${RUN} --tenant-id ${TENANT}`, 'Show one run']],
+    load: () => import('./commands/get-run'),
+  },
+  {
+    name: 'list-runs',
+    usage: 'list-runs',
+    describe: 'List a tenant’s runs, newest first',
+    options: (y) =>
+      y
+        .option('tenant-id', tenantOption(true, 'Tenant whose runs to list'))
+        .option('status', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Only runs in this status: queued, running, succeeded, failed, retry, halted',
+        })
+        .option('limit', {
+          type: 'number',
+          default: 20,
+          requiresArg: true,
+          describe: 'At most this many runs (1..1000)',
+        }),
+    examples: [
+      [`$0 list-runs --tenant-id ${TENANT}`, 'The 20 newest runs'],
+      [`$0 list-runs --tenant-id ${TENANT} --status failed --limit 5`, 'The 5 newest failed runs'],
+    ],
+    load: () => import('./commands/list-runs'),
+  },
+  {
+    name: 'list-skills',
+    usage: 'list-skills',
+    describe: 'List the skills plans can use (no database needed)',
+    options: (y) => y,
+    examples: [
+      ['$0 list-skills', 'Name, version and description of every skill'],
+      ['$0 list-skills --json', 'Including each skill’s input JSON Schema'],
+    ],
+    load: () => import('./commands/list-skills'),
+  },
+  {
+    name: 'proof',
+    usage: 'proof <run_id>',
+    describe: 'Verify a run’s trace against its hash chain, Merkle root and signed checkpoint; export it',
+    options: (y) =>
+      runIdPositional(y)
+        .option('tenant-id', tenantOption(true, 'Tenant the run belongs to'))
+        .option('export', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Write the proof bundle to this file (`-` for stdout), to verify offline with aos-proof',
+        })
+        .option('step', {
+          type: 'number',
+          requiresArg: true,
+          describe: 'With --export: write the inclusion proof of this one step (0-based step index) instead',
+        }),
+    examples: [
+      [`$0 proof ${RUN} --tenant-id ${TENANT}`, 'Verify a run’s trace'],
+      [`$0 proof ${RUN} --tenant-id ${TENANT} --export run.proof.json`, 'Export the bundle for offline verification'],
+      [`$0 proof ${RUN} --tenant-id ${TENANT} --export step0.json --step 0`, 'Export the inclusion proof of step 0'],
+    ],
+    load: () => import('./commands/proof'),
+  },
+];

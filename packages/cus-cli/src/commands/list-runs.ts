@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { EXIT_CODES, listRuns, type ExitCode } from '@aos/core';
+import type { CommandContext, ParsedArgs } from '../context';
+import { parseOptions, runStatusOption, tenantIdOption } from '../options';
+import { printRuns } from '../render';
+import { withRuntime } from '../runtime-session';
+
+/** Options of `cus-cli list-runs`. */
+export const ListRunsOptionsSchema = z.object({
+  tenantId: tenantIdOption,
+  status: runStatusOption.optional(),
+  limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+});
+
+/** `list-runs`: a tenant's runs, newest first. */
+export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
+  const options = parseOptions(ListRunsOptionsSchema, args);
+  const runs = await withRuntime(context, (runtime) => listRuns(runtime.store.db, options));
+  printRuns(context, runs);
+  return EXIT_CODES.ok;
+}

@@ -1,0 +1,409 @@
+import { writeFileSync } from 'node:fs';
+import type { z } from 'zod';
+import {
+  paint,
+  writeJson,
+  type Agent,
+  type JsonValue,
+  type Run,
+  type RunDetails,
+  type RunEvent,
+  type TraceStep,
+} from '@aos/core';
+import type { CommandContext } from './context';
+import type {
+  AgentJson,
+  GetRunJson,
+  ProofExportJson,
+  ProofJson,
+  RunCommandJson,
+  RunJson,
+  SkillJson,
+} from './json-shapes';
+import {
+  CreateAgentJsonSchema,
+  GetRunJsonSchema,
+  ListAgentsJsonSchema,
+  ListRunsJsonSchema,
+  ListSkillsJsonSchema,
+  ProofJsonSchema,
+  RunCommandJsonSchema,
+} from './json-shapes';
+
+/** Writes `document` as the one JSON document of this invocation, after checking its shape. */
+export function emitJson<T>(context: CommandContext, schema: z.ZodType<T>, document: T): void {
+  writeJson(context.io, schema.parse(document));
+}
+
+const out = (context: CommandContext, line = ''): void => void context.io.stdout.write(`${line}\n`);
+const err = (context: CommandContext, line: string): void => void context.io.stderr.write(`${line}\n`);
+const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
+
+function statusStyle(status: string): 'green' | 'red' | 'yellow' {
+  if (status === 'succeeded' || status === 'success' || status === 'VERIFIED') return 'green';
+  if (status === 'failed' || status === 'halted' || status === 'failure' || status === 'FAILED') return 'red';
+  return 'yellow';
+}
+
+function colored(context: CommandContext, status: string, sink = context.io.stdout): string {
+  return paint(context.io, sink, statusStyle(status), status);
+}
+
+// Colour codes take no room on screen: columns are measured without them.
+const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
+const visibleLength = (cell: string): number => cell.replace(ANSI_SGR, '').length;
+
+/** Left-aligned columns; the last column is not padded. */
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell))))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+// ----- rows as JSON -------------------------------------------------------------------------
+
+export function agentJson(agent: Agent): AgentJson {
+  return {
+    id: agent.id,
+    tenant_id: agent.tenant_id,
+    name: agent.name,
+    description: agent.description,
+    status: agent.status,
+    budget_cents: agent.budget_cents,
+    spent_cents: agent.spent_cents,
+    created_at: agent.created_at.toISOString(),
+    updated_at: agent.updated_at.toISOString(),
+  };
+}
+
+export function runJson(run: Run): RunJson {
+  return {
+    id: run.id,
+    tenant_id: run.tenant_id,
+    agent_id: run.agent_id,
+    origin_system_id: run.origin_system_id,
+    goal: run.goal,
+    status: run.status,
+    attempts: run.attempts,
+    max_attempts: run.max_attempts,
+    error_message: run.error_message,
+    plan_hash: run.plan_hash,
+    idempotency_key: run.idempotency_key,
+    created_at: run.created_at.toISOString(),
+    started_at: iso(run.started_at),
+    completed_at: iso(run.completed_at),
+    next_attempt_at: iso(run.next_attempt_at),
+    duration_ms: run.duration_ms,
+  };
+}
+
+function stepJson(step: TraceStep): GetRunJson['steps'][number] {
+  return {
+    step_index: step.step_index,
+    attempt: step.attempt,
+    plan_step_id: step.plan_step_id,
+    skill_name: step.skill_name,
+    skill_version: step.skill_version,
+    params: step.params,
+    status: step.status,
+    outcome_category: step.outcome_category,
+    outcome_code: step.outcome_code,
+    outcome_data: step.outcome_data,
+    error: step.error,
+    cost_cents: step.cost_cents,
+    duration_ms: step.duration_ms,
+    retry_count: step.retry_count,
+    started_at: iso(step.started_at),
+    completed_at: iso(step.completed_at),
+    leaf_hash: step.leaf_hash,
+    prev_hash: step.prev_hash,
+    step_hash: step.step_hash,
+  };
+}
+
+// ----- create-agent, list-agents ------------------------------------------------------------
+
+/** `Created agent: <uuid>`. */
+export function printAgentCreated(context: CommandContext, agent: Agent): void {
+  if (context.json) return emitJson(context, CreateAgentJsonSchema, { agent: agentJson(agent) });
+  out(context, `Created agent: ${agent.id}`);
+}
+
+export function printAgents(context: CommandContext, agents: readonly Agent[]): void {
+  if (context.json) return emitJson(context, ListAgentsJsonSchema, { agents: agents.map(agentJson) });
+  if (agents.length === 0) return out(context, 'No agents.');
+  const rows = agents.map((a) => [
+    a.id,
+    a.name,
+    a.tenant_id ?? '(shared)',
+    a.status,
+    a.budget_cents === null ? '-' : `${a.spent_cents}/${a.budget_cents}c`,
+  ]);
+  for (const line of table([['ID', 'NAME', 'TENANT', 'STATUS', 'SPENT/BUDGET'], ...rows])) out(context, line);
+}
+
+// ----- list-runs, get-run -------------------------------------------------------------------
+
+export function printRuns(context: CommandContext, runs: readonly Run[]): void {
+  if (context.json) return emitJson(context, ListRunsJsonSchema, { runs: runs.map(runJson) });
+  if (runs.length === 0) return out(context, 'No runs.');
+  const rows = runs.map((r) => [r.id, r.status, r.created_at.toISOString(), truncate(r.goal, 60)]);
+  for (const line of table([['RUN ID', 'STATUS', 'CREATED', 'GOAL'], ...rows])) out(context, line);
+}
+
+function planSummary(plan: JsonValue | null): string | null {
+  if (plan === null || typeof plan !== 'object' || Array.isArray(plan)) return null;
+  const steps = Array.isArray(plan.steps) ? plan.steps.length : 0;
+  const planner = typeof plan.planner === 'string' ? ` by the ${plan.planner} planner` : '';
+  return `${steps} step${steps === 1 ? '' : 's'}${planner}`;
+}
+
+export function printRunDetails(context: CommandContext, details: RunDetails): void {
+  const { run, trace, steps } = details;
+  if (context.json) {
+    const document: GetRunJson = {
+      run: { ...runJson(run), plan: run.plan_json },
+      trace: trace && {
+        trace_id: trace.trace_id,
+        status: trace.status as NonNullable<GetRunJson['trace']>['status'],
+        chain_length: trace.chain_length,
+        root_hash: trace.root_hash,
+        sealed_at: iso(trace.sealed_at),
+      },
+      steps: steps.map(stepJson),
+    };
+    return emitJson(context, GetRunJsonSchema, document);
+  }
+  out(context, `Run ID: ${run.id}`);
+  out(context, `Status: ${colored(context, run.status)}`);
+  out(context, `Tenant: ${run.tenant_id}`);
+  out(context, `Agent: ${run.agent_id}`);
+  out(context, `Origin: ${run.origin_system_id}`);
+  out(context, `Goal: ${run.goal}`);
+  out(context, `Attempts: ${run.attempts} of ${run.max_attempts}`);
+  out(context, `Created: ${run.created_at.toISOString()}`);
+  if (run.started_at) out(context, `Started: ${run.started_at.toISOString()}`);
+  if (run.completed_at) out(context, `Completed: ${run.completed_at.toISOString()}`);
+  if (run.next_attempt_at) out(context, `Next attempt: ${run.next_attempt_at.toISOString()}`);
+  if (run.duration_ms !== null) out(context, `Duration: ${Math.round(run.duration_ms)} ms`);
+  if (run.error_message) out(context, `Error: ${run.error_message}`);
+  const plan = planSummary(run.plan_json);
+  out(context, plan ? `Plan: ${plan}, plan_hash ${run.plan_hash ?? '-'}` : 'Plan: none');
+  if (trace) {
+    const seal = trace.sealed_at
+      ? `sealed ${trace.sealed_at.toISOString()}, chain_length ${trace.chain_length}, root_hash ${trace.root_hash}`
+      : 'not sealed';
+    out(context, `Trace: ${trace.trace_id} (${trace.status}, ${seal})`);
+  } else {
+    out(context, 'Trace: none');
+  }
+  if (steps.length === 0) return;
+  out(context, 'Steps:');
+  const rows = steps.map((s) => [
+    `  #${s.step_index}`,
+    s.plan_step_id ?? '-',
+    `${s.skill_name ?? '?'}@${s.skill_version ?? '?'}`,
+    colored(context, s.status),
+    `attempt ${s.attempt}`,
+    s.duration_ms === null ? '-' : `${Math.round(s.duration_ms)} ms`,
+    `${s.cost_cents}c`,
+    s.error ? truncate(s.error, 80) : '',
+  ]);
+  for (const line of table(rows)) out(context, line);
+}
+
+// ----- list-skills --------------------------------------------------------------------------
+
+export function printSkills(context: CommandContext, skills: readonly SkillJson[]): void {
+  if (context.json) return emitJson(context, ListSkillsJsonSchema, { skills: [...skills] });
+  for (const line of table(skills.map((s) => [s.name, s.version, s.description]))) out(context, line);
+}
+
+// ----- run ----------------------------------------------------------------------------------
+
+/** Narrates a run on stderr from its {@link RunEvent}s (SPEC §10 `--verbose`). */
+export interface RunNarrator {
+  /** Before the run is created. */
+  begin(): void;
+  readonly onEvent: (event: RunEvent) => void;
+  /** After the run reached its final status. */
+  end(result: { run: Run; created: boolean }): void;
+}
+
+/**
+ * Progress of `run` on stderr. With `--verbose`: the SPEC's lines (`Creating run for agent …`,
+ * `Goal:`, `Run created:`, `Executing...`, one line per step, `Status:`, `Error:`). Without it,
+ * one line per finished step in human mode and nothing in JSON mode.
+ */
+export function createRunNarrator(
+  context: CommandContext,
+  input: { agentId: string; goal: string; verbose: boolean },
+): RunNarrator {
+  const { verbose } = input;
+  const stderr = context.io.stderr;
+  const progress = verbose || !context.json;
+  let announced = false;
+  const positions = new Map<string, string>();
+  const announce = (runId: string): void => {
+    if (announced) return;
+    announced = true;
+    if (!verbose) return;
+    err(context, `Run created: ${runId}`);
+    err(context, 'Executing...');
+  };
+  return {
+    begin() {
+      if (!verbose) return;
+      err(context, `Creating run for agent ${input.agentId}...`);
+      err(context, `Goal: ${input.goal}`);
+    },
+    onEvent(event) {
+      announce(event.runId);
+      switch (event.type) {
+        case 'planned':
+          if (verbose)
+            err(
+              context,
+              `Planned ${event.stepCount} step${event.stepCount === 1 ? '' : 's'} (${event.planner} planner, plan_hash ${event.planHash})`,
+            );
+          return;
+        case 'attempt_started':
+          if (verbose || (progress && event.attempt > 1))
+            err(context, `Attempt ${event.attempt} of ${event.maxAttempts}`);
+          return;
+        case 'step_started':
+          positions.set(event.stepId, `[${event.position}/${event.total}]`);
+          if (verbose)
+            err(
+              context,
+              `${positions.get(event.stepId)} ${event.stepId} ${event.skill}: started (attempt ${event.attempt})`,
+            );
+          return;
+        case 'step_finished': {
+          if (!progress) return;
+          const where = positions.get(event.stepId) ?? `[#${event.stepIndex}]`;
+          const detail = `${Math.round(event.durationMs)} ms, ${event.costCents}c`;
+          const problem = event.error ? `: ${event.error}` : '';
+          const retry = event.willRetry ? ' (will retry)' : '';
+          err(
+            context,
+            `${where} ${event.stepId} ${event.skill}: ${colored(context, event.status, stderr)} (${detail})${problem}${retry}`,
+          );
+          return;
+        }
+        case 'budget_alert':
+          if (progress) err(context, `Budget alert: ${event.message}`);
+          return;
+        case 'retry_scheduled':
+          if (progress) err(context, `Retrying the run in ${Math.round(event.delayMs / 1000)} s...`);
+          return;
+        case 'finished':
+          return;
+      }
+    },
+    end({ run, created }) {
+      if (!verbose) return;
+      if (!announced)
+        err(
+          context,
+          created ? `Run created: ${run.id}` : `Existing run: ${run.id} (same idempotency key, goal and agent)`,
+        );
+      err(context, `Status: ${colored(context, run.status, stderr)}`);
+      if (run.error_message) err(context, `Error: ${run.error_message}`);
+    },
+  };
+}
+
+/** The end of every `run`: `Run ID:`, `Status:`, `Steps executed:` (and `Error:`) on stdout. */
+export function printRunResult(
+  context: CommandContext,
+  result: { run: Run; created: boolean; stepsExecuted: number },
+): void {
+  const { run } = result;
+  if (context.json) {
+    const document: RunCommandJson = {
+      run_id: run.id,
+      status: run.status,
+      steps_executed: result.stepsExecuted,
+      error: run.error_message,
+      created: result.created,
+      run: runJson(run),
+    };
+    return emitJson(context, RunCommandJsonSchema, document);
+  }
+  out(context, `Run ID: ${run.id}`);
+  out(context, `Status: ${colored(context, run.status)}`);
+  out(context, `Steps executed: ${result.stepsExecuted}`);
+  if (run.error_message) out(context, `Error: ${run.error_message}`);
+}
+
+// ----- proof --------------------------------------------------------------------------------
+
+const orNone = (value: string | number | null): string => (value === null ? 'none' : String(value));
+
+/**
+ * The proof verdict: `integrity_model:`, `verification_status:`, `chain_length:`, `root_hash:`,
+ * `merkle_root:`, `trace_count:`, `step_count:` (+ `failure_reason:` when not VERIFIED).
+ * With `toStderr` (the bundle went to stdout) the lines go to stderr.
+ */
+export function printProof(context: CommandContext, document: ProofJson, options: { toStderr?: boolean } = {}): void {
+  if (context.json) return emitJson(context, ProofJsonSchema, document);
+  const sink = options.toStderr ? context.io.stderr : context.io.stdout;
+  const line = (text: string): void => void sink.write(`${text}\n`);
+  const integrity = document.integrity;
+  line(`run_id: ${document.run_id}`);
+  line(`integrity_model: ${integrity.model}`);
+  line(
+    `verification_status: ${paint(context.io, sink, statusStyle(integrity.verification_status), integrity.verification_status)}`,
+  );
+  line(`chain_length: ${orNone(integrity.chain_length)}`);
+  line(`root_hash: ${orNone(integrity.root_hash)}`);
+  line(`merkle_root: ${orNone(integrity.merkle_root)}`);
+  line(`trace_count: ${document.trace_count}`);
+  line(`step_count: ${document.step_count}`);
+  line(`signature_valid: ${integrity.signature_valid}`);
+  if (integrity.verification_status !== 'VERIFIED') {
+    line(`failure_reason: ${integrity.failure_reason ?? 'unknown'}`);
+    if (integrity.first_divergent_step !== null) line(`first_divergent_step: ${integrity.first_divergent_step}`);
+  }
+}
+
+/** Writes an exported bundle or step proof as JSON to `target` (`-` = stdout). */
+export function writeProofArtifact(context: CommandContext, target: string, artifact: unknown): void {
+  const text = `${JSON.stringify(artifact, null, 2)}\n`;
+  if (target === '-') context.io.stdout.write(text);
+  else writeFileSync(target, text);
+}
+
+/** Tells (on stderr) what was exported and the exact command that verifies it offline. */
+export function printExportHint(context: CommandContext, exported: ProofExportJson): void {
+  const what = exported.step_index === null ? 'Proof bundle' : `Inclusion proof of step ${exported.step_index}`;
+  const where = exported.path === '-' ? 'written to stdout' : `written to ${exported.path}`;
+  err(context, `${what} ${where}. Verify it offline (no database, no network) with:`);
+  err(context, `  ${exported.verify_command}`);
+}
+
+/** Says (on stderr) why `--export` wrote nothing: there is no sealed trace to export. */
+export function printNothingExported(context: CommandContext, reason: string | null): void {
+  err(context, `Nothing exported: ${reason ?? 'the run has no sealed trace'}.`);
+}
+
+/** `aos-proof verify[-step] <file> --key <vkey>`, with the file quoted for a POSIX shell when needed. */
+export function verifyCommand(path: string, verifierKey: string, step: boolean): string {
+  const file = path === '-' ? '<file>' : shellQuote(path);
+  return `aos-proof ${step ? 'verify-step' : 'verify'} ${file} --key ${shellQuote(verifierKey)}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,30 @@
+import { openRuntime, type AosRuntime } from '@aos/core';
+import type { CommandContext } from './context';
+import { databaseUrlOption, parseOptions } from './options';
+import { z } from 'zod';
+
+const GlobalOptionsSchema = z.object({ databaseUrl: databaseUrlOption });
+
+/**
+ * Opens the store and signing key for one command and always closes them, so the embedded
+ * directory's lock is released even when the command fails. While another process holds that
+ * lock, says so on stderr (the wait is bounded by AOS_DB_LOCK_TIMEOUT_MS).
+ */
+export async function withRuntime<T>(context: CommandContext, use: (runtime: AosRuntime) => Promise<T>): Promise<T> {
+  const { databaseUrl } = parseOptions(GlobalOptionsSchema, { databaseUrl: context.databaseUrl });
+  const runtime = await openRuntime({
+    env: context.io.env,
+    databaseUrl,
+    onLockWait: ({ lockPath, holder, timeoutMs }) => {
+      context.io.stderr.write(
+        `Waiting for the embedded database: ${lockPath} is held by process ${holder.pid} ` +
+          `(giving up after ${Math.round(timeoutMs / 1000)}s; AOS_DB_LOCK_TIMEOUT_MS)...\n`,
+      );
+    },
+  });
+  try {
+    return await use(runtime);
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { spawnNode } from '@aos/testkit';
+import { BUILT, requireBuilt } from './cli-harness';
+
+const QUICKSTART = fileURLToPath(new URL('../../../tools/quickstart.mjs', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'cus-cli-quickstart-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+it("the README's quickstart runs end to end on a fresh embedded database and ends VERIFIED", async () => {
+  requireBuilt(BUILT.cusCli);
+  const child = spawnNode([QUICKSTART], { env: { AOS_HOME: home, DATABASE_URL: '' } });
+  const { code } = await child.exited;
+  expect(code, child.stdout() + child.stderr()).toBe(0);
+  const out = child.stdout();
+  expect(out).toMatch(/^\$ cus-cli create-agent --name quickstart --tenant-id a1b2c3d4-e5f6-7890-abcd-ef1234567890/m);
+  expect(out).toMatch(
+    /^\$ cus-cli run --agent-id [0-9a-f-]{36} --goal 'Run proof v3 validation run' .*--origin-system-id run-proof-v3 --verbose$/m,
+  );
+  expect(out).toMatch(/^Status: succeeded$/m);
+  expect(out).toMatch(/^\$ cus-cli proof [0-9a-f-]{36} --tenant-id /m);
+  expect(out).toMatch(/^verification_status: VERIFIED$/m);
+  expect(child.stderr()).toMatch(/^Creating run for agent /m);
+});
