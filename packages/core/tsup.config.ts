@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'runs/index': 'src/runs/index.ts', cli: 'src/cli.ts' },
+  entry: { index: 'src/index.ts', 'runs/index': 'src/runs/index.ts', cli: 'src/cli.ts', skills: 'src/skills-entry.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

@@ -13,9 +13,10 @@ export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 const USAGE: readonly AosErrorCode[] = ['INVALID_INPUT', 'CONFIG_INVALID', 'IDEMPOTENCY_CONFLICT', 'AGENT_NOT_ACTIVE'];
 const NOT_FOUND: readonly AosErrorCode[] = ['AGENT_NOT_FOUND', 'RUN_NOT_FOUND'];
+const PROOF_USAGE: readonly string[] = ['PROOF_USAGE', 'PROOF_BAD_INPUT'];
 
 /**
- * Maps an error to its exit code: bad input → 2, unknown agent or run → 3, anything else → 1.
+ * Maps an error to its exit code: bad input → 2, unknown agent, run or proof → 3, anything else → 1.
  *
  * @example
  * ```ts
@@ -26,7 +27,12 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof AosError) {
     if (USAGE.includes(error.code)) return EXIT_CODES.usage;
     if (NOT_FOUND.includes(error.code)) return EXIT_CODES.notFound;
+    return EXIT_CODES.operational;
   }
+  // @aos/proof's errors, matched by code so this entry stays free of the proof library.
+  const code = errorCodeOf(error);
+  if (PROOF_USAGE.includes(code)) return EXIT_CODES.usage;
+  if (code === 'PROOF_NOT_FOUND') return EXIT_CODES.notFound;
   return EXIT_CODES.operational;
 }
 

@@ -1,4 +1,5 @@
-import pg from 'pg';
+// pg is loaded on first use: the skills module (and `list-skills`) must not pay for it.
+import type pg from 'pg';
 
 const OID_INT8 = 20;
 const OID_DATE = 1082;
@@ -36,7 +37,11 @@ export interface ReadOnlyQueryResult {
 
 // int8 as a number while exact, else as text; dates and timestamps as the text Postgres
 // sends, so no local time zone of this process slips into a result.
-function typeParser(oid: number, format?: string): (value: string) => unknown {
+function typeParserFor(driver: typeof pg) {
+  return (oid: number, format?: string): ((value: string) => unknown) => typeParser(driver, oid, format);
+}
+
+function typeParser(driver: typeof pg, oid: number, format?: string): (value: string) => unknown {
   if (oid === OID_INT8) {
     return (value: string) => {
       const n = Number(value);
@@ -44,7 +49,7 @@ function typeParser(oid: number, format?: string): (value: string) => unknown {
     };
   }
   if (oid === OID_DATE || oid === OID_TIMESTAMP || oid === OID_TIMESTAMPTZ) return (value: string) => value;
-  return pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown;
+  return driver.types.getTypeParser(oid, format as 'text') as (value: string) => unknown;
 }
 
 // Statements a cursor can stream; anything else runs directly and its (small) result is cut.
@@ -67,12 +72,13 @@ function isCursorable(sql: string): boolean {
  * ```
  */
 export async function runReadOnlyQuery(options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
-  const client = new pg.Client({
+  const { default: driver } = await import('pg');
+  const client = new driver.Client({
     connectionString: options.url,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     options: '-c default_transaction_read_only=on',
     application_name: 'aos-postgres-query',
-    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+    types: { getTypeParser: typeParserFor(driver) as typeof pg.types.getTypeParser },
   });
   const onAbort = (): void => {
     void client.end().catch(() => undefined);

@@ -1,4 +1,5 @@
-import { createSkillRegistry, EXIT_CODES, type ExitCode } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
+import { createSkillRegistry } from '@aos/core/skills';
 import type { CommandContext, ParsedArgs } from '../context';
 import { printSkills } from '../render';
 

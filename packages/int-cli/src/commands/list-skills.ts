@@ -1,4 +1,5 @@
-import { createSkillRegistry, type CliIo, type ExitCode } from '@aos/core';
+import type { CliIo, ExitCode } from '@aos/core/cli';
+import { createSkillRegistry } from '@aos/core/skills';
 import type { GlobalOptions } from '../flags';
 import type { ListSkillsJson } from '../json-shapes';
 import { renderSkills, writeDocument } from '../render';
