@@ -46,6 +46,12 @@ export async function createThrowawayDatabase(prefix = 'aos_test'): Promise<Thro
     name,
     url: url.toString(),
     drop: async () => {
+      // Let closing pools finish first; FORCE only ends what is left after that.
+      for (let i = 0; i < 50; i += 1) {
+        const open = await adminQuery(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '${name}'`);
+        if ((open.rows[0] as { n: number }).n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };

@@ -85,6 +85,9 @@ async function openServer(url: string, options: OpenDatabaseOptions): Promise<Ao
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle pooled connection that the server closes (restart, admin termination) is dropped
+  // from the pool and replaced on next use; without a listener it would crash the process.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
