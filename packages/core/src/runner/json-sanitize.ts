@@ -12,8 +12,7 @@ export function toStorableJson(value: unknown): JsonValue {
 }
 
 function cleanString(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value
-    .replace(/\u0000/g, '\uFFFD')
+    .replaceAll('\u0000', '\uFFFD')
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
