@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { toStepEnvelope, verifyTraceRecord } from '@aos/proof';
+import { getRunProof } from '@aos/proof/postgres';
 import type { Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver } from '@aos/testkit';
@@ -8,8 +8,8 @@ import { runGoal } from '@aos/core/runs';
 import { createAgent } from '@aos/core';
 import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 
-async function verifyStored(db: Kysely<Database>, runId: string) {
-  const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+/** A run's stored trace and steps, and its proof as the proof coordinator recomputes it from them. */
+async function verifyStored(db: Kysely<Database>, tenantId: string, runId: string) {
   const trace = await db.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
   const steps = await db
     .selectFrom('aos_trace_steps')
@@ -17,21 +17,8 @@ async function verifyStored(db: Kysely<Database>, runId: string) {
     .where('run_id', '=', runId)
     .orderBy('step_index')
     .execute();
-  return {
-    trace,
-    steps,
-    verification: verifyTraceRecord({
-      plan: run.plan_json,
-      trace,
-      steps: steps.map((s) => ({
-        envelope: toStepEnvelope(s),
-        leaf_hash: s.leaf_hash,
-        prev_hash: s.prev_hash,
-        step_hash: s.step_hash,
-      })),
-      trustedKeys: [TEST_SIGNING_KEY.verifierKey],
-    }),
-  };
+  const proof = await getRunProof(db, tenantId, runId, { trustedKeys: [TEST_SIGNING_KEY.verifierKey] });
+  return { trace, steps, proof };
 }
 
 describeEachDriver('runner lifecycle', (t) => {
@@ -55,7 +42,7 @@ describeEachDriver('runner lifecycle', (t) => {
     expect(done.attempts).toBe(1);
     expect(done.completed_at).toBeInstanceOf(Date);
     expect(stepsAppended).toBe(2);
-    const { trace, steps, verification } = await verifyStored(db, run.id);
+    const { trace, steps, proof } = await verifyStored(db, tenant, run.id);
     expect(trace.status).toBe('completed');
     expect(trace.chain_length).toBe(2);
     expect(trace.root_hash).toBe(steps[1]?.step_hash);
@@ -64,7 +51,7 @@ describeEachDriver('runner lifecycle', (t) => {
       ['s2', 'success', 'json_transform'],
     ]);
     expect(steps[1]?.outcome_data).toEqual({ result: { out: '{"who":"world"}' } });
-    expect(verification.verification_status).toBe('VERIFIED');
+    expect(proof.integrity.verification_status).toBe('VERIFIED');
     const costs = await db
       .selectFrom('cost_events')
       .select(['step_index', 'trace_id'])
@@ -85,12 +72,12 @@ describeEachDriver('runner lifecycle', (t) => {
     const { run: done } = await executeRunAttempt(db, run.id, testDeps({}));
     expect(done.status).toBe('failed');
     expect(done.error_message).toMatch(/^step_failed:s1:.*AOS_LLM_BASE_URL/);
-    const { trace, steps, verification } = await verifyStored(db, run.id);
+    const { trace, steps, proof } = await verifyStored(db, tenant, run.id);
     expect(trace.status).toBe('failed');
     expect(trace.sealed_at).not.toBeNull();
     expect(steps).toHaveLength(1);
     expect(steps[0]?.outcome_category).toBe('not_configured');
-    expect(verification.verification_status).toBe('VERIFIED');
+    expect(proof.integrity.verification_status).toBe('VERIFIED');
   });
 
   it('retries a retryable step up to retry_count, one trace step per attempt, then fails', async () => {
@@ -103,7 +90,7 @@ describeEachDriver('runner lifecycle', (t) => {
     const { run: done } = await executeRunAttempt(db, run.id, testDeps());
     expect(done.status).toBe('failed');
     expect(done.error_message).toMatch(/^step_failed:s1:.*upstream 503/);
-    const { steps } = await verifyStored(db, run.id);
+    const { steps } = await verifyStored(db, tenant, run.id);
     expect(steps.map((s) => [s.step_index, s.retry_count, s.attempt, s.status])).toEqual([
       [0, 0, 1, 'failure'],
       [1, 1, 1, 'failure'],
@@ -120,12 +107,12 @@ describeEachDriver('runner lifecycle', (t) => {
     });
     const { run: done } = await executeRunAttempt(db, run.id, testDeps());
     expect(done.status).toBe('succeeded');
-    const { steps, verification } = await verifyStored(db, run.id);
+    const { steps, proof } = await verifyStored(db, tenant, run.id);
     expect(steps.map((s) => [s.retry_count, s.status])).toEqual([
       [0, 'failure'],
       [1, 'success'],
     ]);
-    expect(verification.verification_status).toBe('VERIFIED');
+    expect(proof.integrity.verification_status).toBe('VERIFIED');
   });
 
   it('aborts on a failed abort step and goes on past a failed continue step', async () => {
@@ -169,7 +156,7 @@ describeEachDriver('runner lifecycle', (t) => {
     const { run: done } = await executeRunAttempt(db, run.id, testDeps());
     expect(done.status).toBe('failed');
     expect(done.error_message).toMatch(/^step_failed:s2:.*s1\.value/);
-    const { steps } = await verifyStored(db, run.id);
+    const { steps } = await verifyStored(db, tenant, run.id);
     expect(JSON.stringify(steps[1]?.params)).toContain('{{s1.value}}');
     expect(steps[1]?.status).toBe('failure');
   });
@@ -197,13 +184,13 @@ describeEachDriver('runner lifecycle', (t) => {
     const second = await executeRunAttempt(db, run.id, testDeps());
     expect(second.run.status).toBe('failed');
     expect(second.run.attempts).toBe(2);
-    const { steps, trace, verification } = await verifyStored(db, run.id);
+    const { steps, trace, proof } = await verifyStored(db, tenant, run.id);
     expect(steps.map((s) => [s.step_index, s.attempt])).toEqual([
       [0, 1],
       [1, 2],
     ]);
     expect(trace.status).toBe('failed');
-    expect(verification.verification_status).toBe('VERIFIED');
+    expect(proof.integrity.verification_status).toBe('VERIFIED');
   });
 
   it('backoff follows min(60·2^(attempts−1), 3600) seconds', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { loadSigningKey, toStepEnvelope, verifyTraceRecord } from '@aos/proof';
+import { loadSigningKey } from '@aos/proof';
+import { getRunProof } from '@aos/proof/postgres';
 import { expect, it } from 'vitest';
 import { describeEachDriver, fixturePath, spawnNode } from '@aos/testkit';
 import { recoverStaleRuns } from '@aos/core';
@@ -40,18 +41,8 @@ describeEachDriver('stale-run recovery after SIGKILL', (t) => {
     expect(trace.status).toBe('aborted');
     expect(trace.chain_length).toBe(appended);
     expect(steps.map((s) => s.step_index)).toEqual(Array.from({ length: appended }, (_, i) => i));
-    const verification = verifyTraceRecord({
-      plan: run.plan_json,
-      trace,
-      steps: steps.map((s) => ({
-        envelope: toStepEnvelope(s),
-        leaf_hash: s.leaf_hash,
-        prev_hash: s.prev_hash,
-        step_hash: s.step_hash,
-      })),
-      trustedKeys: [signingKey.verifierKey],
-    });
-    expect(verification.verification_status).toBe('VERIFIED');
+    const proof = await getRunProof(db, tenant, runId!, { trustedKeys: [signingKey.verifierKey] });
+    expect(proof.integrity.verification_status).toBe('VERIFIED');
     expect(await recoverStaleRuns(db, { signingKey, olderThanMs: 0 })).toEqual([]);
   });
 });

@@ -94,7 +94,7 @@ describe('int-cli command line', () => {
   });
 
   it('the built binary starts, prints help and maps a usage error to exit 2', async () => {
-    requireBuilt();
+    requireBuilt(BUILT_BIN);
     const help = spawnNode([BUILT_BIN, '--help'], { env });
     expect((await help.exited).code).toBe(0);
     expect(help.stdout()).toContain('int-cli demo');

@@ -127,7 +127,7 @@ describeEachDriver('int-cli demo', (t) => {
 
 describe('int-cli demo, built binary', () => {
   it('runs on a fresh embedded directory (initdb + migrations) and exits 0', async () => {
-    requireBuilt();
+    requireBuilt(BUILT_BIN);
     const home = mkdtempSync(join(tmpdir(), 'int-cli-demo-'));
     try {
       const child = spawnNode([BUILT_BIN, 'demo', '--quick'], {

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { loadSigningKey } from '@aos/proof';
 import { getRunProof } from '@aos/proof/postgres';
-import { describeEachDriver, spawnNode } from '@aos/testkit';
+import { describeEachDriver, fixturePath, spawnNode } from '@aos/testkit';
 import { expect, it } from 'vitest';
 import { RecoverShape } from '../src/json-shapes';
-import { cliOn, CRASH_FIXTURE, query } from './cli-harness';
+import { cliOn, query } from './cli-harness';
 
 describeEachDriver('int-cli recover', (t) => {
   it('finishes a run whose process was SIGKILLed mid-run: failed, trace aborted and sealed, every step kept, VERIFIED', async () => {
     const tenant = `crash-${randomUUID()}`;
     await t.release();
     // A real process executing a run of 6 slow steps, killed after its second step.
-    const child = spawnNode([CRASH_FIXTURE, tenant, '6', '300'], { env: { DATABASE_URL: '', ...t.env } });
+    const child = spawnNode([fixturePath('slow-run.mjs'), tenant, '6', '300'], {
+      env: { DATABASE_URL: '', ...t.env },
+    });
     await child.waitForOutput('appended 1');
     child.child.kill('SIGKILL');
     await child.exited;

@@ -1,4 +1,5 @@
 export * from './child-process';
+export * from './cli-harness';
 export * from './server-postgres';
 export * from './test-databases';
 export * from './peers/index';
