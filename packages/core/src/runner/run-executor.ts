@@ -1,5 +1,5 @@
 import type { SigningKey } from '@aos/proof';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { releaseReservation, reserveBudget } from '../budget/budget-guard';
 import type { Database, JsonValue, Run, RunStatus } from '../db/schema';
 import { AosError, isAosError } from '../errors';
@@ -11,7 +11,14 @@ import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv, type SkillResult } from '../skills/skill-types';
 import type { RunEventListener } from './run-events';
 import { runRetryDelaySeconds, stepRetryDelayMs } from './run-backoff';
-import { appendTraceStep, completeAndSealTrace, ensureTrace, readChainHead, type ChainHead } from './trace-writer';
+import {
+  appendTraceStep,
+  claimAttempt,
+  completeAndSealTrace,
+  finishSealedInOneStatement,
+  readChainHead,
+  type ChainHead,
+} from './trace-writer';
 
 /** What executing a run needs besides the database. */
 export interface RunnerDeps {
@@ -73,7 +80,7 @@ async function preparePlan(
   db: Kysely<Database>,
   runId: string,
   deps: RunnerDeps,
-): Promise<{ plan: Plan; planHash: string; unsaved: boolean } | null> {
+): Promise<{ plan: Plan; planHash: string; unsaved: boolean; tenantId: string } | null> {
   const run = await db
     .selectFrom('runs')
     .innerJoin('agents', 'agents.id', 'runs.agent_id')
@@ -90,7 +97,7 @@ async function preparePlan(
     .executeTakeFirst();
   if (!run) throw new AosError('RUN_NOT_FOUND', `run ${runId} not found`);
   if (run.plan_json !== null && run.plan_hash !== null) {
-    return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash, unsaved: false };
+    return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash, unsaved: false, tenantId: run.tenant_id };
   }
   const agent = { id: run.agent_id, name: run.agent_name, description: run.agent_description };
   let planned: { plan: Plan; planHash: string };
@@ -121,7 +128,7 @@ async function preparePlan(
     stepCount: planned.plan.steps.length,
     planner: planned.plan.planner,
   });
-  return { ...planned, unsaved: true };
+  return { ...planned, unsaved: true, tenantId: run.tenant_id };
 }
 
 /**
@@ -144,27 +151,19 @@ export async function executeRunAttempt(
 ): Promise<AttemptOutcome> {
   const planned = await preparePlan(db, runId, deps);
   if (!planned) return { run: await loadRun(db, runId), stepsAppended: 0 };
-  // A new plan is stored by the same statement that claims the run: before any step runs.
-  const claimed = await db
-    .updateTable('runs')
-    .set((eb) => ({
-      ...(planned.unsaved ? { plan_json: JSON.stringify(planned.plan), plan_hash: planned.planHash } : {}),
-      status: 'running' as const,
-      attempts: eb('attempts', '+', 1),
-      started_at: sql<Date>`COALESCE(started_at, now())`,
-      next_attempt_at: null,
-      error_message: null,
-    }))
-    .where('id', '=', runId)
-    .where('status', 'in', ['queued', 'retry'])
-    .returningAll()
-    .executeTakeFirst();
-  if (!claimed) {
+  const claim = await claimAttempt(db, {
+    runId,
+    tenantId: planned.tenantId,
+    plan: planned.plan,
+    planHash: planned.planHash,
+    storePlan: planned.unsaved,
+  });
+  if (!claim) {
     const run = await loadRun(db, runId);
     throw new AosError('INVALID_INPUT', `run ${runId} is ${run.status}; only queued or retry runs can be executed`);
   }
+  const { run: claimed, trace, created } = claim;
   emit(deps, { type: 'attempt_started', runId, attempt: claimed.attempts, maxAttempts: claimed.max_attempts });
-  const { trace, created } = await ensureTrace(db, claimed, planned.plan, planned.planHash);
   // A trace created by this attempt has no steps yet: nothing to read back.
   let head: ChainHead = created ? { nextIndex: 0, prevHash: trace.genesis_hash } : await readChainHead(db, trace);
   const firstIndex = head.nextIndex;
@@ -415,6 +414,33 @@ async function finishAttempt(
   known: { leafHashes: readonly string[]; rootHash: string } | undefined,
 ): Promise<Run> {
   const now = new Date();
+  const runUpdate = (startedAt: Date) => ({
+    status,
+    error_message: error,
+    completed_at: now,
+    next_attempt_at: null,
+    duration_ms: now.getTime() - startedAt.getTime(),
+  });
+  const traceStatus = status === 'succeeded' ? 'completed' : status === 'halted' ? 'aborted' : 'failed';
+  const metadata = { run_status: status, attempts: run.attempts, error };
+  if (status !== 'retry' && known) {
+    // This attempt created the trace and appended every step: completion, seal and the run's
+    // final status go in one statement.
+    const finished = await finishSealedInOneStatement(db, {
+      run,
+      traceId,
+      traceStatus,
+      metadata,
+      signingKey: deps.signingKey,
+      known,
+      runUpdate: runUpdate(run.started_at ?? run.created_at),
+      now,
+    });
+    if (finished) {
+      emit(deps, { type: 'finished', runId: run.id, status, error });
+      return finished;
+    }
+  }
   const finished = await db.transaction().execute(async (trx) => {
     if (status === 'retry') {
       const delaySeconds = runRetryDelaySeconds(run.attempts);
@@ -427,25 +453,10 @@ async function finishAttempt(
         .returningAll()
         .executeTakeFirstOrThrow();
     }
-    const traceStatus = status === 'succeeded' ? 'completed' : status === 'halted' ? 'aborted' : 'failed';
-    await completeAndSealTrace(
-      trx,
-      traceId,
-      traceStatus,
-      { run_status: status, attempts: run.attempts, error },
-      deps.signingKey,
-      known,
-    );
-    const startedAt = run.started_at ?? run.created_at;
+    await completeAndSealTrace(trx, traceId, traceStatus, metadata, deps.signingKey, known);
     return trx
       .updateTable('runs')
-      .set({
-        status,
-        error_message: error,
-        completed_at: now,
-        next_attempt_at: null,
-        duration_ms: now.getTime() - startedAt.getTime(),
-      })
+      .set(runUpdate(run.started_at ?? run.created_at))
       .where('id', '=', run.id)
       .returningAll()
       .executeTakeFirstOrThrow();

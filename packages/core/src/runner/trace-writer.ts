@@ -1,6 +1,16 @@
 import { computeGenesisHash, extendChain, sealChain, toStepEnvelope, type SigningKey } from '@aos/proof';
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, JsonValue, NewTraceStep, ReplayBehavior, StepStatus, Trace, TraceStatus } from '../db/schema';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type {
+  Database,
+  JsonValue,
+  NewTraceStep,
+  ReplayBehavior,
+  Run,
+  RunStatus,
+  StepStatus,
+  Trace,
+  TraceStatus,
+} from '../db/schema';
 import { recordCostEvent } from '../budget/budget-guard';
 import { toStorableJson } from './json-sanitize';
 
@@ -15,52 +25,69 @@ export function traceIdOf(runId: string): string {
   return `trace_${runId}`;
 }
 
+/** The trace fields the runner needs while it appends steps. */
+export type TraceRef = Pick<Trace, 'trace_id' | 'run_id' | 'tenant_id' | 'agent_id' | 'genesis_hash'>;
+
 /**
- * Returns the run's trace, creating it (status running, genesis hash from the plan hash)
- * on the first attempt.
+ * Claims a `queued` or `retry` run for one attempt (status running, attempts + 1, a new plan
+ * stored with it) and creates its trace on the first attempt — one statement. Returns null
+ * when the run was not claimable.
  */
-export async function ensureTrace(
+export async function claimAttempt(
   db: Kysely<Database>,
-  run: { id: string; tenant_id: string; agent_id: string; attempts: number },
-  plan: JsonValue,
-  planHash: string,
-): Promise<{ trace: Trace; created: boolean }> {
-  const traceId = traceIdOf(run.id);
-  // Only a later attempt can find a trace already there; the first goes straight to the insert.
-  if (run.attempts > 1) {
-    const existing = await db.selectFrom('aos_traces').selectAll().where('trace_id', '=', traceId).executeTakeFirst();
-    if (existing) return { trace: existing, created: false };
-  }
+  input: { runId: string; tenantId: string; plan: unknown; planHash: string; storePlan: boolean },
+): Promise<{ run: Run; trace: TraceRef; created: boolean } | null> {
+  const traceId = traceIdOf(input.runId);
   const genesis = computeGenesisHash({
-    plan_hash: planHash,
-    run_id: run.id,
-    tenant_id: run.tenant_id,
+    plan_hash: input.planHash,
+    run_id: input.runId,
+    tenant_id: input.tenantId,
     trace_id: traceId,
   });
-  const created = await db
-    .insertInto('aos_traces')
-    .values({
-      trace_id: traceId,
-      run_id: run.id,
-      tenant_id: run.tenant_id,
-      agent_id: run.agent_id,
-      plan: JSON.stringify(plan),
-      plan_hash: planHash,
-      schema_version: 'aos.trace.v2',
-      started_at: new Date(),
-      genesis_hash: genesis,
-      root_hash: null,
-      merkle_root: null,
-      chain_length: null,
-      checkpoint: null,
-    })
-    .returningAll()
+  const planJson = JSON.stringify(input.plan);
+  const result = await sql<Run & { trace_created: boolean }>`
+    WITH claimed AS (
+      UPDATE runs
+      SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
+          next_attempt_at = NULL, error_message = NULL,
+          plan_json = COALESCE(plan_json, ${input.storePlan ? planJson : null}::jsonb),
+          plan_hash = COALESCE(plan_hash, ${input.storePlan ? input.planHash : null})
+      WHERE id = ${input.runId} AND status IN ('queued', 'retry')
+      RETURNING *
+    ), created AS (
+      INSERT INTO aos_traces (trace_id, run_id, tenant_id, agent_id, plan, plan_hash, schema_version, started_at, genesis_hash)
+      SELECT ${traceId}, id, tenant_id, agent_id, ${planJson}::jsonb, ${input.planHash}, 'aos.trace.v2', ${new Date()}, ${genesis}
+      FROM claimed
+      ON CONFLICT (trace_id) DO NOTHING
+      RETURNING trace_id
+    )
+    SELECT claimed.*, EXISTS (SELECT 1 FROM created) AS trace_created FROM claimed`.execute(db);
+  const row = result.rows[0];
+  if (!row) return null;
+  const { trace_created: created, ...run } = row;
+  if (created) {
+    return {
+      run,
+      created,
+      trace: {
+        trace_id: traceId,
+        run_id: run.id,
+        tenant_id: run.tenant_id,
+        agent_id: run.agent_id,
+        genesis_hash: genesis,
+      },
+    };
+  }
+  const trace = await db
+    .selectFrom('aos_traces')
+    .select(['trace_id', 'run_id', 'tenant_id', 'agent_id', 'genesis_hash'])
+    .where('trace_id', '=', traceId)
     .executeTakeFirstOrThrow();
-  return { trace: created, created: true };
+  return { run, created, trace };
 }
 
 /** Index and chain head after the steps already in the trace. */
-export async function readChainHead(db: Kysely<Database>, trace: Trace): Promise<ChainHead> {
+export async function readChainHead(db: Kysely<Database>, trace: TraceRef): Promise<ChainHead> {
   const last = await db
     .selectFrom('aos_trace_steps')
     .select(['step_index', 'step_hash'])
@@ -234,4 +261,53 @@ export async function completeAndSealTrace(
     .where('trace_id', '=', traceId)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Completes and seals a trace this attempt created (every leaf known, metadata still empty)
+ * and writes the run's final status, in one statement. Returns null when the trace was not
+ * in that state, so the caller takes the general path.
+ */
+export async function finishSealedInOneStatement(
+  db: Kysely<Database>,
+  input: {
+    run: Pick<Run, 'id' | 'tenant_id'>;
+    traceId: string;
+    traceStatus: Exclude<TraceStatus, 'running'>;
+    metadata: { [key: string]: JsonValue };
+    signingKey: SigningKey;
+    known: { readonly leafHashes: readonly string[]; readonly rootHash: string };
+    runUpdate: {
+      status: RunStatus;
+      error_message: string | null;
+      completed_at: Date;
+      next_attempt_at: null;
+      duration_ms: number;
+    };
+    now: Date;
+  },
+): Promise<Run | null> {
+  const seal = sealChain({
+    signingKey: input.signingKey,
+    tenantId: input.run.tenant_id,
+    runId: input.run.id,
+    leafHashes: input.known.leafHashes,
+    rootHash: input.known.rootHash,
+  });
+  const u = input.runUpdate;
+  const result = await sql<Run>`
+    WITH sealed AS (
+      UPDATE aos_traces
+      SET status = ${input.traceStatus}, completed_at = ${input.now}, metadata = ${JSON.stringify(input.metadata)}::jsonb,
+          root_hash = ${seal.root_hash}, merkle_root = ${seal.merkle_root}, chain_length = ${seal.chain_length},
+          checkpoint = ${seal.checkpoint}, sealed_at = ${input.now}
+      WHERE trace_id = ${input.traceId} AND status = 'running' AND sealed_at IS NULL AND metadata = '{}'::jsonb
+      RETURNING trace_id
+    )
+    UPDATE runs
+    SET status = ${u.status}, error_message = ${u.error_message}, completed_at = ${u.completed_at},
+        next_attempt_at = NULL, duration_ms = ${u.duration_ms}
+    WHERE id = ${input.run.id} AND EXISTS (SELECT 1 FROM sealed)
+    RETURNING *`.execute(db);
+  return result.rows[0] ?? null;
 }
