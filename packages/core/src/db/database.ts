@@ -8,6 +8,7 @@ import { resolveAosHome } from '@aos/proof';
 import { AosError } from '../errors';
 import { acquireEmbeddedLock, type EmbeddedLock, type LockWaitListener } from './embedded-lock';
 import { migrateToLatest } from './migrator';
+import { withPreparedStatements } from './prepared-statements';
 import type { Database } from './schema';
 
 const OID_INT8 = 20;
@@ -88,7 +89,7 @@ async function openServer(url: string, options: OpenDatabaseOptions): Promise<Ao
   // An idle pooled connection that the server closes (restart, admin termination) is dropped
   // from the pool and replaced on next use; without a listener it would crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   try {
     await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
   } catch (error) {
