@@ -1,29 +1,16 @@
 // The proof bundle that `proof_verify_1m` verifies: generated once per (format version, size)
 // under bench/.work/, then reused. It is a real aos.proof-bundle.v1 document — steps chained
 // from the genesis hash, Merkle root, checkpoint signed with a generated Ed25519 key — written
-// with one step per line, which is still plain JSON but can be read back line by line.
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+// by @aos/proof's writeProofBundle (one step per line, each envelope as its canonical text), which
+// is still plain JSON but can be read back line by line.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { ensureWorkDir, loadProof, progress } from './bench-kit.mjs';
 
 /** Bump when the generated content changes: cached files of another version are not reused. */
-export const BUNDLE_GENERATOR_VERSION = 'bundle-v1';
+export const BUNDLE_GENERATOR_VERSION = 'bundle-v2';
 
 const TENANT_ID = 'bench-tenant';
 const RUN_ID = '6f1c2b9e-4d1a-4c7e-9a53-0b8e2f4d7c11';
@@ -157,15 +144,13 @@ async function generateBundle(steps, paths) {
     trace_id: TRACE_ID,
   });
 
-  const partial = `${paths.file}.partial`;
-  const fd = openSync(partial, 'w');
+  // Pass 1 hashes the chain: the header holds the trace's seal, which depends on every step,
+  // and comes first in the file. Pass 2 streams the steps through the product's writer.
   const leafHashes = new Array(steps);
+  const stepHashes = new Array(steps);
   const link = Buffer.allocUnsafe(64);
   let head = genesis;
   let envelopeBytes = 0;
-  let chunk = [];
-  // The steps go to a body file first: the header holds the trace's seal, which depends on all
-  // of them, and must come first in the file.
   for (let i = 0; i < steps; i++) {
     const envelope = benchEnvelope(i);
     const text = JSON.stringify(envelope);
@@ -176,15 +161,10 @@ async function generateBundle(steps, paths) {
     const stepHash = hash('sha256', link, 'hex');
     if (i < CROSS_CHECKED_STEPS) crossCheck(proof, head, envelope, text, leafHash, stepHash);
     leafHashes[i] = leafHash;
-    chunk.push(`{"envelope":${text},"leaf_hash":"${leafHash}","prev_hash":"${head}","step_hash":"${stepHash}"}`);
+    stepHashes[i] = stepHash;
     head = stepHash;
-    if (chunk.length === 2000 || i === steps - 1) {
-      writeSync(fd, chunk.join(',\n') + (i === steps - 1 ? '\n' : ',\n'));
-      chunk = [];
-    }
     if ((i + 1) % 250_000 === 0) progress(`proof bundle: ${i + 1}/${steps} steps hashed`);
   }
-  closeSync(fd);
 
   const seal = proof.sealChain({ signingKey, tenantId: TENANT_ID, runId: RUN_ID, leafHashes, rootHash: head });
   const completedAt = iso(BASE_TIME + steps * 3 + 10);
@@ -215,12 +195,13 @@ async function generateBundle(steps, paths) {
     verifier_key_name: signingKey.name,
     exported_at: completedAt,
   };
-  const headerText = JSON.stringify(header);
-  // `{...header,"steps":[` + newline, the step lines, `]}`.
-  writeFileSync(paths.file, `${headerText.slice(0, -1)},"steps":[\n`);
-  await appendFileContents(paths.file, partial);
-  writeFileSync(paths.file, ']}\n', { flag: 'a' });
-  unlinkSync(partial);
+  function* records() {
+    for (let i = 0; i < steps; i++) {
+      const prevHash = i === 0 ? genesis : stepHashes[i - 1];
+      yield { envelope: benchEnvelope(i), leaf_hash: leafHashes[i], prev_hash: prevHash, step_hash: stepHashes[i] };
+    }
+  }
+  await proof.writeProofBundle(header, records(), paths.file);
 
   const bytes = statSync(paths.file).size;
   const meta = {
@@ -236,10 +217,6 @@ async function generateBundle(steps, paths) {
   const generateMs = performance.now() - t0;
   progress(`proof bundle: wrote ${(bytes / 1e6).toFixed(0)} MB in ${(generateMs / 1000).toFixed(1)} s`);
   return { ...meta, file: paths.file, generated: true, generateMs };
-}
-
-async function appendFileContents(target, source) {
-  await pipeline(createReadStream(source), createWriteStream(target, { flags: 'a' }));
 }
 
 /** Longest string V8 can build; a bundle file larger than this cannot be read as one string. */

@@ -178,6 +178,8 @@ export type ProofBundle = z.infer<typeof ProofBundleSchema>;
  * the first bad one is named as a divergent step and a long chain is not walked twice.
  */
 export const ProofBundleOutlineSchema = ProofBundleSchema.extend({ steps: z.array(z.unknown()) });
+/** A bundle whose steps are not checked yet. */
+export type ProofBundleOutline = z.infer<typeof ProofBundleOutlineSchema>;
 
 /**
  * Zod schema of a single-step inclusion proof (`format: "aos.step-proof.v1"`): the envelope, its

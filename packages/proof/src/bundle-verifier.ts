@@ -2,13 +2,25 @@ import {
   describeZodError,
   PROOF_BUNDLE_FORMAT,
   ProofBundleOutlineSchema,
+  type ProofBundleOutline,
   type BundleRun,
   type BundleTrace,
   type ProofBundle,
   type StepRecord,
 } from './bundle-schema';
 import type { JsonValue } from './step-envelope';
-import { parseTrustedKeys, verifyTraceRecord, type TraceVerification, type TrustedKeys } from './trace-verifier';
+import type { VerifierKey } from './note-key';
+import type { NoteVerification } from './signed-note';
+import {
+  openTraceCheck,
+  parseTrustedKeys,
+  traceVerification,
+  verifyCheckpointNote,
+  verifyTraceSteps,
+  type TraceFailure,
+  type TraceVerification,
+  type TrustedKeys,
+} from './trace-verifier';
 
 /**
  * The outcome of {@link verifyProofBundle}: the same report as for a stored trace.
@@ -51,6 +63,33 @@ export interface VerifyProofOptions {
  */
 export function verifyProofBundle(bundle: unknown, options: VerifyProofOptions): BundleVerification {
   const trustedKeys = parseTrustedKeys(options.trustedKeys);
+  const opened = openBundleCheck(bundle, trustedKeys);
+  if ('verification_status' in opened) return opened;
+  const { outline, note, genesis } = opened;
+  const { trace } = outline;
+  if (typeof genesis !== 'string') return traceVerification(trace, note, genesis);
+  // Each step's shape is checked in order, so a bad one is named by index.
+  return verifyTraceSteps(trace, note, genesis, outline.steps);
+}
+
+/** A bundle's parts once its outline (everything but the steps' contents) has been checked. */
+export interface OpenedBundle {
+  outline: ProofBundleOutline;
+  note: NoteVerification | null;
+  /** The genesis hash the steps chain from, or why the plan or genesis hash is wrong. */
+  genesis: string | TraceFailure;
+}
+
+/**
+ * The checks of a bundle before its steps, shared by {@link verifyProofBundle} and the file
+ * verifier: the outline's shape, that its run and trace agree (run id, tenant, plan hash —
+ * such a mismatch is the verdict whatever the steps say), the checkpoint's signature, and the
+ * plan and genesis hashes. Returns the final report when one of the first two fails.
+ */
+export function openBundleCheck(
+  bundle: unknown,
+  trustedKeys: readonly VerifierKey[],
+): OpenedBundle | BundleVerification {
   const parsed = ProofBundleOutlineSchema.safeParse(bundle);
   if (!parsed.success) {
     return {
@@ -63,7 +102,9 @@ export function verifyProofBundle(bundle: unknown, options: VerifyProofOptions):
       merkle_root: null,
     };
   }
-  const { run, plan, trace, steps } = parsed.data;
+  const outline = parsed.data;
+  const { run, trace } = outline;
+  const note = verifyCheckpointNote(trace, trustedKeys);
   const mismatch =
     run.id !== trace.run_id
       ? 'run.id does not match trace.run_id'
@@ -72,15 +113,8 @@ export function verifyProofBundle(bundle: unknown, options: VerifyProofOptions):
         : run.plan_hash !== null && run.plan_hash !== trace.plan_hash
           ? 'run.plan_hash does not match trace.plan_hash'
           : null;
-  const result = verifyTraceRecord({
-    plan,
-    trace,
-    // Each step's shape is checked by the core, in order, so a bad one is named by index.
-    steps: steps as readonly StepRecord[],
-    trustedKeys,
-  });
-  if (mismatch === null) return result;
-  return { ...result, verification_status: 'FAILED', failure_reason: mismatch, first_divergent_step: null };
+  if (mismatch !== null) return traceVerification(trace, note, { reason: mismatch, step: null });
+  return { outline, note, genesis: openTraceCheck(outline.plan, trace) };
 }
 
 /**

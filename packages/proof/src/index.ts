@@ -79,6 +79,13 @@ export {
   type VerifyProofOptions,
 } from './bundle-verifier';
 export {
+  writeProofBundle,
+  type BundleSink,
+  type BundleWriteSummary,
+  type ProofBundleHeader,
+} from './bundle-file-writer';
+export { verifyProofBundleFile, type VerifyProofFileOptions } from './bundle-file-verifier';
+export {
   createStepInclusionProof,
   verifyStepInclusionProof,
   type CreateStepInclusionProofInput,

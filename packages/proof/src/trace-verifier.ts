@@ -119,25 +119,67 @@ export interface TraceVerification {
 export function verifyTraceRecord(input: VerifyTraceRecordInput): TraceVerification {
   const trusted = parseTrustedKeys(input.trustedKeys);
   const { plan, trace, steps } = input;
-  const note: NoteVerification | null =
-    typeof trace.checkpoint === 'string' ? verifyNote(trace.checkpoint, trusted) : null;
-  const finish = (reason: string | null, step: number | null = null): TraceVerification => ({
-    verification_status: reason === null ? 'VERIFIED' : 'FAILED',
-    failure_reason: reason,
-    first_divergent_step: step,
+  const note = verifyCheckpointNote(trace, trusted);
+  const opening = openTraceCheck(plan, trace);
+  if (typeof opening !== 'string') return traceVerification(trace, note, opening);
+  return verifyTraceSteps(trace, note, opening, steps);
+}
+
+/** Checks steps held in memory from `genesis` on, then the seal: the end of every in-memory verification. */
+export function verifyTraceSteps(
+  trace: TraceRecord,
+  note: NoteVerification | null,
+  genesis: string,
+  steps: readonly unknown[],
+): TraceVerification {
+  const chain = new StepChainCheck(trace, genesis, steps.length);
+  for (const step of steps) {
+    const failure = chain.add(step);
+    if (failure !== null) return traceVerification(trace, note, failure);
+  }
+  return traceVerification(trace, note, checkTraceSeal(trace, note, chain));
+}
+
+/** Why a verification FAILED, and the step at fault when there is one. */
+export interface TraceFailure {
+  reason: string;
+  step: number | null;
+}
+
+/** Verifies the trace's checkpoint signature once (`null` when the trace has no checkpoint). */
+export function verifyCheckpointNote(trace: TraceRecord, trusted: readonly VerifierKey[]): NoteVerification | null {
+  return typeof trace.checkpoint === 'string' ? verifyNote(trace.checkpoint, trusted) : null;
+}
+
+/** The report of a verification that ended with `failure` (`null`: everything held). */
+export function traceVerification(
+  trace: TraceRecord,
+  note: NoteVerification | null,
+  failure: TraceFailure | null,
+): TraceVerification {
+  return {
+    verification_status: failure === null ? 'VERIFIED' : 'FAILED',
+    failure_reason: failure?.reason ?? null,
+    first_divergent_step: failure?.step ?? null,
     signature_valid: note?.valid === true,
     chain_length: trace.chain_length ?? null,
     root_hash: trace.root_hash ?? null,
     merkle_root: trace.merkle_root ?? null,
-  });
+  };
+}
 
+/**
+ * The checks before the steps: plan_hash = hash(plan) and the genesis hash. Returns the genesis
+ * hash the chain starts from, or the failure.
+ */
+export function openTraceCheck(plan: unknown, trace: TraceRecord): string | TraceFailure {
   let planHash: string;
   try {
     planHash = computePlanHash(plan);
   } catch (error) {
-    return finish(`plan: ${messageOf(error)}`);
+    return { reason: `plan: ${messageOf(error)}`, step: null };
   }
-  if (planHash !== trace.plan_hash) return finish('plan_hash does not match the plan');
+  if (planHash !== trace.plan_hash) return { reason: 'plan_hash does not match the plan', step: null };
   let genesis: string;
   try {
     genesis = computeGenesisHash({
@@ -147,22 +189,56 @@ export function verifyTraceRecord(input: VerifyTraceRecordInput): TraceVerificat
       trace_id: trace.trace_id,
     });
   } catch (error) {
-    return finish(`trace: ${messageOf(error)}`);
+    return { reason: `trace: ${messageOf(error)}`, step: null };
   }
   if (genesis !== trace.genesis_hash) {
-    return finish('genesis_hash does not match plan_hash, run_id, tenant_id and trace_id');
+    return { reason: 'genesis_hash does not match plan_hash, run_id, tenant_id and trace_id', step: null };
+  }
+  return genesis;
+}
+
+/**
+ * The per-step rules, applied to the steps of one trace in order: the envelope's shape, that it
+ * belongs to this trace, step_index = position, leaf_hash from the envelope, prev_hash and
+ * step_hash chained from the genesis hash. Keeps only the chain head and the raw leaf hashes
+ * (for the Merkle root), so a caller may stream the steps.
+ */
+export class StepChainCheck {
+  /** Number of steps checked so far. */
+  length = 0;
+  /** The step_hash of the last step checked (the genesis hash before the first). */
+  head: string;
+  private leafBytes: Buffer;
+  private readonly link = Buffer.allocUnsafe(64);
+
+  constructor(
+    private readonly trace: TraceRecord,
+    genesis: string,
+    expectedSteps = 0,
+  ) {
+    this.head = genesis;
+    this.leafBytes = Buffer.allocUnsafe(Math.max(1, expectedSteps) * 32);
   }
 
-  const n = steps.length;
-  const leaves = Buffer.allocUnsafe(n * 32);
-  const link = Buffer.allocUnsafe(64);
-  let head = genesis;
-  for (let i = 0; i < n; i++) {
-    const step: unknown = steps[i];
-    if (typeof step !== 'object' || step === null) return finish(`step ${i}: not an object`, i);
+  /** The raw leaf hashes of the steps checked so far, 32 bytes each. */
+  get leaves(): Buffer {
+    return this.leafBytes.subarray(0, this.length * 32);
+  }
+
+  /**
+   * Checks the next step. `writtenLeafHash`, when given, is SHA-256(0x00 ‖ the envelope's bytes
+   * as a file holds them): when it equals the stored leaf_hash those bytes are the canonical
+   * text that was hashed (SHA-256 is collision resistant), so the envelope need not be
+   * canonicalised again; otherwise it is.
+   */
+  add(step: unknown, writtenLeafHash?: string): TraceFailure | null {
+    const i = this.length;
+    const trace = this.trace;
+    const fail = (reason: string): TraceFailure => ({ reason: `step ${i}: ${reason}`, step: i });
+    if (typeof step !== 'object' || step === null) return fail('not an object');
     const { envelope, leaf_hash, prev_hash, step_hash } = step as Record<string, unknown>;
     const shapeProblem = findStepEnvelopeProblem(envelope);
-    if (shapeProblem !== null) return finish(`step ${i}: ${shapeProblem}`, i);
+    if (shapeProblem !== null) return fail(shapeProblem);
     const e = envelope as StepEnvelope;
     const foreign =
       e.trace_id !== trace.trace_id
@@ -172,70 +248,88 @@ export function verifyTraceRecord(input: VerifyTraceRecordInput): TraceVerificat
           : e.tenant_id !== trace.tenant_id
             ? 'tenant_id'
             : null;
-    if (foreign !== null) return finish(`step ${i}: envelope.${foreign} does not match the trace`, i);
-    if (e.step_index !== i) {
-      return finish(`step ${i}: envelope.step_index is ${e.step_index}, expected ${i}`, i);
-    }
+    if (foreign !== null) return fail(`envelope.${foreign} does not match the trace`);
+    if (e.step_index !== i) return fail(`envelope.step_index is ${e.step_index}, expected ${i}`);
     let leafHash: string;
-    try {
-      // 0x00 ‖ UTF-8(JCS(envelope)): U+0000 is the single byte 0x00 in UTF-8.
-      leafHash = sha256Hex(`\u0000${canonicalize(e)}`);
-    } catch (error) {
-      return finish(`step ${i}: envelope is not canonical JSON: ${messageOf(error)}`, i);
+    if (writtenLeafHash !== undefined && writtenLeafHash === leaf_hash) {
+      leafHash = writtenLeafHash;
+    } else {
+      try {
+        // 0x00 ‖ UTF-8(JCS(envelope)): U+0000 is the single byte 0x00 in UTF-8.
+        leafHash = sha256Hex(`\u0000${canonicalize(e)}`);
+      } catch (error) {
+        return fail(`envelope is not canonical JSON: ${messageOf(error)}`);
+      }
     }
-    if (leaf_hash !== leafHash) return finish(`step ${i}: leaf_hash does not match its contents`, i);
-    if (prev_hash !== head) {
-      const expected = i === 0 ? 'the genesis hash' : `the step_hash of step ${i - 1}`;
-      return finish(`step ${i}: prev_hash does not match ${expected}`, i);
+    if (leaf_hash !== leafHash) return fail('leaf_hash does not match its contents');
+    if (prev_hash !== this.head) {
+      return fail(`prev_hash does not match ${i === 0 ? 'the genesis hash' : `the step_hash of step ${i - 1}`}`);
     }
-    link.write(head, 0, 32, 'hex');
+    const link = this.link;
+    link.write(this.head, 0, 32, 'hex');
     link.write(leafHash, 32, 32, 'hex');
     const stepHash = sha256Hex(link);
-    if (step_hash !== stepHash) {
-      return finish(`step ${i}: step_hash does not match prev_hash and leaf_hash`, i);
+    if (step_hash !== stepHash) return fail('step_hash does not match prev_hash and leaf_hash');
+    if (this.leafBytes.length < (i + 1) * 32) {
+      const grown = Buffer.allocUnsafe(this.leafBytes.length * 2);
+      this.leafBytes.copy(grown);
+      this.leafBytes = grown;
     }
-    leaves.write(leafHash, i * 32, 32, 'hex');
-    head = stepHash;
+    this.leafBytes.write(leafHash, i * 32, 32, 'hex');
+    this.head = stepHash;
+    this.length = i + 1;
+    return null;
   }
+}
 
+/**
+ * The checks after the steps: that the trace is sealed; chain_length and root_hash; merkle_root
+ * over the leaves; and the checkpoint: signed by a trusted key, origin
+ * `<that key's name>/<tenant_id>/<run_id>`, tree size n and root merkle_root.
+ */
+export function checkTraceSeal(
+  trace: TraceRecord,
+  note: NoteVerification | null,
+  chain: { readonly length: number; readonly head: string; readonly leaves: Buffer },
+): TraceFailure | null {
+  const n = chain.length;
+  const fail = (reason: string, step: number | null = null): TraceFailure => ({ reason, step });
   if (trace.root_hash === null || trace.merkle_root === null || trace.chain_length === null || note === null) {
-    return finish('trace is not sealed');
+    return fail('trace is not sealed');
   }
   if (trace.chain_length !== n) {
     const divergent = Number.isSafeInteger(trace.chain_length) ? Math.min(n, trace.chain_length) : null;
-    return finish(`chain_length is ${trace.chain_length} but the trace has ${n} steps`, divergent);
+    return fail(`chain_length is ${trace.chain_length} but the trace has ${n} steps`, divergent);
   }
-  if (trace.root_hash !== head) {
-    return finish(
+  if (trace.root_hash !== chain.head) {
+    return fail(
       n === 0
         ? 'root_hash does not match the genesis hash of an empty chain'
         : 'root_hash does not match the step_hash of the last step',
     );
   }
-  const merkleRoot = merkleRootOfLeafBuffer(leaves, n).toString('hex');
-  if (trace.merkle_root !== merkleRoot) return finish('merkle_root does not match the leaf hashes');
+  const merkleRoot = merkleRootOfLeafBuffer(chain.leaves, n).toString('hex');
+  if (trace.merkle_root !== merkleRoot) return fail('merkle_root does not match the leaf hashes');
 
-  if (!note.valid) return finish(`checkpoint: ${note.reason ?? 'not valid'}`);
+  if (!note.valid) return fail(`checkpoint: ${note.reason ?? 'not valid'}`);
   let checkpoint: ReturnType<typeof parseCheckpointBody>;
   try {
     checkpoint = parseCheckpointBody(note.body);
   } catch (error) {
-    return finish(`checkpoint: ${messageOf(error)}`);
+    return fail(`checkpoint: ${messageOf(error)}`);
   }
   const origins = note.verifiedBy.map((name) => expectedOrigin(name, trace));
   if (!origins.includes(checkpoint.origin)) {
-    return finish(
+    return fail(
       `checkpoint: origin ${JSON.stringify(checkpoint.origin)} is not ` +
         `${origins.map((origin) => JSON.stringify(origin)).join(' or ')}`,
     );
   }
   if (checkpoint.treeSize !== n) {
-    return finish(`checkpoint: tree size ${checkpoint.treeSize} does not match chain_length ${n}`);
+    return fail(`checkpoint: tree size ${checkpoint.treeSize} does not match chain_length ${n}`);
   }
-  if (checkpoint.rootHash !== merkleRoot) {
-    return finish('checkpoint: root hash does not match merkle_root');
-  }
-  return finish(null);
+  if (checkpoint.rootHash !== merkleRoot) return fail('checkpoint: root hash does not match merkle_root');
+  return null;
 }
 
 /** Parses verifier key strings once; throws PROOF_BAD_KEY for a malformed one. */

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { generateSigningKey } from '../src/index';
+import { generateSigningKey, writeProofBundle } from '../src/index';
 import { buildSealedRun, sampleStepContent } from './proof-fixtures';
 
 const run = promisify(execFile);
@@ -62,6 +62,22 @@ describe('the built aos-proof binary', () => {
     const usage = await aosProof(['verify', good, '--key', 'garbage']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^aos-proof: verifier key "garbage"/);
+  });
+
+  it('verifies a streamed bundle file, and names the step whose line was edited', async () => {
+    const { steps, ...header } = buildSealedRun({ key, contents: [0, 1, 2].map(sampleStepContent) }).bundle;
+    const streamed = join(dir, 'streamed.json');
+    await writeProofBundle(header, steps, streamed);
+    const ok = await aosProof(['verify', streamed, '--key', key.verifierKey, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ verification_status: 'VERIFIED', chain_length: 3 });
+
+    const text = await readFile(streamed, 'utf8');
+    const forged = join(dir, 'streamed-forged.json');
+    await writeFile(forged, text.replace('"hello 2"', '"hellO 2"'));
+    const failed = await aosProof(['verify', forged, '--key', key.verifierKey, '--json']);
+    expect(failed.code).toBe(5);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ first_divergent_step: 2 });
   });
 
   it('prints its version', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EXIT_CODES, getRun, InvalidInputError, type ExitCode } from '@aos/core';
-import { exportProofBundle, exportStepInclusionProof, getRunProof } from '@aos/proof/postgres';
+import { exportProofBundleToFile, exportStepInclusionProof, getRunProof } from '@aos/proof/postgres';
 import type { CommandContext, ParsedArgs } from '../context';
 import type { ProofExportJson, ProofJson } from '../json-shapes';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
@@ -57,14 +57,19 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
     }
     let exported: ProofExportJson | null = null;
     if (exportable && options.export !== undefined) {
-      const artifact =
-        options.step === undefined
-          ? await exportProofBundle(db, options.tenantId, options.run_id)
-          : await exportStepInclusionProof(db, options.tenantId, options.run_id, options.step);
-      writeProofArtifact(context, options.export, artifact);
+      let format: ProofExportJson['format'];
+      if (options.step === undefined) {
+        // Streamed a batch of steps at a time: a long run's bundle never exists as one string.
+        const target = options.export === '-' ? context.io.stdout : options.export;
+        ({ format } = await exportProofBundleToFile(db, options.tenantId, options.run_id, target));
+      } else {
+        const artifact = await exportStepInclusionProof(db, options.tenantId, options.run_id, options.step);
+        writeProofArtifact(context, options.export, artifact);
+        format = artifact.format;
+      }
       exported = {
         path: options.export,
-        format: artifact.format,
+        format,
         step_index: options.step ?? null,
         verifier_key: verifierKey,
         verify_command: verifyCommand(options.export, verifierKey, options.step !== undefined),

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-
 import { ProofError } from '../errors';
+import { parseJsonText, readJsonFile } from '../json-file';
 
 /** Where a command line reads and writes; `bin.ts` passes the process streams. */
 export interface CliIo {
@@ -15,20 +14,15 @@ export interface CliIo {
  * text is not JSON.
  */
 export async function readJsonInput(source: string, io: CliIo): Promise<unknown> {
-  const label = source === '-' ? 'stdin' : source;
+  if (source !== '-') return readJsonFile(source);
   let text: string;
   try {
-    text = source === '-' ? await readAll(io.stdin) : await readFile(source, 'utf8');
+    text = await readAll(io.stdin);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ProofError('PROOF_IO', `cannot read ${label}: ${reason}`, { cause: error });
+    throw new ProofError('PROOF_IO', `cannot read stdin: ${reason}`, { cause: error });
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ProofError('PROOF_BAD_INPUT', `${label} is not JSON: ${reason}`, { cause: error });
-  }
+  return parseJsonText(text, 'stdin');
 }
 
 async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<string> {

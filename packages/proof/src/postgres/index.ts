@@ -1,4 +1,11 @@
-export { auditSealedTraces, exportProofBundle, exportStepInclusionProof, getRunProof } from './run-proof';
+export {
+  auditSealedTraces,
+  EXPORT_BATCH_STEPS,
+  exportProofBundle,
+  exportProofBundleToFile,
+  exportStepInclusionProof,
+  getRunProof,
+} from './run-proof';
 export type {
   AuditFailure,
   AuditResult,

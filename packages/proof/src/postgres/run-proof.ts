@@ -6,6 +6,12 @@ import {
   type StepInclusionProof,
   type StepRecord,
 } from '../bundle-schema';
+import {
+  writeProofBundle,
+  type BundleSink,
+  type BundleWriteSummary,
+  type ProofBundleHeader,
+} from '../bundle-file-writer';
 import { ProofError } from '../errors';
 import { createInclusionProof } from '../merkle-tree';
 import { toStepEnvelope } from '../step-envelope';
@@ -18,6 +24,7 @@ export type ProofDatabase = Kysely<any>;
 
 type TraceRow = Selectable<ProofTables['aos_traces']>;
 type StepRow = Selectable<ProofTables['aos_trace_steps']>;
+type RunRow = Selectable<ProofTables['runs']>;
 
 /** `VERIFIED`, `FAILED`, or `UNSUPPORTED` when there is nothing (sealed) to verify. */
 export type RunVerificationStatus = 'VERIFIED' | 'FAILED' | 'UNSUPPORTED';
@@ -116,6 +123,20 @@ function summarizeStep(step: StepRow): TraceStepSummary {
   };
 }
 
+/** The hashed step record of a stored row; throws PROOF_BAD_VALUE `step <position>: …` when the row cannot form an envelope. */
+function toStepRecord(row: StepRow, position: number): StepRecord {
+  try {
+    return {
+      envelope: toStepEnvelope(row),
+      leaf_hash: row.leaf_hash,
+      prev_hash: row.prev_hash,
+      step_hash: row.step_hash,
+    };
+  } catch (error) {
+    throw new ProofError('PROOF_BAD_VALUE', `step ${position}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /** Turns stored step rows into hashed step records; a row that cannot form an envelope is reported by index. */
 function toStepRecords(steps: readonly StepRow[]): {
   records: StepRecord[];
@@ -124,14 +145,9 @@ function toStepRecords(steps: readonly StepRow[]): {
   const records: StepRecord[] = [];
   for (const [position, row] of steps.entries()) {
     try {
-      records.push({
-        envelope: toStepEnvelope(row),
-        leaf_hash: row.leaf_hash,
-        prev_hash: row.prev_hash,
-        step_hash: row.step_hash,
-      });
+      records.push(toStepRecord(row, position));
     } catch (error) {
-      return { records, problem: { index: position, reason: `step ${position}: ${(error as Error).message}` } };
+      return { records, problem: { index: position, reason: (error as Error).message } };
     }
   }
   return { records, problem: null };
@@ -265,7 +281,7 @@ function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
-async function loadSealed(db: ProofDatabase, tenantId: string, runId: string) {
+async function loadSealedTrace(db: ProofDatabase, tenantId: string, runId: string) {
   const tables = db as Kysely<ProofTables>;
   const run = isUuid(runId)
     ? await tables
@@ -290,34 +306,22 @@ async function loadSealed(db: ProofDatabase, tenantId: string, runId: string) {
       `trace ${trace.trace_id} is not sealed yet (status ${trace.status}); nothing to export`,
     );
   }
-  const steps = await tables
+  return { run, trace, checkpoint: trace.checkpoint };
+}
+
+async function loadSealed(db: ProofDatabase, tenantId: string, runId: string) {
+  const sealed = await loadSealedTrace(db, tenantId, runId);
+  const steps = await (db as Kysely<ProofTables>)
     .selectFrom('aos_trace_steps')
     .selectAll()
-    .where('trace_id', '=', trace.trace_id)
+    .where('trace_id', '=', sealed.trace.trace_id)
     .orderBy('step_index')
     .execute();
-  return { run, trace, steps };
+  return { ...sealed, steps };
 }
 
-function signerName(checkpoint: string): string {
-  const line = checkpoint.split('\n').find((l) => l.startsWith('\u2014 '));
-  return line?.split(' ')[1] ?? 'unknown';
-}
-
-/**
- * Exports a sealed run as one JSON document (`aos.proof-bundle.v1`) that
- * `verifyProofBundle` / `aos-proof verify` check with no database and no network.
- *
- * @example
- * ```ts
- * const bundle = await exportProofBundle(db, 'acme', runId)
- * writeFileSync('run.proof.json', JSON.stringify(bundle))
- * ```
- */
-export async function exportProofBundle(db: ProofDatabase, tenantId: string, runId: string): Promise<ProofBundle> {
-  const { run, trace, steps } = await loadSealed(db, tenantId, runId);
-  const { records, problem } = toStepRecords(steps);
-  if (problem) throw new ProofError('PROOF_BAD_VALUE', problem.reason);
+/** Every field of a bundle but its steps, from the stored run and sealed trace. */
+function bundleHeader(run: RunRow, trace: TraceRow, checkpoint: string): ProofBundleHeader {
   return {
     format: PROOF_BUNDLE_FORMAT,
     run: {
@@ -342,13 +346,81 @@ export async function exportProofBundle(db: ProofDatabase, tenantId: string, run
       root_hash: trace.root_hash,
       merkle_root: trace.merkle_root,
       chain_length: trace.chain_length,
-      checkpoint: trace.checkpoint,
+      checkpoint,
       sealed_at: iso(trace.sealed_at),
     },
-    steps: records,
-    verifier_key_name: signerName(trace.checkpoint as string),
+    verifier_key_name: signerName(checkpoint),
     exported_at: new Date().toISOString(),
   };
+}
+
+function signerName(checkpoint: string): string {
+  const line = checkpoint.split('\n').find((l) => l.startsWith('\u2014 '));
+  return line?.split(' ')[1] ?? 'unknown';
+}
+
+/**
+ * Exports a sealed run as one JSON document (`aos.proof-bundle.v1`) that
+ * `verifyProofBundle` / `aos-proof verify` check with no database and no network.
+ *
+ * @example
+ * ```ts
+ * const bundle = await exportProofBundle(db, 'acme', runId)
+ * writeFileSync('run.proof.json', JSON.stringify(bundle))
+ * ```
+ */
+export async function exportProofBundle(db: ProofDatabase, tenantId: string, runId: string): Promise<ProofBundle> {
+  const { run, trace, checkpoint, steps } = await loadSealed(db, tenantId, runId);
+  const header = bundleHeader(run, trace, checkpoint);
+  return { ...header, steps: steps.map((row, position) => toStepRecord(row, position)) };
+}
+
+/** Steps read per query by {@link exportProofBundleToFile}. */
+export const EXPORT_BATCH_STEPS = 5000;
+
+/**
+ * Exports a sealed run's proof bundle (`aos.proof-bundle.v1`) to a file or a writable stream in
+ * the streaming layout of `writeProofBundle`, reading the steps a batch at a time (keyset
+ * pagination on step_index), so a run of any length is exported in bounded memory. A file
+ * appears only once complete. Throws a {@link ProofError}: `PROOF_NOT_FOUND`,
+ * `PROOF_NOT_SEALED`, `PROOF_BAD_VALUE` for a stored step that cannot form an envelope,
+ * `PROOF_IO` when the file cannot be written.
+ *
+ * @example
+ * ```ts
+ * const { steps } = await exportProofBundleToFile(db, 'acme', runId, 'run.proof.json')
+ * const result = await verifyProofBundleFile('run.proof.json', { trustedKeys: [verifierKey] })
+ * ```
+ */
+export async function exportProofBundleToFile(
+  db: ProofDatabase,
+  tenantId: string,
+  runId: string,
+  target: string | BundleSink,
+  options: { batchSize?: number } = {},
+): Promise<BundleWriteSummary> {
+  const { run, trace, checkpoint } = await loadSealedTrace(db, tenantId, runId);
+  const batchSize = options.batchSize ?? EXPORT_BATCH_STEPS;
+  const tables = db as Kysely<ProofTables>;
+  async function* records(): AsyncGenerator<StepRecord> {
+    let position = 0;
+    let after = -1;
+    for (;;) {
+      const rows = await tables
+        .selectFrom('aos_trace_steps')
+        .selectAll()
+        .where('trace_id', '=', trace.trace_id)
+        .where('step_index', '>', after)
+        .orderBy('step_index')
+        .limit(batchSize)
+        .execute();
+      for (const row of rows) yield toStepRecord(row, position++);
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < batchSize) return;
+      after = last.step_index;
+    }
+  }
+  return writeProofBundle(bundleHeader(run, trace, checkpoint), records(), target);
 }
 
 /**
