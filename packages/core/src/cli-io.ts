@@ -17,8 +17,15 @@ export interface CliIo {
   readonly stdin?: NodeJS.ReadableStream | undefined;
 }
 
-/** The CliIo of the current process. */
+/**
+ * The CliIo of the current process. A reader that goes away early (`cus-cli list-skills | head`)
+ * closes stdout: that ends the process quietly instead of crashing it with EPIPE.
+ */
 export function processIo(): CliIo {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw error;
+  });
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin };
 }
 

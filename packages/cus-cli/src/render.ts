@@ -1,15 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { z } from 'zod';
-import {
-  paint,
-  writeJson,
-  type Agent,
-  type JsonValue,
-  type Run,
-  type RunDetails,
-  type RunEvent,
-  type TraceStep,
-} from '@aos/core';
+import type { Agent, JsonValue, Run, RunDetails, RunEvent, TraceStep } from '@aos/core';
+import { paint, writeJson } from '@aos/core/cli';
 import type { CommandContext } from './context';
 import type {
   AgentJson,

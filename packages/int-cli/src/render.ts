@@ -1,4 +1,5 @@
-import { paint, writeJson, type AosDatabase, type CliIo } from '@aos/core';
+import type { AosDatabase } from '@aos/core';
+import { paint, writeJson, type CliIo } from '@aos/core/cli';
 import type {
   AuditJson,
   DemoJson,

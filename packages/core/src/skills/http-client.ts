@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { JsonValue } from '../db/schema';
 import { createPolicyLookup, checkLiteralHost, effectivePort, isAllowListed } from './network-policy';
 import { readNumberSetting } from './skill-env';
@@ -82,6 +81,9 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
   if (!allowListed) checkLiteralHost(url.hostname, port);
   const maxBytes = options.maxBytes ?? readHttpMaxBytes(options.env);
   const label = options.label ?? `${options.method} ${url.origin}${url.pathname}`;
+  // Loaded on first request, before the deadline starts: importing the skills (`list-skills`,
+  // planners) must not pay for the HTTP stack.
+  const { request: send } = await (url.protocol === 'https:' ? import('node:https') : import('node:http'));
 
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
@@ -97,7 +99,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
-    let request: http.ClientRequest;
+    let request: ClientRequest;
     const onAbort = (): void => {
       request.destroy(timeoutError());
     };
@@ -110,7 +112,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
     const fail = (error: unknown): void => settle(() => reject(classifyRequestError(error, label)));
 
     try {
-      request = (url.protocol === 'https:' ? https : http).request(url, {
+      request = send(url, {
         method: options.method,
         headers: { 'user-agent': 'aos-skills/0.1', ...options.headers },
         // A fresh agent per request: no pooled socket outlives the attempt or skips the lookup.
@@ -192,7 +194,7 @@ function classifyRequestError(error: unknown, label: string): SkillError {
 
 function decodeResponse(
   url: string,
-  response: http.IncomingMessage,
+  response: IncomingMessage,
   raw: Buffer,
   truncated: boolean,
   method: HttpMethod,

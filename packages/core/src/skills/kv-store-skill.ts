@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database, JsonValue } from '../db/schema';
 import { boundedJson, boundedString, rejectNulCharacters } from './skill-schema';
@@ -30,11 +30,6 @@ const kvStoreInput = z
 /** Params of kv_store. */
 export type KvStoreInput = z.infer<typeof kvStoreInput>;
 
-// An entry whose expires_at has passed is absent for every operation, whether or not its row
-// is still there; the database clock decides, so all processes agree.
-const live = sql<boolean>`(expires_at IS NULL OR expires_at > now())`;
-const expiresIn = (seconds: number) => sql<Date>`now() + make_interval(secs => ${seconds})`;
-
 function iso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
@@ -45,6 +40,13 @@ async function runOp(
   tenantId: string,
   input: KvStoreInput,
 ): Promise<{ [key: string]: JsonValue }> {
+  // Loaded here, not at the top: the registry (and `list-skills`) must not pay for kysely.
+  // By the time a step runs, the store has loaded it already.
+  const { sql } = await import('kysely');
+  // An entry whose expires_at has passed is absent for every operation, whether or not its row
+  // is still there; the database clock decides, so all processes agree.
+  const live = sql<boolean>`(expires_at IS NULL OR expires_at > now())`;
+  const expiresIn = (seconds: number) => sql<Date>`now() + make_interval(secs => ${seconds})`;
   const entries = db
     .selectFrom('kv_entries')
     .where('tenant_id', '=', tenantId)
