@@ -40,6 +40,12 @@ const UNIQUE_VIOLATION = '23505';
  */
 export async function createRun(db: Kysely<Database>, input: CreateRunInput): Promise<CreatedRun> {
   const parsed = parseInput(CreateRunInputSchema, input, 'run');
+  if (parsed.idempotencyKey === undefined) {
+    // Common case: the agent check and the insert in one statement. When no row comes back,
+    // the path below finds out why and says so precisely.
+    const run = await insertIfAgentUsable(db, parsed);
+    if (run) return { run, created: true };
+  }
   const agent = await getAgentForTenant(db, parsed.agentId, parsed.tenantId);
   if (agent.status !== 'active') {
     throw new AosError('AGENT_NOT_ACTIVE', `agent ${agent.id} is ${agent.status}; only active agents can run goals`);
@@ -75,6 +81,32 @@ export async function createRun(db: Kysely<Database>, input: CreateRunInput): Pr
     }
     throw error;
   }
+}
+
+function insertIfAgentUsable(
+  db: Kysely<Database>,
+  parsed: { tenantId: string; agentId: string; originSystemId: string; goal: string; maxAttempts: number },
+): Promise<Run | undefined> {
+  return db
+    .insertInto('runs')
+    .columns(['tenant_id', 'agent_id', 'origin_system_id', 'goal', 'status', 'max_attempts'])
+    .expression((eb) =>
+      eb
+        .selectFrom('agents')
+        .select([
+          eb.val(parsed.tenantId).as('tenant_id'),
+          'agents.id',
+          eb.val(parsed.originSystemId).as('origin_system_id'),
+          eb.val(parsed.goal).as('goal'),
+          eb.val('queued').as('status'),
+          eb.val(parsed.maxAttempts).as('max_attempts'),
+        ])
+        .where('agents.id', '=', parsed.agentId)
+        .where('agents.status', '=', 'active')
+        .where((w) => w.or([w('agents.tenant_id', 'is', null), w('agents.tenant_id', '=', parsed.tenantId)])),
+    )
+    .returningAll()
+    .executeTakeFirst();
 }
 
 function findByKey(db: Kysely<Database>, tenantId: string, key: string): Promise<Run | undefined> {
