@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,8 +28,10 @@ async function aosProof(args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
+// `pnpm test` builds every package first. Rebuilding here would empty dist/ (tsup cleans it)
+// under the other test files that spawn this binary at the same time.
 beforeAll(async () => {
-  execFileSync('pnpm', ['--filter', '@aos/proof', 'build'], { cwd: packageDir, stdio: 'pipe' });
+  if (!existsSync(binPath)) throw new Error(`missing build output ${binPath}: run \`pnpm build\` first`);
   dir = await mkdtemp(join(tmpdir(), 'aos-proof-bin-'));
 });
 afterAll(async () => {
