@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Agent, JsonValue, Run, RunDetails, RunEvent, TraceStep } from '@aos/core';
 import { paint, writeJson } from '@aos/core/cli';
 import type { CommandContext } from './context';
+import { table } from './text-table';
 import type {
   AgentJson,
   GetRunJson,
@@ -39,22 +40,6 @@ function statusStyle(status: string): 'green' | 'red' | 'yellow' {
 
 function colored(context: CommandContext, status: string, sink = context.io.stdout): string {
   return paint(context.io, sink, statusStyle(status), status);
-}
-
-// Colour codes take no room on screen: columns are measured without them.
-const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
-const visibleLength = (cell: string): number => cell.replace(ANSI_SGR, '').length;
-
-/** Left-aligned columns; the last column is not padded. */
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell))))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 function truncate(text: string, max: number): string {
@@ -216,9 +201,8 @@ export function printRunDetails(context: CommandContext, details: RunDetails): v
 
 // ----- list-skills --------------------------------------------------------------------------
 
-export function printSkills(context: CommandContext, skills: readonly SkillJson[]): void {
-  if (context.json) return emitJson(context, ListSkillsJsonSchema, { skills: [...skills] });
-  for (const line of table(skills.map((s) => [s.name, s.version, s.description]))) out(context, line);
+export function printSkillsJson(context: CommandContext, skills: readonly SkillJson[]): void {
+  emitJson(context, ListSkillsJsonSchema, { skills: [...skills] });
 }
 
 // ----- run ----------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
 import { SKILL_MANIFEST } from '@aos/core/skill-manifest';
 import type { CommandContext, ParsedArgs } from '../context';
-import { printSkills } from '../render';
+import { table } from '../text-table';
 
 /**
  * `list-skills`: name, version and description of every registered skill (with `--json`, also
  * each input JSON Schema). Reads the manifest written at build time: no database, no skill is loaded.
  */
-export function execute(_args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
+export async function execute(_args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const skills = SKILL_MANIFEST.map((entry) => ({
     name: entry.name,
     version: entry.version,
@@ -17,6 +17,13 @@ export function execute(_args: ParsedArgs, context: CommandContext): Promise<Exi
     network: entry.network,
     input_schema: entry.inputSchema,
   }));
-  printSkills(context, skills);
-  return Promise.resolve(EXIT_CODES.ok);
+  if (context.json) {
+    // The JSON path checks its document against the zod shape; the text path never loads zod.
+    const { printSkillsJson } = await import('../render');
+    printSkillsJson(context, skills);
+  } else {
+    for (const line of table(skills.map((s) => [s.name, s.version, s.description])))
+      context.io.stdout.write(`${line}\n`);
+  }
+  return EXIT_CODES.ok;
 }
