@@ -79,6 +79,8 @@ describeEachDriver('operator ops: storage', (t) => {
     const dueRetry = await make('echo due retry');
     const laterRetry = await make('echo later retry');
     const running = await make('echo running');
+    // A run reaches `retry` through `running` (the lifecycle trigger refuses any shortcut).
+    await db.updateTable('runs').set({ status: 'running' }).where('id', 'in', [dueRetry, laterRetry]).execute();
     await db
       .updateTable('runs')
       .set({ status: 'retry', next_attempt_at: new Date(Date.now() - 1000) })

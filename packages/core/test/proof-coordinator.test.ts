@@ -135,7 +135,7 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
     const { integrity } = await proofOf(db, tenant, runId);
     expect(integrity.verification_status).toBe('FAILED');
     expect(integrity.first_divergent_step).toBe(4);
-    expect(integrity.failure_reason).toBe('step 4: leaf_hash does not match its contents');
+    expect(integrity.failure_reason).toBe('step 4: plan_step_id "s5" is not a step of the plan');
   });
 
   it('a trace moved to another tenant is FAILED', async () => {
@@ -143,7 +143,7 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
     await t.tamper((trx) => sql`UPDATE aos_traces SET tenant_id = 'someone-else' WHERE run_id = ${runId}`.execute(trx));
     const { integrity } = await proofOf(db, tenant, runId);
     expect(integrity.verification_status).toBe('FAILED');
-    expect(integrity.failure_reason).toBe('genesis_hash does not match plan_hash, run_id, tenant_id and trace_id');
+    expect(integrity.failure_reason).toBe('trace.tenant_id does not match the run');
   });
 
   it('a merkle_root replaced with a consistent-looking one is FAILED', async () => {
@@ -158,7 +158,9 @@ describeEachDriver('proof coordinator: tamper detection', (t: TestDatabase) => {
     await t.tamper((trx) => sql`UPDATE aos_traces SET merkle_root = ${lookalike} WHERE run_id = ${runId}`.execute(trx));
     const { integrity } = await proofOf(db, tenant, runId);
     expect(integrity.verification_status).toBe('FAILED');
-    expect(integrity.failure_reason).toBe('merkle_root does not match the leaf hashes');
+    expect(integrity.failure_reason).toBe(
+      'merkle_root does not match the leaf hashes of the header, the steps and the outcome',
+    );
   });
 
   it('a checkpoint signed by another key is FAILED with signature_valid false', async () => {

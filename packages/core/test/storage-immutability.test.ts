@@ -79,15 +79,22 @@ function step(traceId: string, runId: string, index: number, tenant = 'tenant-a'
   };
 }
 
+const SEAL_COLUMNS = {
+  root_hash: HEX('c'),
+  merkle_root: HEX('d'),
+  chain_length: 1,
+  checkpoint: 'note',
+  header_envelope: '{}',
+  header_hash: HEX('a'),
+  outcome_envelope: '{}',
+  outcome_hash: HEX('b'),
+};
+
+/** Completion and seal in one update: the only way the trigger lets a trace be sealed. */
 async function seal(db: Kysely<Database>, traceId: string): Promise<void> {
   await db
     .updateTable('aos_traces')
-    .set({ status: 'completed', completed_at: new Date(), metadata: '{}' })
-    .where('trace_id', '=', traceId)
-    .execute();
-  await db
-    .updateTable('aos_traces')
-    .set({ root_hash: HEX('c'), merkle_root: HEX('d'), chain_length: 1, checkpoint: 'note', sealed_at: new Date() })
+    .set({ status: 'completed', completed_at: new Date(), metadata: '{}', ...SEAL_COLUMNS, sealed_at: new Date() })
     .where('trace_id', '=', traceId)
     .execute();
 }
@@ -179,15 +186,15 @@ describeEachDriver('§3.2 immutability triggers', (t) => {
     ).rejects.toThrow(/sealed trace .* is immutable/);
   });
 
-  it('refuses sealing a running trace, sealing partially, and a second completion', async () => {
+  it('refuses sealing without completing, sealing partially, sealing after completion, and a second completion', async () => {
     const { traceId } = await seedRun(db);
     await expect(
       db
         .updateTable('aos_traces')
-        .set({ root_hash: HEX('c'), merkle_root: HEX('d'), chain_length: 0, checkpoint: 'n', sealed_at: new Date() })
+        .set({ ...SEAL_COLUMNS, sealed_at: new Date() })
         .where('trace_id', '=', traceId)
         .execute(),
-    ).rejects.toThrow(/sealing refused: trace .* is still running/);
+    ).rejects.toThrow(/sealing refused: trace .* is sealed only in the update that completes it/);
     await db
       .updateTable('aos_traces')
       .set({ status: 'failed', completed_at: new Date(), metadata: '{}' })
@@ -200,6 +207,14 @@ describeEachDriver('§3.2 immutability triggers', (t) => {
         .where('trace_id', '=', traceId)
         .execute(),
     ).rejects.toThrow(/set together/);
+    // A trace that finished unsealed (its seal refused, or removed) is never sealed afterwards.
+    await expect(
+      db
+        .updateTable('aos_traces')
+        .set({ ...SEAL_COLUMNS, sealed_at: new Date() })
+        .where('trace_id', '=', traceId)
+        .execute(),
+    ).rejects.toThrow(/never sealed twice/);
     await expect(
       db
         .updateTable('aos_traces')

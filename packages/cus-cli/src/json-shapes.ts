@@ -91,7 +91,7 @@ export const TraceStepJsonSchema = z.strictObject({
   skill_name: z.string().nullable(),
   skill_version: z.string().nullable(),
   params: Json.nullable(),
-  status: z.enum(['success', 'failure', 'skipped']),
+  status: z.enum(['started', 'success', 'failure', 'skipped']),
   outcome_category: z.string().nullable(),
   outcome_code: z.string().nullable(),
   outcome_data: Json.nullable(),
@@ -142,12 +142,13 @@ export const IntegrityJsonSchema = z.strictObject({
   failure_reason: z.string().nullable(),
   first_divergent_step: z.number().int().nullable(),
   signature_valid: z.boolean(),
+  outcome_unknown_steps: z.array(z.number().int().nonnegative()),
 });
 
 /** What `proof --export` wrote and how to check it offline. */
 export const ProofExportJsonSchema = z.strictObject({
   path: z.string().min(1),
-  format: z.enum(['aos.proof-bundle.v1', 'aos.step-proof.v1']),
+  format: z.enum(['aos.proof-bundle.v2', 'aos.step-proof.v2']),
   step_index: z.number().int().nonnegative().nullable(),
   verifier_key: z.string().min(1),
   verify_command: z.string().min(1),

@@ -348,6 +348,10 @@ export function printProof(context: CommandContext, document: ProofJson, options
   line(`trace_count: ${document.trace_count}`);
   line(`step_count: ${document.step_count}`);
   line(`signature_valid: ${integrity.signature_valid}`);
+  if (integrity.outcome_unknown_steps.length > 0) {
+    // Commit before act: the action was started and may have happened; nobody knows its result.
+    line(`outcome_unknown_steps: ${integrity.outcome_unknown_steps.join(', ')} (the action may have happened)`);
+  }
   if (integrity.verification_status !== 'VERIFIED') {
     line(`failure_reason: ${integrity.failure_reason ?? 'unknown'}`);
     if (integrity.first_divergent_step !== null) line(`first_divergent_step: ${integrity.first_divergent_step}`);

@@ -11,7 +11,13 @@ import {
 import { ProofError } from './errors';
 import { readJsonFile } from './json-file';
 import { sha256Hex } from './sha256-hash';
-import { checkTraceSeal, parseTrustedKeys, StepChainCheck, traceVerification } from './trace-verifier';
+import {
+  checkTraceSeal,
+  parseTrustedKeys,
+  StepChainCheck,
+  TraceOpening,
+  traceVerification,
+} from './trace-verifier';
 
 /**
  * Options of {@link verifyProofBundleFile}.
@@ -95,12 +101,12 @@ async function verifyStreamLayout(
   }
   const opened = openBundleCheck(parseLine(`${headerText}${STEPS_CLOSING}`, 1), trustedKeys);
   if ('verification_status' in opened) return opened;
-  const { outline, note, genesis } = opened;
+  const { outline, note, opening } = opened;
   const { trace } = outline;
-  if (typeof genesis !== 'string') return traceVerification(trace, note, genesis);
+  if (!(opening instanceof TraceOpening)) return traceVerification(trace, note, opening);
 
   const expected = Number.isSafeInteger(trace.chain_length) ? Math.min(trace.chain_length ?? 0, 1 << 24) : 0;
-  const chain = new StepChainCheck(trace, genesis, expected);
+  const chain = new StepChainCheck(trace, opening, expected);
   let lineNumber = 1;
   let hadComma = true;
   for (;;) {
@@ -112,7 +118,7 @@ async function verifyStreamLayout(
       // After the last step line, no comma; with no steps, the closing line follows the header.
       if (hadComma && chain.length > 0) throw new NotStreamable(`line ${lineNumber - 1} ends with a comma`);
       if (!(await lines.atEnd())) throw new NotStreamable(`text after line ${lineNumber}`);
-      return traceVerification(trace, note, checkTraceSeal(trace, note, chain));
+      return traceVerification(trace, note, checkTraceSeal(outline.run, trace, note, chain, outline.outcome), chain);
     }
     if (!hadComma) throw new NotStreamable(`line ${lineNumber - 1} does not end with a comma`);
     hadComma = buffer[end - 1] === COMMA;
@@ -120,7 +126,7 @@ async function verifyStreamLayout(
     const text = buffer.toString('utf8', start, textEnd);
     const step = parseLine(text, lineNumber);
     const failure = chain.add(step, writtenLeafHash(text, buffer, start, textEnd));
-    if (failure !== null) return traceVerification(trace, note, failure);
+    if (failure !== null) return traceVerification(trace, note, failure, chain);
   }
 }
 

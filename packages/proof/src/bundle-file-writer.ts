@@ -7,9 +7,9 @@ import { ProofError } from './errors';
 
 /*
  * The file layout of a proof bundle. It is one ordinary JSON document (the same fields as the
- * object form, `format: "aos.proof-bundle.v1"`), laid out so that a verifier can stream it:
+ * object form, `format: "aos.proof-bundle.v2"`), laid out so that a verifier can stream it:
  *
- *   {"format":"aos.proof-bundle.v1","run":{…},"plan":{…},"trace":{…},"verifier_key_name":"…","exported_at":"…","steps":[
+ *   {"format":"aos.proof-bundle.v2","run":{…},"plan":{…},"trace":{…},"header":{…},"outcome":{…},"verifier_key_name":"…","exported_at":"…","receipt":null,"steps":[
  *   {"envelope":<JCS text>,"leaf_hash":"<64 hex>","prev_hash":"<64 hex>","step_hash":"<64 hex>"},
  *   …
  *   {"envelope":<JCS text>,"leaf_hash":"…","prev_hash":"…","step_hash":"…"}
@@ -34,7 +34,7 @@ export const STEPS_CLOSING = ']}';
  *
  * @example
  * ```ts
- * const header: ProofBundleHeader = { format: PROOF_BUNDLE_FORMAT, run, plan, trace, verifier_key_name, exported_at };
+ * const header: ProofBundleHeader = { format: PROOF_BUNDLE_FORMAT, run, plan, trace, header, outcome, verifier_key_name, exported_at, receipt: null };
  * ```
  */
 export type ProofBundleHeader = Omit<ProofBundle, 'steps'>;
@@ -118,8 +118,11 @@ export function formatBundleHeaderLine(header: ProofBundleHeader): string {
     run: header.run,
     plan: header.plan,
     trace: header.trace,
+    header: header.header,
+    outcome: header.outcome,
     verifier_key_name: header.verifier_key_name,
     exported_at: header.exported_at,
+    receipt: header.receipt,
   });
   return `${fields.slice(0, -1)},${STEPS_OPENING}`;
 }

@@ -10,7 +10,7 @@ import { findStepEnvelopeProblem, type StepEnvelope } from './step-envelope';
  * if (document.format === PROOF_BUNDLE_FORMAT) verifyProofBundle(document, { trustedKeys });
  * ```
  */
-export const PROOF_BUNDLE_FORMAT = 'aos.proof-bundle.v1';
+export const PROOF_BUNDLE_FORMAT = 'aos.proof-bundle.v2';
 /**
  * Format tag of a single-step inclusion proof.
  *
@@ -19,7 +19,7 @@ export const PROOF_BUNDLE_FORMAT = 'aos.proof-bundle.v1';
  * if (document.format === STEP_PROOF_FORMAT) verifyStepInclusionProof(document, { trustedKeys });
  * ```
  */
-export const STEP_PROOF_FORMAT = 'aos.step-proof.v1';
+export const STEP_PROOF_FORMAT = 'aos.step-proof.v2';
 
 /**
  * Run statuses of SPEC §3.1.
@@ -45,7 +45,7 @@ const IdSchema = z.string().min(1, 'must be a non-empty string');
 const TimestampSchema = z.iso.datetime({ error: 'must be an ISO-8601 UTC time' });
 
 /**
- * Zod schema of a {@link StepEnvelope}: the exact 21 fields and their types. `params` and
+ * Zod schema of a {@link StepEnvelope}: the exact 22 fields and their types. `params` and
  * `outcome_data` are not walked (hashing them checks they are JSON), which keeps validating a
  * million envelopes cheap.
  *
@@ -67,7 +67,7 @@ export const StepEnvelopeSchema = z.custom<StepEnvelope>().superRefine((value, c
  * const step: StepRecord = StepRecordSchema.parse(row);
  * ```
  */
-export const StepRecordSchema = z.object({
+export const StepRecordSchema = z.strictObject({
   envelope: StepEnvelopeSchema,
   leaf_hash: HashHexSchema,
   prev_hash: HashHexSchema,
@@ -91,13 +91,16 @@ export type StepRecord = z.infer<typeof StepRecordSchema>;
  * const run = BundleRunSchema.parse(bundle.run);
  * ```
  */
-export const BundleRunSchema = z.object({
+export const BundleRunSchema = z.strictObject({
   id: IdSchema,
   tenant_id: IdSchema,
   agent_id: IdSchema,
-  goal: z.string(),
-  status: z.enum(RUN_STATUSES),
   origin_system_id: IdSchema,
+  goal: z.string(),
+  idempotency_key: z.string().nullable(),
+  status: z.enum(RUN_STATUSES),
+  error_message: z.string().nullable(),
+  attempts: z.number().int().nonnegative(),
   plan_hash: HashHexSchema.nullable(),
   created_at: TimestampSchema,
   completed_at: TimestampSchema.nullable(),
@@ -121,13 +124,15 @@ export type BundleRun = z.infer<typeof BundleRunSchema>;
  * const trace = BundleTraceSchema.parse(bundle.trace);
  * ```
  */
-export const BundleTraceSchema = z.object({
+export const BundleTraceSchema = z.strictObject({
   trace_id: IdSchema,
   run_id: IdSchema,
   tenant_id: IdSchema,
   plan_hash: HashHexSchema,
   genesis_hash: HashHexSchema,
   status: z.enum(TRACE_STATUSES),
+  started_at: TimestampSchema,
+  completed_at: TimestampSchema.nullable(),
   root_hash: HashHexSchema.nullable(),
   merkle_root: HashHexSchema.nullable(),
   chain_length: z.number().int().nonnegative().nullable(),
@@ -145,23 +150,50 @@ export const BundleTraceSchema = z.object({
 export type BundleTrace = z.infer<typeof BundleTraceSchema>;
 
 /**
- * Zod schema of a whole-run proof bundle (`format: "aos.proof-bundle.v1"`): the run, its plan,
- * its trace with the signed checkpoint, every step envelope with its hashes, and the name of
- * the key that signed it.
+ * Zod schema of the header or outcome leaf of a bundle: the envelope and its leaf hash. The
+ * envelope's fields are checked by verification (against the run and trace), not here.
+ *
+ * @example
+ * ```ts
+ * const header = BundleLeafSchema.parse(bundle.header);
+ * ```
+ */
+export const BundleLeafSchema = z.strictObject({
+  envelope: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+  leaf_hash: HashHexSchema,
+});
+/**
+ * The header or outcome leaf of a bundle.
+ *
+ * @example
+ * ```ts
+ * const leaf: BundleLeaf = { envelope: seal.header_envelope, leaf_hash: seal.header_hash };
+ * ```
+ */
+export type BundleLeaf = z.infer<typeof BundleLeafSchema>;
+
+/**
+ * Zod schema of a whole-run proof bundle (`format: "aos.proof-bundle.v2"`): the run, its plan,
+ * its trace with the signed checkpoint, the header leaf, every step envelope with its hashes,
+ * the outcome leaf, the name of the key that signed it, and the run's tenant-log receipt
+ * (`null` until tenant logs exist). Unknown members are refused everywhere.
  *
  * @example
  * ```ts
  * const bundle: ProofBundle = ProofBundleSchema.parse(JSON.parse(text));
  * ```
  */
-export const ProofBundleSchema = z.object({
+export const ProofBundleSchema = z.strictObject({
   format: z.literal(PROOF_BUNDLE_FORMAT),
   run: BundleRunSchema,
   plan: z.json(),
   trace: BundleTraceSchema,
-  steps: z.array(StepRecordSchema),
+  header: BundleLeafSchema.nullable(),
+  outcome: BundleLeafSchema.nullable(),
   verifier_key_name: IdSchema,
   exported_at: TimestampSchema,
+  receipt: z.null(),
+  steps: z.array(StepRecordSchema),
 });
 /**
  * A whole-run proof bundle.
@@ -182,16 +214,17 @@ export const ProofBundleOutlineSchema = ProofBundleSchema.extend({ steps: z.arra
 export type ProofBundleOutline = z.infer<typeof ProofBundleOutlineSchema>;
 
 /**
- * Zod schema of a single-step inclusion proof (`format: "aos.step-proof.v1"`): the envelope, its
- * leaf hash and position, the RFC 9162 audit path to the root of `tree_size` leaves, and the
- * signed checkpoint holding that root.
+ * Zod schema of a single-step inclusion proof (`format: "aos.step-proof.v2"`): the envelope, its
+ * leaf hash and leaf index in the run's tree (step_index + 1: leaf 0 is the run header), the
+ * RFC 9162 audit path to the root of `tree_size` leaves (chain length + 2), and the signed
+ * checkpoint holding that root.
  *
  * @example
  * ```ts
  * const proof: StepInclusionProof = StepInclusionProofSchema.parse(JSON.parse(text));
  * ```
  */
-export const StepInclusionProofSchema = z.object({
+export const StepInclusionProofSchema = z.strictObject({
   format: z.literal(STEP_PROOF_FORMAT),
   envelope: StepEnvelopeSchema,
   leaf_hash: HashHexSchema,

@@ -8,6 +8,7 @@ import { ProofError } from './errors';
 import { extendChain } from './hash-chain';
 import { merkleTreeHash } from './merkle-tree';
 import { generateSigningKey } from './note-key';
+import { computeEnvelopeHash } from './run-envelopes';
 import { STEP_ENVELOPE_FIELDS, type StepEnvelope } from './step-envelope';
 
 const key = generateSigningKey('aos.test');
@@ -44,6 +45,7 @@ describe('verifyProofBundle', () => {
       chain_length: 3,
       root_hash: bundle.trace.root_hash,
       merkle_root: bundle.trace.merkle_root,
+      outcome_unknown_steps: [],
     });
   });
 
@@ -67,8 +69,16 @@ describe('verifyProofBundle', () => {
     rechain(bundle, 1);
     expectFailure(bundle, 'root_hash does not match the step_hash of the last step');
     bundle.trace.root_hash = bundle.steps[2]!.step_hash;
-    expectFailure(bundle, 'merkle_root does not match the leaf hashes');
-    bundle.trace.merkle_root = merkleTreeHash(bundle.steps.map((step) => step.leaf_hash));
+    expectFailure(bundle, 'run_outcome.root_hash does not match the steps');
+    bundle.outcome!.envelope.root_hash = bundle.steps[2]!.step_hash;
+    expectFailure(bundle, 'run_outcome: leaf_hash does not match its contents');
+    bundle.outcome!.leaf_hash = computeEnvelopeHash(bundle.outcome!.envelope);
+    expectFailure(bundle, 'merkle_root does not match the leaf hashes of the header, the steps and the outcome');
+    bundle.trace.merkle_root = merkleTreeHash([
+      bundle.header!.leaf_hash,
+      ...bundle.steps.map((step) => step.leaf_hash),
+      bundle.outcome!.leaf_hash,
+    ]);
     expectFailure(bundle, 'checkpoint: root hash does not match merkle_root');
   });
 
@@ -177,7 +187,8 @@ describe('verifyProofBundle: write then verify random steps', () => {
     outcome_code: fc.option(text, { nil: null }),
     outcome_data: json,
     error: fc.option(text, { nil: null }),
-    cost_cents: fc.option(number, { nil: null }),
+    // Costs are summed into the outcome leaf, so they stay finite when added up.
+    cost_cents: fc.option(fc.double({ noNaN: true, min: -1e12, max: 1e12 }), { nil: null }),
     duration_ms: fc.option(number, { nil: null }),
     retry_count: fc.option(fc.nat({ max: 10 }), { nil: null }),
     replay_behavior: fc.constantFrom('execute', 'skip', 'check', null),
@@ -210,7 +221,14 @@ describe('verifyProofBundle: write then verify random steps', () => {
         fc.array(stepContent, { minLength: 1, maxLength: 6 }),
         fc.nat(),
         fc.constantFrom(...editableFields),
-        (contents, stepSeed, field) => {
+        (generated, stepSeed, field) => {
+          // Steps follow the plan: each executes its own plan step, attempts never go back.
+          let attempt = 0;
+          const contents = generated.map((content, i) => {
+            attempt = Math.max(attempt, (content.attempt as number | null) ?? 0);
+            const kept = content.attempt === null && attempt === 0 ? null : attempt;
+            return { ...content, plan_step_id: `p${i}`, attempt: kept };
+          });
           const written = jsonCopy(buildSealedRun({ key, contents }).bundle);
           expect(verifyProofBundle(written, { trustedKeys })).toMatchObject({
             verification_status: 'VERIFIED',

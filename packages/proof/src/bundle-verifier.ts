@@ -3,6 +3,7 @@ import {
   PROOF_BUNDLE_FORMAT,
   ProofBundleOutlineSchema,
   type ProofBundleOutline,
+  type BundleLeaf,
   type BundleRun,
   type BundleTrace,
   type ProofBundle,
@@ -13,6 +14,7 @@ import type { VerifierKey } from './note-key';
 import type { NoteVerification } from './signed-note';
 import {
   openTraceCheck,
+  TraceOpening,
   parseTrustedKeys,
   traceVerification,
   verifyCheckpointNote,
@@ -65,26 +67,26 @@ export function verifyProofBundle(bundle: unknown, options: VerifyProofOptions):
   const trustedKeys = parseTrustedKeys(options.trustedKeys);
   const opened = openBundleCheck(bundle, trustedKeys);
   if ('verification_status' in opened) return opened;
-  const { outline, note, genesis } = opened;
+  const { outline, note, opening } = opened;
   const { trace } = outline;
-  if (typeof genesis !== 'string') return traceVerification(trace, note, genesis);
+  if (!(opening instanceof TraceOpening)) return traceVerification(trace, note, opening);
   // Each step's shape is checked in order, so a bad one is named by index.
-  return verifyTraceSteps(trace, note, genesis, outline.steps);
+  return verifyTraceSteps(outline.run, trace, note, opening, outline.steps, outline.outcome);
 }
 
 /** A bundle's parts once its outline (everything but the steps' contents) has been checked. */
 export interface OpenedBundle {
   outline: ProofBundleOutline;
   note: NoteVerification | null;
-  /** The genesis hash the steps chain from, or why the plan or genesis hash is wrong. */
-  genesis: string | TraceFailure;
+  /** What the steps are checked against, or why the plan, genesis hash or header is wrong. */
+  opening: TraceOpening | TraceFailure;
 }
 
 /**
  * The checks of a bundle before its steps, shared by {@link verifyProofBundle} and the file
  * verifier: the outline's shape, that its run and trace agree (run id, tenant, plan hash —
- * such a mismatch is the verdict whatever the steps say), the checkpoint's signature, and the
- * plan and genesis hashes. Returns the final report when one of the first two fails.
+ * such a mismatch is the verdict whatever the steps say), the checkpoint's signature, the plan,
+ * the genesis hash and the header leaf. Returns the final report when one of the first two fails.
  */
 export function openBundleCheck(
   bundle: unknown,
@@ -100,6 +102,7 @@ export function openBundleCheck(
       chain_length: null,
       root_hash: null,
       merkle_root: null,
+      outcome_unknown_steps: [],
     };
   }
   const outline = parsed.data;
@@ -110,11 +113,11 @@ export function openBundleCheck(
       ? 'run.id does not match trace.run_id'
       : run.tenant_id !== trace.tenant_id
         ? 'run.tenant_id does not match trace.tenant_id'
-        : run.plan_hash !== null && run.plan_hash !== trace.plan_hash
+        : run.plan_hash !== trace.plan_hash
           ? 'run.plan_hash does not match trace.plan_hash'
           : null;
   if (mismatch !== null) return traceVerification(trace, note, { reason: mismatch, step: null });
-  return { outline, note, genesis: openTraceCheck(outline.plan, trace) };
+  return { outline, note, opening: openTraceCheck(run, outline.plan, trace, outline.header) };
 }
 
 /**
@@ -129,6 +132,9 @@ export interface CreateProofBundleInput {
   run: BundleRun;
   plan: JsonValue;
   trace: BundleTrace;
+  /** The header and outcome leaves stored with the seal (`null` for an unsealed trace). */
+  header: BundleLeaf | null;
+  outcome: BundleLeaf | null;
   /** Every step of the trace, ordered by step_index. */
   steps: readonly StepRecord[];
   /** Name of the key that signed the checkpoint, to tell verifiers which key to use. */
@@ -138,7 +144,7 @@ export interface CreateProofBundleInput {
 }
 
 /**
- * Assembles a proof bundle document (`format: "aos.proof-bundle.v1"`) from stored values; it
+ * Assembles a proof bundle document (`format: "aos.proof-bundle.v2"`) from stored values; it
  * computes nothing, so what it writes is exactly what was stored. Serialise it with
  * `JSON.stringify`.
  *
@@ -154,8 +160,11 @@ export function createProofBundle(input: CreateProofBundleInput): ProofBundle {
     run: input.run,
     plan: input.plan,
     trace: input.trace,
-    steps: [...input.steps],
+    header: input.header,
+    outcome: input.outcome,
     verifier_key_name: input.verifierKeyName,
     exported_at: (input.exportedAt ?? new Date()).toISOString(),
+    receipt: null,
+    steps: [...input.steps],
   };
 }

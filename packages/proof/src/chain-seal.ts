@@ -1,25 +1,40 @@
-import { merkleTreeHash } from './merkle-tree';
+import type { StepRecord } from './bundle-schema';
+import { merkleRootOfLeafBuffer } from './merkle-tree';
 import type { SigningKey } from './note-key';
-import { assertHashHex } from './sha256-hash';
+import {
+  computeEnvelopeHash,
+  toRunHeader,
+  type RunFacts,
+  type RunHeaderEnvelope,
+  type RunOutcomeEnvelope,
+  type TraceFacts,
+} from './run-envelopes';
 import { checkpointOrigin, signCheckpoint } from './tlog-checkpoint';
+import {
+  expectedOutcome,
+  openTraceCheck,
+  StepChainCheck,
+  TraceOpening,
+  type TraceFailure,
+} from './trace-verifier';
 
 /**
- * What {@link sealChain} needs: the deployment key, the run, and its chain.
+ * What {@link sealRunTrace} needs: the deployment key and the run's stored record, with the
+ * run's and the trace's *final* status, error and completion time (they are signed).
  *
  * @example
  * ```ts
- * const input: SealChainInput = { signingKey, tenantId: 'acme', runId, leafHashes, rootHash };
+ * const input: SealRunInput = { signingKey, run, plan, trace, steps };
  * ```
  */
-export interface SealChainInput {
+export interface SealRunInput {
   /** The deployment's signing key; its name is the deployment origin. */
   signingKey: SigningKey;
-  tenantId: string;
-  runId: string;
-  /** Every step's `leaf_hash`, in step order. */
-  leafHashes: readonly string[];
-  /** The chain head: the last step's `step_hash` (the genesis hash when there is no step). */
-  rootHash: string;
+  run: RunFacts;
+  plan: unknown;
+  trace: TraceFacts;
+  /** Every stored step with its hashes, in step_index order, exactly as read back. */
+  steps: readonly StepRecord[];
 }
 
 /**
@@ -27,42 +42,81 @@ export interface SealChainInput {
  *
  * @example
  * ```ts
- * const { merkle_root, root_hash, chain_length, checkpoint }: ChainSeal = sealChain(input);
+ * const { merkle_root, checkpoint }: RunSeal = result.seal;
  * ```
  */
-export interface ChainSeal {
-  merkle_root: string;
+export interface RunSeal {
+  header_envelope: RunHeaderEnvelope;
+  header_hash: string;
+  outcome_envelope: RunOutcomeEnvelope;
+  outcome_hash: string;
   root_hash: string;
+  merkle_root: string;
   chain_length: number;
-  /** Signed note whose body is a tlog checkpoint of the steps' Merkle tree. */
+  /** Signed note whose body is a tlog checkpoint of the run's tree (n + 2 leaves). */
   checkpoint: string;
 }
 
 /**
- * Seals a chain: computes the Merkle root of the leaves and signs a checkpoint
- * `<key name>/<tenant>/<run>`, size n, root. Throws a {@link ProofError} for a malformed hash or
- * id.
+ * A seal, or why the record may not be signed.
  *
  * @example
  * ```ts
- * const seal = sealChain({
- *   signingKey: await loadSigningKey({}),
- *   tenantId: 'acme',
- *   runId,
- *   leafHashes: steps.map((s) => s.leaf_hash),
- *   rootHash: steps.at(-1)?.step_hash ?? genesisHash,
- * });
+ * const result: SealResult = sealRunTrace(input);
+ * if (!result.ok) console.error(result.failure.reason);
  * ```
  */
-export function sealChain(input: SealChainInput): ChainSeal {
-  const { signingKey, tenantId, runId, leafHashes, rootHash } = input;
-  assertHashHex(rootHash, 'root_hash');
-  const origin = checkpointOrigin(signingKey.name, tenantId, runId);
-  const merkleRoot = merkleTreeHash(leafHashes);
+export type SealResult =
+  | { ok: true; seal: RunSeal; outcome_unknown_steps: number[] }
+  | { ok: false; failure: TraceFailure };
+
+/**
+ * Seals a run's trace, checking before it signs: recomputes the header leaf from the run and
+ * trace, every step's leaf, the chain and its plan order from the stored rows, the outcome leaf
+ * from the final status, then the Merkle root over the n + 2 leaves, and signs a checkpoint
+ * `<key name>/<tenant>/<run>` of that tree. When anything does not hold it signs nothing and
+ * returns the first failure, so a forged or damaged record is never attested. Throws a
+ * {@link ProofError} only for a malformed key name or id.
+ *
+ * @example
+ * ```ts
+ * const result = sealRunTrace({ signingKey, run: { ...run, status: 'succeeded' }, plan, trace, steps });
+ * if (result.ok) await store(result.seal);
+ * ```
+ */
+export function sealRunTrace(input: SealRunInput): SealResult {
+  const { signingKey, run, plan, trace, steps } = input;
+  const record = { ...trace, root_hash: null, merkle_root: null, chain_length: null, checkpoint: null };
+  const opening = openTraceCheck(run, plan, record, null);
+  if (!(opening instanceof TraceOpening)) return { ok: false, failure: opening };
+  const chain = new StepChainCheck(record, opening, steps.length);
+  for (const step of steps) {
+    const failure = chain.add(step);
+    if (failure !== null) return { ok: false, failure };
+  }
+  const unknown = chain.outcomeUnknown();
+  if (unknown.length > 0 && run.status === 'succeeded') {
+    const step = unknown[0] ?? null;
+    return { ok: false, failure: { reason: `step ${step}: started with no outcome, yet the run succeeded`, step } };
+  }
+  const header = toRunHeader(run, trace);
+  const outcome = expectedOutcome(run, trace, chain);
+  const outcomeHash = computeEnvelopeHash(outcome);
+  const size = chain.length + 2;
+  const merkleRoot = merkleRootOfLeafBuffer(chain.treeLeaves(outcomeHash), size).toString('hex');
+  const origin = checkpointOrigin(signingKey.name, trace.tenant_id, trace.run_id);
   return {
-    merkle_root: merkleRoot,
-    root_hash: rootHash,
-    chain_length: leafHashes.length,
-    checkpoint: signCheckpoint({ origin, treeSize: leafHashes.length, rootHash: merkleRoot }, signingKey),
+    ok: true,
+    outcome_unknown_steps: unknown,
+    seal: {
+      header_envelope: header,
+      header_hash: opening.headerLeaf,
+      outcome_envelope: outcome,
+      outcome_hash: outcomeHash,
+      root_hash: chain.head,
+      merkle_root: merkleRoot,
+      chain_length: chain.length,
+      checkpoint: signCheckpoint({ origin, treeSize: size, rootHash: merkleRoot }, signingKey),
+    },
   };
 }

@@ -4,6 +4,7 @@ import { runPython } from '../test/python-reference';
 import { ProofError } from './errors';
 import { computeLeafHash, computeStepHash, extendChain } from './hash-chain';
 import { computeGenesisHash, computePlanHash } from './plan-hash';
+import { computeEnvelopeHash, toRunHeader, toRunOutcome } from './run-envelopes';
 import { sha256Hex } from './sha256-hash';
 import { STEP_ENVELOPE_FIELDS, toStepEnvelope } from './step-envelope';
 
@@ -17,6 +18,7 @@ const ROW = {
   trace_id: 'trace_6f1c2c3e-1b7a-4f8e-9a51-0d3c2b1a0f9e',
   step_index: 0,
   attempt: 1,
+  lease_epoch: 0,
   plan_step_id: 's1',
   skill_id: 'echo@1.0.0',
   skill_name: 'echo',
@@ -48,10 +50,42 @@ describe('SPEC §9 hashes against an independent Python computation', () => {
     const ids = { plan_hash: planHash, run_id: ROW.run_id, tenant_id: 'acme', trace_id: ROW.trace_id };
     expect(computeGenesisHash(ids)).toBe(
       runPython(
-        `import sys, json, hashlib; d = json.load(sys.stdin); print(hashlib.sha256(b"aos.trace.v2\\n" + ${PY_JCS}.encode()).hexdigest())`,
+        `import sys, json, hashlib; d = json.load(sys.stdin); print(hashlib.sha256(b"aos.trace.v3\\n" + ${PY_JCS}.encode()).hexdigest())`,
         ids,
       ),
     );
+  });
+
+  it('run_header and run_outcome leaf hashes', () => {
+    const run = {
+      id: ROW.run_id,
+      tenant_id: 'acme',
+      agent_id: '0b0e6a52-8f7c-4a8e-b0c4-1f2d3e4a5b6c',
+      origin_system_id: 'cus-cli',
+      goal: 'echo héllo',
+      idempotency_key: null,
+      created_at: new Date('2026-02-09T18:11:59.5Z'),
+      status: 'succeeded',
+      error_message: null,
+      attempts: 1,
+    };
+    const trace = {
+      trace_id: ROW.trace_id,
+      run_id: ROW.run_id,
+      tenant_id: 'acme',
+      plan_hash: sha256Hex('plan'),
+      genesis_hash: sha256Hex('genesis'),
+      status: 'completed',
+      started_at: '2026-02-09T18:12:00.000Z',
+      completed_at: new Date('2026-02-09T18:12:02.25Z'),
+    };
+    const header = toRunHeader(run, trace);
+    const outcome = toRunOutcome(run, trace, { chain_length: 1, root_hash: sha256Hex('head'), total_cost_cents: 0.25 });
+    expect(header).toMatchObject({ type: 'run_header', format: 'aos.trace.v3', created_at: '2026-02-09T18:11:59.500Z' });
+    expect(outcome).toMatchObject({ type: 'run_outcome', completed_at: '2026-02-09T18:12:02.250Z' });
+    const leafOf = `import sys, json, hashlib; d = json.load(sys.stdin); print(hashlib.sha256(b"\\x00" + ${PY_JCS}.encode()).hexdigest())`;
+    expect(computeEnvelopeHash(header)).toBe(runPython(leafOf, header));
+    expect(computeEnvelopeHash(outcome)).toBe(runPython(leafOf, outcome));
   });
 
   it('leaf_hash and step_hash', () => {

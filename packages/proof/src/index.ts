@@ -35,7 +35,18 @@ export {
   type CheckpointFields,
   type ParsedCheckpoint,
 } from './tlog-checkpoint';
-export { sealChain, type ChainSeal, type SealChainInput } from './chain-seal';
+export { sealRunTrace, type RunSeal, type SealResult, type SealRunInput } from './chain-seal';
+export {
+  computeEnvelopeHash,
+  toRunHeader,
+  toRunOutcome,
+  TRACE_FORMAT,
+  type OutcomeChain,
+  type RunFacts,
+  type RunHeaderEnvelope,
+  type RunOutcomeEnvelope,
+  type TraceFacts,
+} from './run-envelopes';
 export {
   DEFAULT_ORIGIN,
   loadSigningKey,
@@ -46,6 +57,7 @@ export {
 } from './key-store';
 
 export {
+  BundleLeafSchema,
   BundleRunSchema,
   BundleTraceSchema,
   PROOF_BUNDLE_FORMAT,
@@ -56,6 +68,7 @@ export {
   StepInclusionProofSchema,
   StepRecordSchema,
   TRACE_STATUSES,
+  type BundleLeaf,
   type BundleRun,
   type BundleTrace,
   type ProofBundle,
@@ -65,6 +78,7 @@ export {
 export {
   VERIFICATION_STATUSES,
   verifyTraceRecord,
+  type EnvelopeRecord,
   type TraceRecord,
   type TraceVerification,
   type TrustedKeys,

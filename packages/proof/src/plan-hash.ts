@@ -3,7 +3,7 @@ import { ProofError } from './errors';
 import { assertHashHex, describeValue, sha256Hex } from './sha256-hash';
 
 /** Domain-separation prefix of the genesis hash (SPEC §9). */
-export const GENESIS_PREFIX = 'aos.trace.v2\n';
+export const GENESIS_PREFIX = 'aos.trace.v3\n';
 
 /**
  * `plan_hash` = SHA-256(UTF-8(JCS(plan))), as 64 lowercase hex characters.
@@ -33,7 +33,7 @@ export interface GenesisInput {
 }
 
 /**
- * `genesis_hash` = SHA-256(UTF-8("aos.trace.v2\n" + JCS({plan_hash, run_id, tenant_id,
+ * `genesis_hash` = SHA-256(UTF-8("aos.trace.v3\n" + JCS({plan_hash, run_id, tenant_id,
  * trace_id}))): the `prev_hash` of step 0. Throws a {@link ProofError} when `plan_hash` is not
  * a hash or an id is not a non-empty string.
  *

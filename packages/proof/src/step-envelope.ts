@@ -2,7 +2,7 @@ import { ProofError } from './errors';
 import { describeValue } from './sha256-hash';
 
 /**
- * The 21 stored fields of a trace step that its leaf hash commits to, in SPEC §9 order.
+ * The 22 stored fields of a trace step that its leaf hash commits to, in SPEC §9 order.
  *
  * @example
  * ```ts
@@ -15,6 +15,7 @@ export const STEP_ENVELOPE_FIELDS = [
   'trace_id',
   'step_index',
   'attempt',
+  'lease_epoch',
   'plan_step_id',
   'skill_id',
   'skill_name',
@@ -69,6 +70,8 @@ export interface StepEnvelope {
   trace_id: string;
   step_index: number;
   attempt: number | null;
+  /** The run lease epoch the step was written under (0 until leases are used). */
+  lease_epoch: number | null;
   plan_step_id: string | null;
   skill_id: string | null;
   skill_name: string | null;
@@ -121,7 +124,7 @@ const TEXT_FIELDS = [
   'error',
   'replay_behavior',
 ] as const;
-const INTEGER_FIELDS = ['attempt', 'retry_count'] as const;
+const INTEGER_FIELDS = ['attempt', 'lease_epoch', 'retry_count'] as const;
 const NUMBER_FIELDS = ['cost_cents', 'duration_ms'] as const;
 const TIMESTAMP_FIELDS = ['started_at', 'completed_at'] as const;
 const ENVELOPE_FIELD_SET: ReadonlySet<string> = new Set(STEP_ENVELOPE_FIELDS);
@@ -133,7 +136,7 @@ const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const HAS_ZONE = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /**
- * Builds the envelope of a step from a row-like object: picks the 21 fields, turns
+ * Builds the envelope of a step from a row-like object: picks the 22 fields, turns
  * absent values into `null` and timestamps (a `Date`, or a string with an explicit time zone)
  * into ISO-8601 UTC with milliseconds. Throws a {@link ProofError} `PROOF_BAD_VALUE` naming
  * the field when a value has the wrong type (e.g. an int8 column read back as a string).
@@ -158,14 +161,15 @@ export function toStepEnvelope(row: StepRowLike): StepEnvelope {
     envelope[field] = value === undefined ? null : value;
   }
   for (const field of TIMESTAMP_FIELDS) {
-    envelope[field] = toIsoTimestamp(source[field] as TimestampInput, field);
+    envelope[field] = toIsoTimestamp(source[field] as TimestampInput, field, 'step row: ');
   }
   const problem = findStepEnvelopeProblem(envelope);
   if (problem !== null) throw new ProofError('PROOF_BAD_VALUE', `step row: ${problem}`);
   return envelope as unknown as StepEnvelope;
 }
 
-function toIsoTimestamp(value: TimestampInput, field: string): string | null {
+/** A timestamp as ISO-8601 UTC with milliseconds (`null` stays `null`); throws PROOF_BAD_VALUE naming `field`. */
+export function toIsoTimestamp(value: TimestampInput, field: string, context = ''): string | null {
   if (value === null || value === undefined) return null;
   let date: Date;
   if (value instanceof Date) {
@@ -173,23 +177,23 @@ function toIsoTimestamp(value: TimestampInput, field: string): string | null {
   } else if (typeof value === 'string') {
     if (ISO_MILLIS_UTC.test(value)) return value;
     if (!HAS_ZONE.test(value.trim())) {
-      throw new ProofError('PROOF_BAD_VALUE', `step row: ${field} ${describeValue(value)} has no time zone`);
+      throw new ProofError('PROOF_BAD_VALUE', `${context}${field} ${describeValue(value)} has no time zone`);
     }
     date = new Date(value);
   } else {
     throw new ProofError(
       'PROOF_BAD_VALUE',
-      `step row: ${field} must be a Date, an ISO-8601 string or null, got ${describeValue(value)}`,
+      `${context}${field} must be a Date, an ISO-8601 string or null, got ${describeValue(value)}`,
     );
   }
   if (Number.isNaN(date.getTime())) {
-    throw new ProofError('PROOF_BAD_VALUE', `step row: ${field} ${describeValue(value)} is not a valid time`);
+    throw new ProofError('PROOF_BAD_VALUE', `${context}${field} ${describeValue(value)} is not a valid time`);
   }
   return date.toISOString();
 }
 
 /**
- * Checks that `value` has the shape of a {@link StepEnvelope} — exactly the 21 fields with
+ * Checks that `value` has the shape of a {@link StepEnvelope} — exactly the 22 fields with
  * their types — without walking `params`/`outcome_data` (canonicalisation checks those). It is
  * the cheap per-step check used while verifying long chains. Returns the first problem found
  * (`"envelope.cost_cents must be a number or null"`), or `null` when the shape is right.
@@ -268,6 +272,7 @@ function isWellFormedEnvelope(value: unknown): boolean {
     Number.isSafeInteger(e.step_index) &&
     (e.step_index as number) >= 0 &&
     isIntegerOrNull(e.attempt) &&
+    isIntegerOrNull(e.lease_epoch) &&
     isStringOrNull(e.plan_step_id) &&
     isStringOrNull(e.skill_id) &&
     isStringOrNull(e.skill_name) &&

@@ -30,8 +30,8 @@ describe('single-step inclusion proofs', () => {
         verification_status: 'VERIFIED',
         failure_reason: null,
         signature_valid: true,
-        index,
-        tree_size: 5,
+        index: index + 1,
+        tree_size: 7,
         leaf_hash: run.steps[index]!.leaf_hash,
         merkle_root: run.bundle.trace.merkle_root,
       });
@@ -56,21 +56,29 @@ describe('single-step inclusion proofs', () => {
     [
       'a claim to be another leaf',
       (p: StepInclusionProof) => {
-        p.index = 3;
+        p.index = 4;
       },
-      'envelope.step_index is 2 but the proof is for leaf 3',
+      'envelope.step_index is 2 but the proof is for leaf 4 (step 3)',
+    ],
+    [
+      'a claim to be the header leaf',
+      (p: StepInclusionProof) => {
+        p.envelope.step_index = -1;
+        p.index = 0;
+      },
+      /^step proof: envelope/,
     ],
     [
       'a different tree size',
       (p: StepInclusionProof) => {
-        p.tree_size = 4;
+        p.tree_size = 6;
       },
-      'checkpoint: tree size 5 does not match tree_size 4',
+      'checkpoint: tree size 7 does not match tree_size 6',
     ],
     [
       'a wrong format',
       (p: StepInclusionProof) => {
-        (p as { format: string }).format = 'aos.proof-bundle.v1';
+        (p as { format: string }).format = 'aos.step-proof.v1';
       },
       /^step proof: format: /,
     ],

@@ -45,7 +45,7 @@ export interface StepProofVerification {
 export interface CreateStepInclusionProofInput {
   /** The step to prove, with its stored hashes. */
   step: StepRecord;
-  /** Every leaf hash of the sealed trace, in step order. */
+  /** Every leaf hash of the run's tree: the header's, the steps' in order, then the outcome's. */
   leafHashes: readonly string[];
   /** The trace's signed checkpoint. */
   checkpoint: string;
@@ -54,25 +54,26 @@ export interface CreateStepInclusionProofInput {
 }
 
 /**
- * Builds the inclusion proof of one step (`format: "aos.step-proof.v1"`): its envelope and leaf
+ * Builds the inclusion proof of one step (`format: "aos.step-proof.v2"`): its envelope and leaf
  * hash, its RFC 9162 audit path in the tree of `leafHashes`, and the signed checkpoint. Throws a
  * {@link ProofError} when the step's leaf hash is not the leaf at its step_index.
  *
  * @example
  * ```ts
  * const proof = createStepInclusionProof({
- *   step: steps[3], leafHashes: steps.map((s) => s.leaf_hash),
+ *   step: steps[3], leafHashes: [trace.header_hash, ...steps.map((s) => s.leaf_hash), trace.outcome_hash],
  *   checkpoint: trace.checkpoint, verifierKeyName: key.name,
  * });
  * ```
  */
 export function createStepInclusionProof(input: CreateStepInclusionProofInput): StepInclusionProof {
   const { step, leafHashes, checkpoint, verifierKeyName } = input;
-  const index = step.envelope.step_index;
+  // Leaf 0 of a run's tree is its header, so step i is leaf i + 1.
+  const index = step.envelope.step_index + 1;
   if (leafHashes[index] !== step.leaf_hash) {
     throw new ProofError(
       'PROOF_BAD_VALUE',
-      `step ${index}: its leaf_hash is not leaf ${index} of the ${leafHashes.length} leaf hashes`,
+      `step ${index - 1}: its leaf_hash is not leaf ${index} of the ${leafHashes.length} leaf hashes`,
     );
   }
   return {
@@ -127,10 +128,15 @@ export function verifyStepInclusionProof(proof: unknown, options: VerifyProofOpt
     merkle_root: checkpointRoot,
   });
 
-  if (p.envelope.step_index !== p.index) {
-    return finish(`envelope.step_index is ${p.envelope.step_index} but the proof is for leaf ${p.index}`);
+  if (p.envelope.step_index + 1 !== p.index) {
+    return finish(
+      `envelope.step_index is ${p.envelope.step_index} but the proof is for leaf ${p.index} (step ${p.index - 1})`,
+    );
   }
-  if (p.index >= p.tree_size) return finish(`index ${p.index} is outside a tree of ${p.tree_size} leaves`);
+  // Leaves 0 and tree_size - 1 are the run's header and outcome; steps lie between.
+  if (p.index >= p.tree_size - 1) {
+    return finish(`index ${p.index} is not a step leaf of a tree of ${p.tree_size} leaves`);
+  }
   let leafHash: string;
   try {
     leafHash = computeLeafHash(p.envelope);

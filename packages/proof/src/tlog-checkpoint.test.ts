@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { sealChain } from './chain-seal';
 import { ProofError } from './errors';
-import { merkleTreeHash } from './merkle-tree';
 import { generateSigningKey } from './note-key';
 import { sha256Hex } from './sha256-hash';
 import { verifyNote } from './signed-note';
@@ -60,7 +58,7 @@ describe('checkpointOrigin', () => {
   });
 });
 
-describe('signCheckpoint and sealChain', () => {
+describe('signCheckpoint', () => {
   const key = generateSigningKey('aos.test');
 
   it('signs a checkpoint that verifies and parses back', () => {
@@ -69,20 +67,5 @@ describe('signCheckpoint and sealChain', () => {
     const verified = verifyNote(note, [key.verifierKey]);
     expect(verified.valid).toBe(true);
     expect(parseCheckpointBody(verified.body)).toMatchObject({ origin: 'aos.test/acme/r1', treeSize: 7, rootHash });
-  });
-
-  it('seals a chain: Merkle root of the leaves, checkpoint named by the key, tenant and run', () => {
-    const leafHashes = ['a', 'b', 'c'].map((s) => sha256Hex(s));
-    const head = sha256Hex('head');
-    const seal = sealChain({ signingKey: key, tenantId: 'acme', runId: 'r1', leafHashes, rootHash: head });
-    expect(seal).toMatchObject({ merkle_root: merkleTreeHash(leafHashes), root_hash: head, chain_length: 3 });
-    const body = verifyNote(seal.checkpoint, [key.verifierKey]).body;
-    expect(body).toBe(formatCheckpointBody({ origin: 'aos.test/acme/r1', treeSize: 3, rootHash: seal.merkle_root }));
-  });
-
-  it('seals an empty chain with the empty-tree root', () => {
-    const genesis = sha256Hex('genesis');
-    const seal = sealChain({ signingKey: key, tenantId: 'acme', runId: 'r1', leafHashes: [], rootHash: genesis });
-    expect(seal).toMatchObject({ merkle_root: sha256Hex(''), root_hash: genesis, chain_length: 0 });
   });
 });

@@ -6,7 +6,18 @@ import { parseVerifierKey, type VerifierKey } from './note-key';
 import { computeGenesisHash, computePlanHash } from './plan-hash';
 import { sha256Hex } from './sha256-hash';
 import { verifyNote, type NoteVerification } from './signed-note';
-import { findStepEnvelopeProblem, type StepEnvelope } from './step-envelope';
+import {
+  computeEnvelopeHash,
+  diffRunHeader,
+  diffRunOutcome,
+  toRunHeader,
+  toRunOutcome,
+  type RunFacts,
+  type RunHeaderEnvelope,
+  type RunOutcomeEnvelope,
+  type TraceFacts,
+} from './run-envelopes';
+import { findStepEnvelopeProblem, toIsoTimestamp, type StepEnvelope, type TimestampInput } from './step-envelope';
 import { checkpointOrigin, parseCheckpointBody } from './tlog-checkpoint';
 
 /**
@@ -29,24 +40,33 @@ export const VERIFICATION_STATUSES = ['VERIFIED', 'FAILED'] as const;
 export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
 
 /**
- * The stored trace values a verification compares against.
+ * The stored trace values a verification compares against. Timestamps may be Dates or
+ * ISO-8601 strings with a zone.
  *
  * @example
  * ```ts
  * const trace: TraceRecord = await db.selectFrom('aos_traces').selectAll().executeTakeFirstOrThrow();
  * ```
  */
-export interface TraceRecord {
-  trace_id: string;
-  run_id: string;
-  tenant_id: string;
-  plan_hash: string;
-  genesis_hash: string;
+export interface TraceRecord extends TraceFacts {
   /** Seal fields: `null` until the trace is sealed. */
   root_hash: string | null;
   merkle_root: string | null;
   chain_length: number | null;
   checkpoint: string | null;
+}
+
+/**
+ * A header or outcome envelope as stored or shipped, with its leaf hash.
+ *
+ * @example
+ * ```ts
+ * const header: EnvelopeRecord = { envelope: trace.header_envelope, leaf_hash: trace.header_hash };
+ * ```
+ */
+export interface EnvelopeRecord {
+  envelope: unknown;
+  leaf_hash: string;
 }
 
 /**
@@ -64,15 +84,21 @@ export type TrustedKeys = readonly (string | VerifierKey)[];
  *
  * @example
  * ```ts
- * const input: VerifyTraceRecordInput = { plan, trace, steps, trustedKeys };
+ * const input: VerifyTraceRecordInput = { run, plan, trace, header, steps, outcome, trustedKeys };
  * ```
  */
 export interface VerifyTraceRecordInput {
+  /** The run the trace belongs to (its identity, goal and final status). */
+  run: RunFacts;
   /** The plan the trace claims to execute. */
   plan: unknown;
   trace: TraceRecord;
+  /** The stored header leaf (`null` before the seal: it is then only derived). */
+  header: EnvelopeRecord | null;
   /** The trace's steps ordered by step_index. Their shape is checked step by step. */
   steps: readonly StepRecord[];
+  /** The stored outcome leaf (`null` before the seal). */
+  outcome: EnvelopeRecord | null;
   trustedKeys: TrustedKeys;
 }
 
@@ -96,48 +122,58 @@ export interface TraceVerification {
   chain_length: number | null;
   root_hash: string | null;
   merkle_root: string | null;
+  /**
+   * Steps recorded `started` (commit before act) with no outcome row after them: the action
+   * may have happened, and nobody knows its result.
+   */
+  outcome_unknown_steps: number[];
 }
 
 /**
- * The one verification core, shared by bundle verification and the database coordinator:
- * recomputes everything from the plan, the trace and its ordered steps, and compares. In order:
- * plan_hash = hash(plan); the genesis hash; for every step, its envelope's shape, that it
- * belongs to this trace, step_index = position, leaf_hash from the envelope, prev_hash and
- * step_hash chained from the genesis hash; that the trace is sealed; chain_length and
- * root_hash; merkle_root over the leaves; and the checkpoint: signed by a trusted key, origin
- * `<that key's name>/<tenant_id>/<run_id>`, tree size n and root merkle_root. VERIFIED only if
- * everything holds; otherwise FAILED with the first failure (naming the step when a step is
- * at fault). Each step is canonicalised and hashed exactly once. Throws only for a malformed
- * trusted key string ({@link ProofError} `PROOF_BAD_KEY`).
+ * The one verification core, shared by bundle verification, the database coordinator and the
+ * sealer: recomputes everything from the run, the plan, the trace and its ordered steps, and
+ * compares. In order: run and trace ids; plan_hash = hash(plan); plan.goal = the run's goal;
+ * the genesis hash; the `run_header` leaf (every field against the run and trace); for every
+ * step, its envelope's shape, that it belongs to this trace, step_index = position, that it is
+ * a step of the plan with the plan's skill, in plan order, leaf_hash from the envelope,
+ * prev_hash and step_hash chained from the genesis hash; that the trace is sealed;
+ * chain_length and root_hash; the `run_outcome` leaf (status, error, attempts, times, chain
+ * and total cost); merkle_root over header, steps and outcome; and the checkpoint: signed by a
+ * trusted key, origin `<that key's name>/<tenant_id>/<run_id>`, tree size n + 2 and root
+ * merkle_root. VERIFIED only if everything holds; otherwise FAILED with the first failure
+ * (naming the step when a step is at fault). Throws only for a malformed trusted key string
+ * ({@link ProofError} `PROOF_BAD_KEY`).
  *
  * @example
  * ```ts
- * const result = verifyTraceRecord({ plan, trace, steps, trustedKeys: [verifierKey] });
+ * const result = verifyTraceRecord({ run, plan, trace, header, steps, outcome, trustedKeys: [verifierKey] });
  * if (result.verification_status === 'FAILED') console.log(result.failure_reason);
  * ```
  */
 export function verifyTraceRecord(input: VerifyTraceRecordInput): TraceVerification {
   const trusted = parseTrustedKeys(input.trustedKeys);
-  const { plan, trace, steps } = input;
+  const { run, plan, trace, steps } = input;
   const note = verifyCheckpointNote(trace, trusted);
-  const opening = openTraceCheck(plan, trace);
-  if (typeof opening !== 'string') return traceVerification(trace, note, opening);
-  return verifyTraceSteps(trace, note, opening, steps);
+  const opening = openTraceCheck(run, plan, trace, input.header);
+  if (!(opening instanceof TraceOpening)) return traceVerification(trace, note, opening);
+  return verifyTraceSteps(run, trace, note, opening, steps, input.outcome);
 }
 
-/** Checks steps held in memory from `genesis` on, then the seal: the end of every in-memory verification. */
+/** Checks steps held in memory, then the seal: the end of every in-memory verification. */
 export function verifyTraceSteps(
+  run: RunFacts,
   trace: TraceRecord,
   note: NoteVerification | null,
-  genesis: string,
+  opening: TraceOpening,
   steps: readonly unknown[],
+  outcome: EnvelopeRecord | null,
 ): TraceVerification {
-  const chain = new StepChainCheck(trace, genesis, steps.length);
+  const chain = new StepChainCheck(trace, opening, steps.length);
   for (const step of steps) {
     const failure = chain.add(step);
-    if (failure !== null) return traceVerification(trace, note, failure);
+    if (failure !== null) return traceVerification(trace, note, failure, chain);
   }
-  return traceVerification(trace, note, checkTraceSeal(trace, note, chain));
+  return traceVerification(trace, note, checkTraceSeal(run, trace, note, chain, outcome), chain);
 }
 
 /** Why a verification FAILED, and the step at fault when there is one. */
@@ -156,6 +192,7 @@ export function traceVerification(
   trace: TraceRecord,
   note: NoteVerification | null,
   failure: TraceFailure | null,
+  chain?: StepChainCheck,
 ): TraceVerification {
   return {
     verification_status: failure === null ? 'VERIFIED' : 'FAILED',
@@ -165,21 +202,52 @@ export function traceVerification(
     chain_length: trace.chain_length ?? null,
     root_hash: trace.root_hash ?? null,
     merkle_root: trace.merkle_root ?? null,
+    outcome_unknown_steps: chain?.outcomeUnknown() ?? [],
   };
 }
 
+/** A plan step as the step checks need it: its position and skill. */
+interface PlanStepRef {
+  position: number;
+  skill: string;
+}
+
+/** What the checks before the steps established: where the chain starts and what it must follow. */
+export class TraceOpening {
+  constructor(
+    /** The genesis hash: the prev_hash of step 0. */
+    readonly genesis: string,
+    /** The header leaf hash (leaf 0 of the run's tree). */
+    readonly headerLeaf: string,
+    /** The plan's steps by step_id. */
+    readonly planSteps: ReadonlyMap<string, PlanStepRef>,
+  ) {}
+}
+
 /**
- * The checks before the steps: plan_hash = hash(plan) and the genesis hash. Returns the genesis
- * hash the chain starts from, or the failure.
+ * The checks before the steps: run and trace ids, plan_hash = hash(plan), plan.goal, the plan's
+ * steps, the genesis hash and the header leaf. Returns what the steps are checked against, or
+ * the failure.
  */
-export function openTraceCheck(plan: unknown, trace: TraceRecord): string | TraceFailure {
+export function openTraceCheck(
+  run: RunFacts,
+  plan: unknown,
+  trace: TraceRecord,
+  header: EnvelopeRecord | null,
+): TraceOpening | TraceFailure {
+  const fail = (reason: string): TraceFailure => ({ reason, step: null });
+  if (run.id !== trace.run_id) return fail('trace.run_id does not match the run');
+  if (run.tenant_id !== trace.tenant_id) return fail('trace.tenant_id does not match the run');
   let planHash: string;
   try {
     planHash = computePlanHash(plan);
   } catch (error) {
-    return { reason: `plan: ${messageOf(error)}`, step: null };
+    return fail(`plan: ${messageOf(error)}`);
   }
-  if (planHash !== trace.plan_hash) return { reason: 'plan_hash does not match the plan', step: null };
+  if (planHash !== trace.plan_hash) return fail('plan_hash does not match the plan');
+  const planSteps = readPlanSteps(plan);
+  if (typeof planSteps === 'string') return fail(`plan: ${planSteps}`);
+  if ((plan as { goal?: unknown }).goal !== run.goal) return fail("plan.goal does not match the run's goal");
   let genesis: string;
   try {
     genesis = computeGenesisHash({
@@ -189,40 +257,94 @@ export function openTraceCheck(plan: unknown, trace: TraceRecord): string | Trac
       trace_id: trace.trace_id,
     });
   } catch (error) {
-    return { reason: `trace: ${messageOf(error)}`, step: null };
+    return fail(`trace: ${messageOf(error)}`);
   }
   if (genesis !== trace.genesis_hash) {
-    return { reason: 'genesis_hash does not match plan_hash, run_id, tenant_id and trace_id', step: null };
+    return fail('genesis_hash does not match plan_hash, run_id, tenant_id and trace_id');
   }
-  return genesis;
+  let expected: RunHeaderEnvelope;
+  try {
+    expected = toRunHeader(run, trace);
+  } catch (error) {
+    return fail(`run_header: ${messageOf(error)}`);
+  }
+  const headerLeaf = computeEnvelopeHash(expected);
+  if (header !== null) {
+    const problem = diffRunHeader(expected, header.envelope);
+    if (problem !== null) return fail(problem);
+    if (header.leaf_hash !== headerLeaf) return fail('run_header: leaf_hash does not match its contents');
+  }
+  return new TraceOpening(genesis, headerLeaf, planSteps);
 }
+
+function readPlanSteps(plan: unknown): Map<string, PlanStepRef> | string {
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) return 'must be an object';
+  const steps = (plan as { steps?: unknown }).steps;
+  if (!Array.isArray(steps)) return 'steps must be an array';
+  const byId = new Map<string, PlanStepRef>();
+  for (const [position, step] of steps.entries()) {
+    const { step_id: id, skill } = (step ?? {}) as { step_id?: unknown; skill?: unknown };
+    if (typeof id !== 'string' || typeof skill !== 'string') {
+      return `steps[${position}] must have a string step_id and skill`;
+    }
+    if (byId.has(id)) return `steps[${position}].step_id ${JSON.stringify(id)} is not unique`;
+    byId.set(id, { position, skill });
+  }
+  return byId;
+}
+
+const OUTCOME_STATUSES: ReadonlySet<string> = new Set(['success', 'failure']);
 
 /**
  * The per-step rules, applied to the steps of one trace in order: the envelope's shape, that it
- * belongs to this trace, step_index = position, leaf_hash from the envelope, prev_hash and
- * step_hash chained from the genesis hash. Keeps only the chain head and the raw leaf hashes
- * (for the Merkle root), so a caller may stream the steps.
+ * belongs to this trace, step_index = position, that it executes a plan step with that step's
+ * skill in plan order (a later attempt may start again; retries repeat a step), leaf_hash from
+ * the envelope, prev_hash and step_hash chained from the genesis hash. A `started` row must be
+ * followed by the outcome row of the same plan step, attempt and retry, or it is reported as
+ * an unknown outcome. Keeps only the chain head, the running total cost and the raw leaf
+ * hashes (for the Merkle root), so a caller may stream the steps.
  */
 export class StepChainCheck {
   /** Number of steps checked so far. */
   length = 0;
   /** The step_hash of the last step checked (the genesis hash before the first). */
   head: string;
+  /** Sum of the steps' cost_cents, in step order. */
+  totalCost = 0;
+  // Leaf 0 is the header; step i is leaf i + 1; the outcome is appended at the seal.
   private leafBytes: Buffer;
   private readonly link = Buffer.allocUnsafe(64);
+  private lastAttempt = Number.NEGATIVE_INFINITY;
+  private lastPosition = -1;
+  private pendingStart: { index: number; plan_step_id: string; attempt: number | null; retry: number | null } | null =
+    null;
+  private readonly unknown: number[] = [];
 
   constructor(
     private readonly trace: TraceRecord,
-    genesis: string,
+    private readonly opening: TraceOpening,
     expectedSteps = 0,
   ) {
-    this.head = genesis;
-    this.leafBytes = Buffer.allocUnsafe(Math.max(1, expectedSteps) * 32);
+    this.head = opening.genesis;
+    this.leafBytes = Buffer.allocUnsafe((Math.max(0, expectedSteps) + 2) * 32);
+    this.leafBytes.write(opening.headerLeaf, 0, 32, 'hex');
   }
 
-  /** The raw leaf hashes of the steps checked so far, 32 bytes each. */
+  /** The raw leaf hashes of the header and the steps checked so far, 32 bytes each. */
   get leaves(): Buffer {
-    return this.leafBytes.subarray(0, this.length * 32);
+    return this.leafBytes.subarray(0, (this.length + 1) * 32);
+  }
+
+  /** Indices of `started` steps with no outcome row after them (so far). */
+  outcomeUnknown(): number[] {
+    return this.pendingStart === null ? [...this.unknown] : [...this.unknown, this.pendingStart.index];
+  }
+
+  /** Every leaf of the run's tree: header, steps and the outcome leaf `outcomeLeaf`. */
+  treeLeaves(outcomeLeaf: string): Buffer {
+    this.ensureCapacity(this.length + 2);
+    this.leafBytes.write(outcomeLeaf, (this.length + 1) * 32, 32, 'hex');
+    return this.leafBytes.subarray(0, (this.length + 2) * 32);
   }
 
   /**
@@ -250,6 +372,8 @@ export class StepChainCheck {
             : null;
     if (foreign !== null) return fail(`envelope.${foreign} does not match the trace`);
     if (e.step_index !== i) return fail(`envelope.step_index is ${e.step_index}, expected ${i}`);
+    const planProblem = this.checkPlanOrder(e);
+    if (planProblem !== null) return fail(planProblem);
     let leafHash: string;
     if (writtenLeafHash !== undefined && writtenLeafHash === leaf_hash) {
       leafHash = writtenLeafHash;
@@ -270,31 +394,93 @@ export class StepChainCheck {
     link.write(leafHash, 32, 32, 'hex');
     const stepHash = sha256Hex(link);
     if (step_hash !== stepHash) return fail('step_hash does not match prev_hash and leaf_hash');
-    if (this.leafBytes.length < (i + 1) * 32) {
-      const grown = Buffer.allocUnsafe(this.leafBytes.length * 2);
-      this.leafBytes.copy(grown);
-      this.leafBytes = grown;
-    }
-    this.leafBytes.write(leafHash, i * 32, 32, 'hex');
+    this.ensureCapacity(i + 3);
+    this.leafBytes.write(leafHash, (i + 1) * 32, 32, 'hex');
     this.head = stepHash;
+    this.totalCost += e.cost_cents ?? 0;
     this.length = i + 1;
     return null;
+  }
+
+  /** Plan membership and order, and the pairing of `started` rows with their outcome. */
+  private checkPlanOrder(e: StepEnvelope): string | null {
+    const id = e.plan_step_id;
+    if (id === null) return 'plan_step_id is missing';
+    const planned = this.opening.planSteps.get(id);
+    if (planned === undefined) return `plan_step_id ${JSON.stringify(id)} is not a step of the plan`;
+    if (e.skill_name !== planned.skill) {
+      return `skill_name ${JSON.stringify(e.skill_name)} is not the plan's skill ${JSON.stringify(planned.skill)} for ${id}`;
+    }
+    const attempt = e.attempt ?? 0;
+    if (attempt < this.lastAttempt) return `attempt ${attempt} comes after attempt ${this.lastAttempt}`;
+    if (attempt === this.lastAttempt && planned.position < this.lastPosition) {
+      return `${id} is out of plan order (it comes after a later plan step of attempt ${attempt})`;
+    }
+    const pending = this.pendingStart;
+    if (pending !== null) {
+      this.pendingStart = null;
+      const isOutcome =
+        pending.plan_step_id === id &&
+        pending.attempt === e.attempt &&
+        pending.retry === e.retry_count &&
+        e.status !== null &&
+        OUTCOME_STATUSES.has(e.status);
+      if (!isOutcome) this.unknown.push(pending.index);
+    }
+    if (e.status === 'started') {
+      this.pendingStart = { index: e.step_index, plan_step_id: id, attempt: e.attempt, retry: e.retry_count };
+    }
+    this.lastAttempt = attempt;
+    this.lastPosition = planned.position;
+    return null;
+  }
+
+  private ensureCapacity(leaves: number): void {
+    if (this.leafBytes.length >= leaves * 32) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.leafBytes.length * 2, leaves * 32));
+    this.leafBytes.copy(grown);
+    this.leafBytes = grown;
   }
 }
 
 /**
- * The checks after the steps: that the trace is sealed; chain_length and root_hash; merkle_root
- * over the leaves; and the checkpoint: signed by a trusted key, origin
- * `<that key's name>/<tenant_id>/<run_id>`, tree size n and root merkle_root.
+ * The outcome leaf the run, trace and checked chain imply. Throws PROOF_BAD_VALUE for a bad
+ * timestamp.
+ */
+export function expectedOutcome(
+  run: RunFacts,
+  trace: TraceFacts,
+  chain: { readonly length: number; readonly head: string; readonly totalCost: number },
+): RunOutcomeEnvelope {
+  return toRunOutcome(run, trace, {
+    chain_length: chain.length,
+    root_hash: chain.head,
+    total_cost_cents: chain.totalCost,
+  });
+}
+
+/**
+ * The checks after the steps: that the trace is sealed; chain_length and root_hash; unknown
+ * outcomes in a run that claims success; the outcome leaf; merkle_root over the n + 2 leaves;
+ * and the checkpoint: signed by a trusted key, origin `<that key's name>/<tenant_id>/<run_id>`,
+ * tree size n + 2 and root merkle_root.
  */
 export function checkTraceSeal(
+  run: RunFacts,
   trace: TraceRecord,
   note: NoteVerification | null,
-  chain: { readonly length: number; readonly head: string; readonly leaves: Buffer },
+  chain: StepChainCheck,
+  outcome: EnvelopeRecord | null,
 ): TraceFailure | null {
   const n = chain.length;
   const fail = (reason: string, step: number | null = null): TraceFailure => ({ reason, step });
-  if (trace.root_hash === null || trace.merkle_root === null || trace.chain_length === null || note === null) {
+  if (
+    trace.root_hash === null ||
+    trace.merkle_root === null ||
+    trace.chain_length === null ||
+    note === null ||
+    outcome === null
+  ) {
     return fail('trace is not sealed');
   }
   if (trace.chain_length !== n) {
@@ -308,8 +494,33 @@ export function checkTraceSeal(
         : 'root_hash does not match the step_hash of the last step',
     );
   }
-  const merkleRoot = merkleRootOfLeafBuffer(chain.leaves, n).toString('hex');
-  if (trace.merkle_root !== merkleRoot) return fail('merkle_root does not match the leaf hashes');
+  const unknown = chain.outcomeUnknown();
+  if (unknown.length > 0 && run.status === 'succeeded') {
+    return fail(`step ${unknown[0]}: started with no outcome, yet the run succeeded`, unknown[0] ?? null);
+  }
+  let expected: RunOutcomeEnvelope;
+  try {
+    expected = expectedOutcome(run, trace, chain);
+  } catch (error) {
+    return fail(`run_outcome: ${messageOf(error)}`);
+  }
+  const problem = diffRunOutcome(expected, outcome.envelope);
+  if (problem !== null) return fail(problem);
+  let outcomeLeaf: string;
+  try {
+    outcomeLeaf = computeEnvelopeHash(expected);
+  } catch (error) {
+    return fail(`run_outcome: ${messageOf(error)}`);
+  }
+  if (outcome.leaf_hash !== outcomeLeaf) return fail('run_outcome: leaf_hash does not match its contents');
+  if (run.completed_at !== undefined && isoOrProblem(run.completed_at) !== expected.completed_at) {
+    return fail('run.completed_at does not match the signed completion time of the trace');
+  }
+  const size = n + 2;
+  const merkleRoot = merkleRootOfLeafBuffer(chain.treeLeaves(outcomeLeaf), size).toString('hex');
+  if (trace.merkle_root !== merkleRoot) {
+    return fail('merkle_root does not match the leaf hashes of the header, the steps and the outcome');
+  }
 
   if (!note.valid) return fail(`checkpoint: ${note.reason ?? 'not valid'}`);
   let checkpoint: ReturnType<typeof parseCheckpointBody>;
@@ -325,8 +536,8 @@ export function checkTraceSeal(
         `${origins.map((origin) => JSON.stringify(origin)).join(' or ')}`,
     );
   }
-  if (checkpoint.treeSize !== n) {
-    return fail(`checkpoint: tree size ${checkpoint.treeSize} does not match chain_length ${n}`);
+  if (checkpoint.treeSize !== size) {
+    return fail(`checkpoint: tree size ${checkpoint.treeSize} does not match ${size} leaves (chain_length ${n} + 2)`);
   }
   if (checkpoint.rootHash !== merkleRoot) return fail('checkpoint: root hash does not match merkle_root');
   return null;
@@ -344,6 +555,14 @@ export function expectedOrigin(name: string, ids: { readonly tenant_id: string; 
   } catch {
     // An id that cannot form an origin cannot match the checkpoint's; show the plain form.
     return `${name}/${ids.tenant_id}/${ids.run_id}`;
+  }
+}
+
+function isoOrProblem(value: TimestampInput): string | null {
+  try {
+    return toIsoTimestamp(value, 'run.completed_at');
+  } catch {
+    return 'invalid';
   }
 }
 

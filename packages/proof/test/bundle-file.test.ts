@@ -68,7 +68,7 @@ describe('writeProofBundle', () => {
     expect(JSON.parse(text)).toEqual(jsonCopy(bundle));
     const lines = text.split('\n');
     expect(lines).toHaveLength(5 + 3);
-    expect(lines[0]).toMatch(/^\{"format":"aos\.proof-bundle\.v1",.*"steps":\[$/);
+    expect(lines[0]).toMatch(/^\{"format":"aos\.proof-bundle\.v2",.*"steps":\[$/);
     expect(lines.slice(1, 5).every((line) => line.endsWith(','))).toBe(true);
     expect(lines[5]?.endsWith(',')).toBe(false);
     expect(lines.slice(6)).toEqual([']}', '']);
@@ -94,7 +94,7 @@ describe('writeProofBundle', () => {
     const summary = await writeProofBundle(header, pages(), sink);
     const fileText = await readFile(await written(bundle), 'utf8');
     expect(Buffer.concat(chunks).toString('utf8')).toBe(fileText);
-    expect(summary).toEqual({ format: 'aos.proof-bundle.v1', steps: 3, bytes: Buffer.byteLength(fileText) });
+    expect(summary).toEqual({ format: 'aos.proof-bundle.v2', steps: 3, bytes: Buffer.byteLength(fileText) });
   });
 
   it('leaves no file behind when a step cannot be written', async () => {

@@ -122,7 +122,7 @@ describe('aos-proof verify-step', () => {
   it('exits 0 for a good step proof and 5 for an edited one', async () => {
     const io = captureIo();
     expect(await main(['verify-step', stepProofFile, '--key', key.verifierKey], io)).toBe(0);
-    expect(io.out()).toContain('verification_status: VERIFIED\nindex: 1\ntree_size: 3\n');
+    expect(io.out()).toContain('verification_status: VERIFIED\nindex: 2\ntree_size: 5\n');
 
     const edited = captureIo(stepProofText.replace('"status":"success"', '"status":"failure"'));
     expect(await main(['verify-step', '-', '--key', key.verifierKey, '--json'], edited)).toBe(5);

@@ -5,8 +5,9 @@ import {
   computePlanHash,
   createProofBundle,
   extendChain,
-  sealChain,
+  sealRunTrace,
   toStepEnvelope,
+  type BundleRun,
   type JsonValue,
   type ProofBundle,
   type SigningKey,
@@ -34,6 +35,8 @@ export const SAMPLE_PLAN = {
   ],
   metadata: {},
 } satisfies JsonValue;
+
+type RunStatus = BundleRun['status'];
 
 /** A step's own content (everything but the trace ids and the index). */
 export type StepContent = Omit<StepRowLike, 'tenant_id' | 'run_id' | 'trace_id' | 'step_index'>;
@@ -63,21 +66,37 @@ export function sampleStepContent(i: number): StepContent {
 export interface BuiltRun {
   bundle: ProofBundle;
   steps: StepRecord[];
+  /** Every leaf of the run's tree: header, steps, outcome. */
   leafHashes: string[];
 }
 
-/** Writes a trace the way the runner does (extendChain per step, then sealChain). */
+/** A plan with one echo-like step per plan step the contents execute, in order of first use. */
+export function planFor(contents: readonly StepContent[], goal = 'echo hello'): JsonValue {
+  const steps: JsonValue[] = [];
+  const seen = new Set<string>();
+  for (const content of contents) {
+    const id = String(content.plan_step_id);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    steps.push({ ...SAMPLE_PLAN.steps[0], step_id: id, skill: String(content.skill_name), output_key: id });
+  }
+  return { ...SAMPLE_PLAN, goal, steps };
+}
+
+/** Writes a trace the way the runner does (extendChain per step, then sealRunTrace). */
 export function buildSealedRun(options: {
   key: SigningKey;
   contents: readonly StepContent[];
   tenantId?: string;
   runId?: string;
   plan?: JsonValue;
+  runStatus?: RunStatus;
 }): BuiltRun {
   const tenantId = options.tenantId ?? 'acme';
   const runId = options.runId ?? randomUUID();
   const traceId = `trace_${runId}`;
-  const plan = options.plan ?? SAMPLE_PLAN;
+  const goal = 'echo hello';
+  const plan = options.plan ?? planFor(options.contents, goal);
   const planHash = computePlanHash(plan);
   const genesis = computeGenesisHash({
     plan_hash: planHash,
@@ -88,6 +107,7 @@ export function buildSealedRun(options: {
   let head = genesis;
   const steps: StepRecord[] = options.contents.map((content, i) => {
     const envelope = toStepEnvelope({
+      lease_epoch: 0,
       ...content,
       tenant_id: tenantId,
       run_id: runId,
@@ -98,35 +118,51 @@ export function buildSealedRun(options: {
     head = link.step_hash;
     return { envelope, ...link };
   });
-  const leafHashes = steps.map((step) => step.leaf_hash);
-  const seal = sealChain({ signingKey: options.key, tenantId, runId, leafHashes, rootHash: head });
+  const run = {
+    id: runId,
+    tenant_id: tenantId,
+    agent_id: randomUUID(),
+    origin_system_id: 'cus-cli',
+    goal,
+    idempotency_key: null as string | null,
+    status: options.runStatus ?? ('succeeded' as RunStatus),
+    error_message: null as string | null,
+    attempts: 1,
+    plan_hash: planHash,
+    created_at: '2026-02-09T18:11:59.000Z',
+    completed_at: '2026-02-09T18:13:00.000Z',
+  };
+  const traceFacts = {
+    trace_id: traceId,
+    run_id: runId,
+    tenant_id: tenantId,
+    plan_hash: planHash,
+    genesis_hash: genesis,
+    status: run.status === 'succeeded' ? ('completed' as const) : ('failed' as const),
+    started_at: '2026-02-09T18:12:00.000Z',
+    completed_at: '2026-02-09T18:13:00.000Z',
+  };
+  const sealed = sealRunTrace({ signingKey: options.key, run, plan, trace: traceFacts, steps });
+  if (!sealed.ok) throw new Error(`fixture does not seal: ${sealed.failure.reason}`);
+  const seal = sealed.seal;
   const bundle = createProofBundle({
-    run: {
-      id: runId,
-      tenant_id: tenantId,
-      agent_id: randomUUID(),
-      goal: 'echo hello',
-      status: 'succeeded',
-      origin_system_id: 'cus-cli',
-      plan_hash: planHash,
-      created_at: '2026-02-09T18:11:59.000Z',
-      completed_at: '2026-02-09T18:13:00.000Z',
-    },
+    run,
     plan,
     trace: {
-      trace_id: traceId,
-      run_id: runId,
-      tenant_id: tenantId,
-      plan_hash: planHash,
-      genesis_hash: genesis,
-      status: 'completed',
-      ...seal,
+      ...traceFacts,
+      root_hash: seal.root_hash,
+      merkle_root: seal.merkle_root,
+      chain_length: seal.chain_length,
+      checkpoint: seal.checkpoint,
       sealed_at: '2026-02-09T18:13:00.000Z',
     },
+    header: { envelope: { ...seal.header_envelope }, leaf_hash: seal.header_hash },
+    outcome: { envelope: { ...seal.outcome_envelope }, leaf_hash: seal.outcome_hash },
     steps,
     verifierKeyName: options.key.name,
     exportedAt: new Date('2026-02-10T00:00:00.000Z'),
   });
+  const leafHashes = [seal.header_hash, ...steps.map((step) => step.leaf_hash), seal.outcome_hash];
   return { bundle, steps, leafHashes };
 }
 

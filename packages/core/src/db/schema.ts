@@ -22,7 +22,7 @@ export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'halted'] as const 
 export const TRACE_STATUSES = ['running', 'completed', 'failed', 'aborted'] as const;
 export type TraceStatus = (typeof TRACE_STATUSES)[number];
 
-export const STEP_STATUSES = ['success', 'failure', 'skipped'] as const;
+export const STEP_STATUSES = ['started', 'success', 'failure', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export const REPLAY_BEHAVIORS = ['execute', 'skip', 'check'] as const;
@@ -82,6 +82,10 @@ export interface AosTracesTable {
   chain_length: number | null;
   checkpoint: string | null;
   sealed_at: NullableTimestamp;
+  header_envelope: NullableJsonb<{ [key: string]: JsonValue }>;
+  header_hash: string | null;
+  outcome_envelope: NullableJsonb<{ [key: string]: JsonValue }>;
+  outcome_hash: string | null;
   metadata: ColumnType<{ [key: string]: JsonValue }, string | undefined, string>;
 }
 
@@ -91,6 +95,7 @@ export interface AosTraceStepsTable {
   run_id: string;
   tenant_id: string;
   attempt: number;
+  lease_epoch: Generated<number>;
   plan_step_id: string | null;
   skill_id: string | null;
   skill_name: string | null;
@@ -110,6 +115,8 @@ export interface AosTraceStepsTable {
   leaf_hash: string;
   prev_hash: string;
   step_hash: string;
+  /** HMAC by the deployment's step key over the step's place and hash: only the runner writes valid ones. */
+  step_mac: string | null;
 }
 
 export interface TenantQuotasTable {

@@ -1,4 +1,4 @@
-import type { SigningKey } from '@aos/proof';
+import { computePlanHash, type SigningKey } from '@aos/proof';
 import type { Kysely } from 'kysely';
 import { releaseReservation, reserveBudget } from '../budget/budget-guard';
 import type { Database, JsonValue, Run, RunStatus } from '../db/schema';
@@ -11,14 +11,7 @@ import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv, type SkillResult } from '../skills/skill-types';
 import type { RunEventListener } from './run-events';
 import { runRetryDelaySeconds, stepRetryDelayMs } from './run-backoff';
-import {
-  appendTraceStep,
-  claimAttempt,
-  completeAndSealTrace,
-  finishSealedInOneStatement,
-  readChainHead,
-  type ChainHead,
-} from './trace-writer';
+import { appendTraceStep, claimAttempt, finishAndSealRun, readChainHead, type ChainHead } from './trace-writer';
 
 /** What executing a run needs besides the database. */
 export interface RunnerDeps {
@@ -97,6 +90,13 @@ async function preparePlan(
     .executeTakeFirst();
   if (!run) throw new AosError('RUN_NOT_FOUND', `run ${runId} not found`);
   if (run.plan_json !== null && run.plan_hash !== null) {
+    // The runner executes exactly the stored plan, and only while it still matches its hash.
+    if (computePlanHash(run.plan_json) !== run.plan_hash) {
+      throw new AosError(
+        'INTEGRITY_VIOLATION',
+        `run ${runId}: the stored plan does not match its plan_hash; refusing to execute it`,
+      );
+    }
     return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash, unsaved: false, tenantId: run.tenant_id };
   }
   const agent = { id: run.agent_id, name: run.agent_name, description: run.agent_description };
@@ -168,7 +168,6 @@ export async function executeRunAttempt(
   let head: ChainHead = created ? { nextIndex: 0, prevHash: trace.genesis_hash } : await readChainHead(db, trace);
   const firstIndex = head.nextIndex;
   const outputs = created ? new Map<string, JsonValue>() : await previousOutputs(db, trace.trace_id);
-  const leaves: string[] | null = created ? [] : null;
   const steps = planned.plan.steps;
 
   let failure: StepFailure | null = null;
@@ -183,7 +182,6 @@ export async function executeRunAttempt(
       outputs,
       position,
       total: steps.length,
-      leaves,
     });
     head = result.head;
     if (result.halt) {
@@ -204,8 +202,7 @@ export async function executeRunAttempt(
         : 'failed'
       : 'succeeded';
   const error = halt ?? (failure ? `step_failed:${failure.stepId}:${failure.message}` : null);
-  const known = leaves ? { leafHashes: leaves, rootHash: head.prevHash } : undefined;
-  const run = await finishAttempt(db, deps, claimed, trace.trace_id, status, error, known);
+  const run = await finishAttempt(db, deps, claimed, trace.trace_id, status, error);
   return { run, stepsAppended: head.nextIndex - firstIndex };
 }
 
@@ -233,8 +230,6 @@ interface StepContext {
   readonly outputs: Map<string, JsonValue>;
   readonly position: number;
   readonly total: number;
-  /** Every leaf hash of the trace so far, when this attempt knows them all (it created the trace). */
-  readonly leaves: string[] | null;
 }
 
 interface StepOutcome {
@@ -280,6 +275,39 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       });
       if (!decision.allowed) return { head, failure: null, halt: decision.message };
       reservationId = decision.reservationId;
+      if (skill.sideEffects) {
+        // Commit before act: the intent is durable before the world is touched, so a crash
+        // during the call leaves a `started` row that recovery reports as an unknown outcome.
+        head = (
+          await appendTraceStep(
+            db,
+            ctx.trace,
+            head,
+            {
+              attempt: run.attempts,
+              planStepId: step.step_id,
+              skillName: step.skill,
+              skillVersion: skill.version,
+              params: redactSecrets(params),
+              status: 'started',
+              outcomeCategory: null,
+              outcomeCode: null,
+              outcomeData: null,
+              error: null,
+              costCents: 0,
+              durationMs: null,
+              retryCount: attempt - 1,
+              replayBehavior: 'execute',
+              startedAt,
+              completedAt: null,
+            },
+            deps.signingKey,
+          ).catch(async (error: unknown) => {
+            await releaseReservation(db, reservationId);
+            throw error;
+          })
+        ).head;
+      }
       outcome = {
         ok: true,
         result: await runWithTimeout(db, skill, input, deps, ctx, attempt, step.timeout_ms ?? skill.defaultTimeoutMs),
@@ -310,7 +338,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       tokens: outcome.ok ? outcome.result.tokens : undefined,
       model: outcome.ok ? outcome.result.model : undefined,
       reservationId,
-    }).catch(async (error: unknown) => {
+    }, deps.signingKey).catch(async (error: unknown) => {
       await releaseReservation(db, reservationId);
       throw error;
     });
@@ -328,7 +356,6 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     });
     for (const message of appended.alerts) emit(deps, { type: 'budget_alert', runId: run.id, message });
     head = appended.head;
-    ctx.leaves?.push(appended.leafHash);
     if (outcome.ok) {
       ctx.outputs.set(step.step_id, outcome.result.output);
       return { head, failure: null, halt: null };
@@ -411,56 +438,39 @@ async function finishAttempt(
   traceId: string,
   status: RunStatus,
   error: string | null,
-  known: { leafHashes: readonly string[]; rootHash: string } | undefined,
 ): Promise<Run> {
-  const now = new Date();
-  const runUpdate = (startedAt: Date) => ({
-    status,
-    error_message: error,
-    completed_at: now,
-    next_attempt_at: null,
-    duration_ms: now.getTime() - startedAt.getTime(),
-  });
-  const traceStatus = status === 'succeeded' ? 'completed' : status === 'halted' ? 'aborted' : 'failed';
-  const metadata = { run_status: status, attempts: run.attempts, error };
-  if (status !== 'retry' && known) {
-    // This attempt created the trace and appended every step: completion, seal and the run's
-    // final status go in one statement.
-    const finished = await finishSealedInOneStatement(db, {
-      run,
-      traceId,
-      traceStatus,
-      metadata,
-      signingKey: deps.signingKey,
-      known,
-      runUpdate: runUpdate(run.started_at ?? run.created_at),
-      now,
-    });
-    if (finished) {
-      emit(deps, { type: 'finished', runId: run.id, status, error });
-      return finished;
-    }
-  }
-  const finished = await db.transaction().execute(async (trx) => {
-    if (status === 'retry') {
-      const delaySeconds = runRetryDelaySeconds(run.attempts);
-      const nextAttemptAt = new Date(now.getTime() + delaySeconds * 1000);
-      emit(deps, { type: 'retry_scheduled', runId: run.id, nextAttemptAt, delayMs: delaySeconds * 1000 });
-      return trx
-        .updateTable('runs')
-        .set({ status, error_message: error, next_attempt_at: nextAttemptAt })
-        .where('id', '=', run.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    }
-    await completeAndSealTrace(trx, traceId, traceStatus, metadata, deps.signingKey, known);
-    return trx
+  if (status === 'retry') {
+    const delaySeconds = runRetryDelaySeconds(run.attempts);
+    const nextAttemptAt = new Date(Date.now() + delaySeconds * 1000);
+    emit(deps, { type: 'retry_scheduled', runId: run.id, nextAttemptAt, delayMs: delaySeconds * 1000 });
+    const retrying = await db
       .updateTable('runs')
-      .set(runUpdate(run.started_at ?? run.created_at))
+      .set({ status, error_message: error, next_attempt_at: nextAttemptAt })
       .where('id', '=', run.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    emit(deps, { type: 'finished', runId: run.id, status, error });
+    return retrying;
+  }
+  const runStatus = status as Exclude<RunStatus, 'queued' | 'running' | 'retry'>;
+  const traceStatus = status === 'succeeded' ? 'completed' : status === 'halted' ? 'aborted' : 'failed';
+  const finished = await finishAndSealRun(db, {
+    runId: run.id,
+    traceId,
+    signingKey: deps.signingKey,
+    finish: {
+      runStatus,
+      errorMessage: error,
+      traceStatus,
+      metadata: { run_status: status, attempts: run.attempts, error },
+    },
   });
-  emit(deps, { type: 'finished', runId: run.id, status, error });
-  return finished;
+  if (!finished) throw new AosError('INVALID_INPUT', `run ${run.id} was finished by someone else during its attempt`);
+  emit(deps, {
+    type: 'finished',
+    runId: run.id,
+    status: finished.run.status,
+    error: finished.run.error_message,
+  });
+  return finished.run;
 }

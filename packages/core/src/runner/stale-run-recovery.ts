@@ -1,7 +1,7 @@
 import type { SigningKey } from '@aos/proof';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
-import { completeAndSealTrace } from './trace-writer';
+import { finishAndSealRun } from './trace-writer';
 
 /** One run finished by {@link recoverStaleRuns}. */
 export interface RecoveredRun {
@@ -50,47 +50,69 @@ export async function recoverStaleRuns(
   const stale = await query.execute();
   const recovered: RecoveredRun[] = [];
   for (const candidate of stale) {
-    const result = await db.transaction().execute(async (trx) => {
-      const run = await trx
-        .selectFrom('runs')
-        .selectAll()
-        .where('id', '=', candidate.id)
-        .where('status', '=', 'running')
-        .forUpdate()
-        .executeTakeFirst();
-      if (!run) return null;
-      const message = `run_interrupted: the process executing attempt ${run.attempts} stopped before finishing; recovered at ${new Date().toISOString()}`;
-      const trace = await trx
-        .selectFrom('aos_traces')
-        .select('trace_id')
-        .where('run_id', '=', run.id)
-        .executeTakeFirst();
-      let stepCount = 0;
-      if (trace) {
-        const sealed = await completeAndSealTrace(
-          trx,
-          trace.trace_id,
-          'aborted',
-          { run_status: 'failed', recovered: true, error: message },
-          options.signingKey,
-        );
-        stepCount = sealed.chain_length ?? 0;
-      }
-      await trx.deleteFrom('budget_reservations').where('run_id', '=', run.id).execute();
-      const now = new Date();
-      await trx
-        .updateTable('runs')
-        .set({
-          status: 'failed',
-          error_message: message,
-          completed_at: now,
-          duration_ms: now.getTime() - (run.started_at ?? run.created_at).getTime(),
-        })
-        .where('id', '=', run.id)
-        .execute();
-      return { runId: run.id, tenantId: run.tenant_id, stepCount, traceSealed: trace !== undefined };
-    });
+    const result = await recoverRun(db, candidate.id, options.signingKey);
     if (result) recovered.push(result);
   }
   return recovered;
+}
+
+/**
+ * Finishes one stale run: `failed` with `step_outcome_unknown:<plan step>` when its last step
+ * was recorded `started` with no outcome (the action may have happened), else
+ * `run_interrupted: …`; its trace completed `aborted` and sealed after the sealer's checks
+ * (a forged or damaged trace is not signed: the run ends `trace_integrity:…`).
+ */
+async function recoverRun(db: Kysely<Database>, runId: string, signingKey: SigningKey): Promise<RecoveredRun | null> {
+  const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  if (!run || run.status !== 'running') return null;
+  const trace = await db.selectFrom('aos_traces').select(['trace_id']).where('run_id', '=', runId).executeTakeFirst();
+  await db.deleteFrom('budget_reservations').where('run_id', '=', runId).execute();
+  if (!trace) {
+    const now = new Date();
+    const updated = await db
+      .updateTable('runs')
+      .set({
+        status: 'failed',
+        error_message: interruptedMessage(run.attempts),
+        completed_at: now,
+        duration_ms: now.getTime() - (run.started_at ?? run.created_at).getTime(),
+      })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n ? { runId, tenantId: run.tenant_id, stepCount: 0, traceSealed: false } : null;
+  }
+  const last = await db
+    .selectFrom('aos_trace_steps')
+    .select(['step_index', 'status', 'plan_step_id'])
+    .where('trace_id', '=', trace.trace_id)
+    .orderBy('step_index', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const message =
+    last?.status === 'started'
+      ? `step_outcome_unknown:${last.plan_step_id ?? `step ${last.step_index}`}`
+      : interruptedMessage(run.attempts);
+  const finished = await finishAndSealRun(db, {
+    runId,
+    traceId: trace.trace_id,
+    signingKey,
+    finish: {
+      runStatus: 'failed',
+      errorMessage: message,
+      traceStatus: 'aborted',
+      metadata: { run_status: 'failed', recovered: true, error: message },
+    },
+  });
+  if (!finished) return null;
+  return {
+    runId,
+    tenantId: run.tenant_id,
+    stepCount: last === undefined ? 0 : last.step_index + 1,
+    traceSealed: finished.integrityFailure === null,
+  };
+}
+
+function interruptedMessage(attempts: number): string {
+  return `run_interrupted: the process executing attempt ${attempts} stopped before finishing; recovered at ${new Date().toISOString()}`;
 }

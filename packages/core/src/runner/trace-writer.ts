@@ -1,4 +1,12 @@
-import { computeGenesisHash, extendChain, sealChain, toStepEnvelope, type SigningKey } from '@aos/proof';
+import {
+  computeGenesisHash,
+  extendChain,
+  sealRunTrace,
+  toStepEnvelope,
+  TRACE_FORMAT,
+  type RunSeal,
+  type SigningKey,
+} from '@aos/proof';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type {
   Database,
@@ -10,9 +18,11 @@ import type {
   StepStatus,
   Trace,
   TraceStatus,
+  TraceStep,
 } from '../db/schema';
 import { recordCostEvent } from '../budget/budget-guard';
 import { toStorableJson } from './json-sanitize';
+import { computeStepMac, stepKeyOf } from './step-auth';
 
 /** Where the next step of a trace goes: its index and the hash it chains to. */
 export interface ChainHead {
@@ -56,7 +66,7 @@ export async function claimAttempt(
       RETURNING *
     ), created AS (
       INSERT INTO aos_traces (trace_id, run_id, tenant_id, agent_id, plan, plan_hash, schema_version, started_at, genesis_hash)
-      SELECT ${traceId}, id, tenant_id, agent_id, ${planJson}::jsonb, ${input.planHash}, 'aos.trace.v2', ${new Date()}, ${genesis}
+      SELECT ${traceId}, id, tenant_id, agent_id, ${planJson}::jsonb, ${input.planHash}, ${TRACE_FORMAT}, ${new Date()}, ${genesis}
       FROM claimed
       ON CONFLICT (trace_id) DO NOTHING
       RETURNING trace_id
@@ -113,11 +123,11 @@ export interface StepRecord {
   readonly outcomeData: unknown;
   readonly error: string | null;
   readonly costCents: number;
-  readonly durationMs: number;
+  readonly durationMs: number | null;
   readonly retryCount: number;
   readonly replayBehavior: ReplayBehavior;
   readonly startedAt: Date;
-  readonly completedAt: Date;
+  readonly completedAt: Date | null;
   readonly tokens?: number | undefined;
   readonly model?: string | undefined;
   readonly reservationId?: number | null | undefined;
@@ -133,6 +143,7 @@ export async function appendTraceStep(
   trace: Pick<Trace, 'trace_id' | 'run_id' | 'tenant_id' | 'agent_id'>,
   head: ChainHead,
   record: StepRecord,
+  signingKey: SigningKey,
 ): Promise<{ head: ChainHead; alerts: string[]; leafHash: string }> {
   const params = record.params === undefined ? null : toStorableJson(record.params);
   const outcomeData = record.outcomeData === undefined ? null : toStorableJson(record.outcomeData);
@@ -142,6 +153,7 @@ export async function appendTraceStep(
     run_id: trace.run_id,
     tenant_id: trace.tenant_id,
     attempt: record.attempt,
+    lease_epoch: 0,
     plan_step_id: record.planStepId,
     skill_id: `${record.skillName}@${record.skillVersion}`,
     skill_name: record.skillName,
@@ -165,6 +177,7 @@ export async function appendTraceStep(
     params: params === null ? null : JSON.stringify(params),
     outcome_data: outcomeData === null ? null : JSON.stringify(outcomeData),
     ...link,
+    step_mac: computeStepMac(stepKeyOf(signingKey), trace.trace_id, head.nextIndex, link.step_hash),
   };
   const next = { nextIndex: head.nextIndex + 1, prevHash: link.step_hash };
   if (record.costCents === 0 && record.reservationId == null) {
@@ -211,103 +224,171 @@ export async function appendTraceStep(
   return { head: next, alerts, leafHash: link.leaf_hash };
 }
 
-/**
- * Completes a running trace with a terminal status and seals it (Merkle root over every
- * stored leaf, root hash, signed checkpoint) inside the caller's transaction. A trace that
- * is already terminal but unsealed is only sealed.
- */
-export async function completeAndSealTrace(
-  trx: Transaction<Database>,
-  traceId: string,
-  status: Exclude<TraceStatus, 'running'>,
-  metadata: { [key: string]: JsonValue },
-  signingKey: SigningKey,
-  known?: { readonly leafHashes: readonly string[]; readonly rootHash: string },
-): Promise<Trace> {
-  const trace = await trx
-    .selectFrom('aos_traces')
-    .selectAll()
-    .where('trace_id', '=', traceId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  if (trace.sealed_at) return trace;
-  // The caller may know every leaf (it appended them all); otherwise read them back.
-  let chain = known;
-  if (!chain) {
-    const steps = await trx
-      .selectFrom('aos_trace_steps')
-      .select(['leaf_hash', 'step_hash'])
-      .where('trace_id', '=', traceId)
-      .orderBy('step_index', 'asc')
-      .execute();
-    chain = { leafHashes: steps.map((s) => s.leaf_hash), rootHash: steps.at(-1)?.step_hash ?? trace.genesis_hash };
-  }
-  const seal = sealChain({
-    signingKey,
-    tenantId: trace.tenant_id,
-    runId: trace.run_id,
-    leafHashes: chain.leafHashes,
-    rootHash: chain.rootHash,
-  });
-  const now = new Date();
-  // Completion and sealing in one statement (the trigger allows both together).
-  const completion =
-    trace.status === 'running'
-      ? { status, completed_at: now, metadata: JSON.stringify({ ...trace.metadata, ...metadata }) }
-      : {};
-  return trx
-    .updateTable('aos_traces')
-    .set({ ...completion, ...seal, sealed_at: now })
-    .where('trace_id', '=', traceId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/** How a run ends: the values written with its seal (and signed in its outcome leaf). */
+export interface RunFinish {
+  readonly runStatus: Exclude<RunStatus, 'queued' | 'running' | 'retry'>;
+  readonly errorMessage: string | null;
+  readonly traceStatus: Exclude<TraceStatus, 'running'>;
+  readonly metadata: { [key: string]: JsonValue };
+}
+
+/** Why sealing refused a trace: the step at fault (or `null` for the run's own record) and the reason. */
+export interface IntegrityFailure {
+  readonly step: number | null;
+  readonly reason: string;
 }
 
 /**
- * Completes and seals a trace this attempt created (every leaf known, metadata still empty)
- * and writes the run's final status, in one statement. Returns null when the trace was not
- * in that state, so the caller takes the general path.
+ * Finishes a running run and seals its trace, in one transaction, checking before it signs:
+ * the run and trace rows are locked, every stored step is read back and authenticated (its
+ * `step_mac`), and the header, every leaf, the chain, the plan order and the outcome are
+ * recomputed from the stored rows (the same checks every verifier makes). Then the trace is
+ * completed and sealed and the run gets its final status, error and completion time — the
+ * values the outcome leaf signs. When a check fails nothing is signed: the trace is completed
+ * unsealed with the failure in its metadata, the run ends `failed` with
+ * `trace_integrity:<step>: <reason>`, and a critical alert is recorded. Returns the run row,
+ * or null when the run was not running with an open trace (someone else finished it).
  */
-export async function finishSealedInOneStatement(
+export async function finishAndSealRun(
   db: Kysely<Database>,
-  input: {
-    run: Pick<Run, 'id' | 'tenant_id'>;
-    traceId: string;
-    traceStatus: Exclude<TraceStatus, 'running'>;
-    metadata: { [key: string]: JsonValue };
-    signingKey: SigningKey;
-    known: { readonly leafHashes: readonly string[]; readonly rootHash: string };
-    runUpdate: {
-      status: RunStatus;
-      error_message: string | null;
-      completed_at: Date;
-      next_attempt_at: null;
-      duration_ms: number;
-    };
-    now: Date;
-  },
-): Promise<Run | null> {
-  const seal = sealChain({
-    signingKey: input.signingKey,
-    tenantId: input.run.tenant_id,
-    runId: input.run.id,
-    leafHashes: input.known.leafHashes,
-    rootHash: input.known.rootHash,
+  input: { runId: string; traceId: string; finish: RunFinish; signingKey: SigningKey; now?: Date },
+): Promise<{ run: Run; integrityFailure: IntegrityFailure | null } | null> {
+  const now = input.now ?? new Date();
+  return db.transaction().execute(async (trx: Transaction<Database>) => {
+    const run = await trx.selectFrom('runs').selectAll().where('id', '=', input.runId).forUpdate().executeTakeFirst();
+    const trace = await trx
+      .selectFrom('aos_traces')
+      .selectAll()
+      .where('trace_id', '=', input.traceId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!run || !trace || run.status !== 'running' || trace.status !== 'running' || trace.sealed_at !== null) {
+      return null;
+    }
+    const steps = await trx
+      .selectFrom('aos_trace_steps')
+      .selectAll()
+      .where('trace_id', '=', input.traceId)
+      .orderBy('step_index', 'asc')
+      .execute();
+    const { finish } = input;
+    const durationMs = now.getTime() - (run.started_at ?? run.created_at).getTime();
+    const checked = checkAndSeal(run, trace, steps, finish, now, input.signingKey);
+    if (!checked.ok) {
+      const failure = checked.failure;
+      const message = `trace_integrity:${failure.step ?? 'run'}: ${failure.reason}`;
+      await trx
+        .updateTable('aos_traces')
+        .set({
+          status: finish.traceStatus === 'completed' ? 'failed' : finish.traceStatus,
+          completed_at: now,
+          metadata: JSON.stringify({
+            ...trace.metadata,
+            ...finish.metadata,
+            run_status: 'failed',
+            error: message,
+            integrity_failure: { step: failure.step, reason: failure.reason },
+          }),
+        })
+        .where('trace_id', '=', input.traceId)
+        .execute();
+      await trx
+        .insertInto('budget_alerts')
+        .values({
+          tenant_id: run.tenant_id,
+          run_id: run.id,
+          level: 'critical',
+          period: 'run',
+          message: `${message} (the trace was not signed)`,
+          spend_cents: 0,
+          limit_cents: 0,
+        })
+        .execute();
+      const failed = await trx
+        .updateTable('runs')
+        .set({ status: 'failed', error_message: message, completed_at: now, next_attempt_at: null, duration_ms: durationMs })
+        .where('id', '=', run.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { run: failed, integrityFailure: failure };
+    }
+    const seal = checked.seal;
+    await trx
+      .updateTable('aos_traces')
+      .set({
+        status: finish.traceStatus,
+        completed_at: now,
+        metadata: JSON.stringify({ ...trace.metadata, ...finish.metadata }),
+        root_hash: seal.root_hash,
+        merkle_root: seal.merkle_root,
+        chain_length: seal.chain_length,
+        checkpoint: seal.checkpoint,
+        sealed_at: now,
+        header_envelope: JSON.stringify(seal.header_envelope),
+        header_hash: seal.header_hash,
+        outcome_envelope: JSON.stringify(seal.outcome_envelope),
+        outcome_hash: seal.outcome_hash,
+      })
+      .where('trace_id', '=', input.traceId)
+      .execute();
+    const finished = await trx
+      .updateTable('runs')
+      .set({
+        status: finish.runStatus,
+        error_message: finish.errorMessage,
+        completed_at: now,
+        next_attempt_at: null,
+        duration_ms: durationMs,
+      })
+      .where('id', '=', run.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { run: finished, integrityFailure: null };
   });
-  const u = input.runUpdate;
-  const result = await sql<Run>`
-    WITH sealed AS (
-      UPDATE aos_traces
-      SET status = ${input.traceStatus}, completed_at = ${input.now}, metadata = ${JSON.stringify(input.metadata)}::jsonb,
-          root_hash = ${seal.root_hash}, merkle_root = ${seal.merkle_root}, chain_length = ${seal.chain_length},
-          checkpoint = ${seal.checkpoint}, sealed_at = ${input.now}
-      WHERE trace_id = ${input.traceId} AND status = 'running' AND sealed_at IS NULL AND metadata = '{}'::jsonb
-      RETURNING trace_id
-    )
-    UPDATE runs
-    SET status = ${u.status}, error_message = ${u.error_message}, completed_at = ${u.completed_at},
-        next_attempt_at = NULL, duration_ms = ${u.duration_ms}
-    WHERE id = ${input.run.id} AND EXISTS (SELECT 1 FROM sealed)
-    RETURNING *`.execute(db);
-  return result.rows[0] ?? null;
+}
+
+/** Authenticates every stored step, then runs the sealer's checks and signs (docs/proof.md). */
+function checkAndSeal(
+  run: Run,
+  trace: Trace,
+  steps: readonly TraceStep[],
+  finish: RunFinish,
+  now: Date,
+  signingKey: SigningKey,
+): { ok: true; seal: RunSeal } | { ok: false; failure: IntegrityFailure } {
+  const stepKey = stepKeyOf(signingKey);
+  const records = [];
+  for (const [position, row] of steps.entries()) {
+    if (row.step_index !== position) {
+      return { ok: false, failure: { step: position, reason: `step_index ${row.step_index} is out of place` } };
+    }
+    if (row.step_mac !== computeStepMac(stepKey, trace.trace_id, row.step_index, row.step_hash)) {
+      return {
+        ok: false,
+        failure: {
+          step: position,
+          reason: "step_mac does not authenticate the step: it was not written by this deployment's runner",
+        },
+      };
+    }
+    let envelope;
+    try {
+      envelope = toStepEnvelope(row);
+    } catch (error) {
+      return { ok: false, failure: { step: position, reason: (error as Error).message } };
+    }
+    records.push({ envelope, leaf_hash: row.leaf_hash, prev_hash: row.prev_hash, step_hash: row.step_hash });
+  }
+  const result = sealRunTrace({
+    signingKey,
+    run: { ...run, status: finish.runStatus, error_message: finish.errorMessage },
+    plan: trace.plan,
+    trace: { ...trace, status: finish.traceStatus, completed_at: now },
+    steps: records,
+  });
+  if (!result.ok) {
+    const { step, reason } = result.failure;
+    return { ok: false, failure: { step, reason: step === null ? reason : reason.replace(/^step \d+: /, '') } };
+  }
+  return { ok: true, seal: result.seal };
 }

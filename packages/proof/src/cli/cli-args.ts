@@ -34,13 +34,13 @@ function buildParser(version: string): Argv {
     .command('verify <bundle>', 'Verify a run proof bundle offline', (command) =>
       command.positional('bundle', {
         type: 'string',
-        describe: 'Proof bundle JSON file (aos.proof-bundle.v1), or - for stdin',
+        describe: 'Proof bundle JSON file (aos.proof-bundle.v2), or - for stdin',
       }),
     )
     .command('verify-step <proof>', 'Verify a single-step inclusion proof offline', (command) =>
       command.positional('proof', {
         type: 'string',
-        describe: 'Step proof JSON file (aos.step-proof.v1), or - for stdin',
+        describe: 'Step proof JSON file (aos.step-proof.v2), or - for stdin',
       }),
     )
     .option('key', {

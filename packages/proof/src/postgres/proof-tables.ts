@@ -14,7 +14,10 @@ export interface ProofTables {
     agent_id: string;
     origin_system_id: string;
     goal: string;
+    idempotency_key: string | null;
     status: 'queued' | 'running' | 'succeeded' | 'failed' | 'retry' | 'halted';
+    error_message: string | null;
+    attempts: number;
     plan_json: unknown;
     plan_hash: string | null;
     created_at: Stamp;
@@ -37,6 +40,11 @@ export interface ProofTables {
     chain_length: number | null;
     checkpoint: string | null;
     sealed_at: NullableStamp;
+    header_envelope: unknown;
+    header_hash: string | null;
+    outcome_envelope: unknown;
+    outcome_hash: string | null;
+    metadata: unknown;
   };
   aos_trace_steps: {
     trace_id: string;
@@ -44,6 +52,7 @@ export interface ProofTables {
     run_id: string;
     tenant_id: string;
     attempt: number;
+    lease_epoch: number;
     plan_step_id: string | null;
     skill_id: string | null;
     skill_name: string | null;

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import {
   PROOF_BUNDLE_FORMAT,
   STEP_PROOF_FORMAT,
+  type BundleLeaf,
   type ProofBundle,
   type StepInclusionProof,
   type StepRecord,
@@ -15,8 +16,14 @@ import {
 import { ProofError } from '../errors';
 import { createInclusionProof } from '../merkle-tree';
 import { toStepEnvelope } from '../step-envelope';
-import { verifyTraceRecord, type TrustedKeys, type TraceVerification } from '../trace-verifier';
+import {
+  verifyTraceRecord,
+  type EnvelopeRecord,
+  type TrustedKeys,
+  type TraceVerification,
+} from '../trace-verifier';
 import type { ProofTables } from './proof-tables';
+import type { RunFacts } from '../run-envelopes';
 
 /** Any kysely instance over the AOS store (the caller's; this package opens no connection). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -72,6 +79,8 @@ export interface RunProofResult {
     failure_reason: string | null;
     first_divergent_step: number | null;
     signature_valid: boolean;
+    /** Steps recorded `started` with no outcome after them: the action may have happened. */
+    outcome_unknown_steps: number[];
   };
   aos_traces: TraceSummary[];
   aos_trace_steps: TraceStepSummary[];
@@ -153,19 +162,41 @@ function toStepRecords(steps: readonly StepRow[]): {
   return { records, problem: null };
 }
 
+/** The run facts a proof covers, from a run row. */
+function runFacts(run: RunRow): RunFacts {
+  return {
+    id: run.id,
+    tenant_id: run.tenant_id,
+    agent_id: run.agent_id,
+    origin_system_id: run.origin_system_id,
+    goal: run.goal,
+    idempotency_key: run.idempotency_key,
+    created_at: run.created_at,
+    status: run.status,
+    error_message: run.error_message,
+    attempts: run.attempts,
+    completed_at: run.completed_at,
+  };
+}
+
+function storedLeaf(envelope: unknown, hash: string | null): EnvelopeRecord | null {
+  return hash === null ? null : { envelope, leaf_hash: hash };
+}
+
+/** Why sealing refused a trace, as the sealer recorded it in the trace's metadata. */
+function integrityFailure(metadata: unknown): { reason: string; step: number | null } | null {
+  const failure = (metadata as { integrity_failure?: { reason?: unknown; step?: unknown } } | null)?.integrity_failure;
+  if (failure === undefined || typeof failure.reason !== 'string') return null;
+  return { reason: failure.reason, step: typeof failure.step === 'number' ? failure.step : null };
+}
+
 /** Verifies one stored trace against its run row: the shared core of getRunProof and the audit. */
 function verifyStoredTrace(
-  run: { plan_hash: string | null; tenant_id: string },
+  run: RunRow,
   trace: TraceRow,
   steps: readonly StepRow[],
   trustedKeys: TrustedKeys,
 ): TraceVerification | { verification_status: 'UNSUPPORTED'; failure_reason: string } {
-  if (trace.sealed_at === null || trace.checkpoint === null) {
-    return {
-      verification_status: 'UNSUPPORTED',
-      failure_reason: `trace ${trace.trace_id} is not sealed (status ${trace.status})`,
-    };
-  }
   const fail = (reason: string, step: number | null = null): TraceVerification => ({
     verification_status: 'FAILED',
     failure_reason: reason,
@@ -174,27 +205,34 @@ function verifyStoredTrace(
     chain_length: trace.chain_length,
     root_hash: trace.root_hash,
     merkle_root: trace.merkle_root,
+    outcome_unknown_steps: [],
   });
-  const { records, problem } = toStepRecords(steps);
-  if (problem) return fail(problem.reason, problem.index);
-  const verification = verifyTraceRecord({ plan: trace.plan, trace, steps: records, trustedKeys });
-  // Checks beyond the trace's own record: it must belong to the run's tenant and plan.
-  if (verification.verification_status === 'VERIFIED') {
-    if (trace.tenant_id !== run.tenant_id)
+  if (trace.sealed_at === null || trace.checkpoint === null) {
+    if (trace.status === 'running') {
       return {
-        ...verification,
-        verification_status: 'FAILED',
-        failure_reason: "trace tenant_id does not match the run's tenant",
-      };
-    if (run.plan_hash !== null && run.plan_hash !== trace.plan_hash) {
-      return {
-        ...verification,
-        verification_status: 'FAILED',
-        failure_reason: "trace plan_hash does not match the run's plan_hash",
+        verification_status: 'UNSUPPORTED',
+        failure_reason: `trace ${trace.trace_id} is not sealed yet (status running)`,
       };
     }
+    // Completion and seal are written together, so a finished trace without a seal was refused
+    // by the sealer (or had its seal removed): nothing attests it.
+    const refused = integrityFailure(trace.metadata);
+    return refused
+      ? fail(`trace is ${trace.status} but not sealed: sealing refused (${refused.reason})`, refused.step)
+      : fail(`trace is ${trace.status} but not sealed: its seal is missing`);
   }
-  return verification;
+  const { records, problem } = toStepRecords(steps);
+  if (problem) return fail(problem.reason, problem.index);
+  if (run.plan_hash !== trace.plan_hash) return fail("trace plan_hash does not match the run's plan_hash");
+  return verifyTraceRecord({
+    run: runFacts(run),
+    plan: trace.plan,
+    trace,
+    header: storedLeaf(trace.header_envelope, trace.header_hash),
+    steps: records,
+    outcome: storedLeaf(trace.outcome_envelope, trace.outcome_hash),
+    trustedKeys,
+  });
 }
 
 /**
@@ -233,6 +271,7 @@ export async function getRunProof(
       failure_reason: reason,
       first_divergent_step: null,
       signature_valid: false,
+      outcome_unknown_steps: [],
     },
     aos_traces: traces,
     aos_trace_steps: steps,
@@ -241,7 +280,7 @@ export async function getRunProof(
   if (!isUuid(runId)) return unsupported(NO_TRACE);
   const run = await tables
     .selectFrom('runs')
-    .select(['tenant_id', 'plan_hash'])
+    .selectAll()
     .where('id', '=', runId)
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
@@ -270,6 +309,7 @@ export async function getRunProof(
       failure_reason: verification.failure_reason,
       first_divergent_step: verification.first_divergent_step,
       signature_valid: verification.signature_valid,
+      outcome_unknown_steps: verification.outcome_unknown_steps,
     },
     aos_traces: traceSummaries,
     aos_trace_steps: stepSummaries,
@@ -300,7 +340,9 @@ async function loadSealedTrace(db: ProofDatabase, tenantId: string, runId: strin
         .executeTakeFirst()
     : undefined;
   if (!run || !trace) throw new ProofError('PROOF_NOT_FOUND', `${NO_TRACE} ${runId} of tenant ${tenantId}`);
-  if (trace.sealed_at === null || trace.checkpoint === null) {
+  // A finished trace without a seal is exported as it is (verification reports it FAILED); a
+  // running one has nothing to show yet.
+  if (trace.status === 'running') {
     throw new ProofError(
       'PROOF_NOT_SEALED',
       `trace ${trace.trace_id} is not sealed yet (status ${trace.status}); nothing to export`,
@@ -321,16 +363,19 @@ async function loadSealed(db: ProofDatabase, tenantId: string, runId: string) {
 }
 
 /** Every field of a bundle but its steps, from the stored run and sealed trace. */
-function bundleHeader(run: RunRow, trace: TraceRow, checkpoint: string): ProofBundleHeader {
+function bundleHeader(run: RunRow, trace: TraceRow, checkpoint: string | null): ProofBundleHeader {
   return {
     format: PROOF_BUNDLE_FORMAT,
     run: {
       id: run.id,
       tenant_id: run.tenant_id,
       agent_id: run.agent_id,
-      goal: run.goal,
-      status: run.status,
       origin_system_id: run.origin_system_id,
+      goal: run.goal,
+      idempotency_key: run.idempotency_key,
+      status: run.status,
+      error_message: run.error_message,
+      attempts: run.attempts,
       plan_hash: run.plan_hash,
       created_at: run.created_at.toISOString(),
       completed_at: iso(run.completed_at),
@@ -343,15 +388,24 @@ function bundleHeader(run: RunRow, trace: TraceRow, checkpoint: string): ProofBu
       plan_hash: trace.plan_hash,
       genesis_hash: trace.genesis_hash,
       status: trace.status,
+      started_at: trace.started_at.toISOString(),
+      completed_at: iso(trace.completed_at),
       root_hash: trace.root_hash,
       merkle_root: trace.merkle_root,
       chain_length: trace.chain_length,
       checkpoint,
       sealed_at: iso(trace.sealed_at),
     },
-    verifier_key_name: signerName(checkpoint),
+    header: bundleLeaf(trace.header_envelope, trace.header_hash),
+    outcome: bundleLeaf(trace.outcome_envelope, trace.outcome_hash),
+    verifier_key_name: checkpoint === null ? 'none' : signerName(checkpoint),
     exported_at: new Date().toISOString(),
+    receipt: null,
   };
+}
+
+function bundleLeaf(envelope: unknown, hash: string | null): BundleLeaf | null {
+  return hash === null ? null : { envelope: envelope as BundleLeaf['envelope'], leaf_hash: hash };
 }
 
 function signerName(checkpoint: string): string {
@@ -440,6 +494,9 @@ export async function exportStepInclusionProof(
   stepIndex: number,
 ): Promise<StepInclusionProof> {
   const { trace, steps } = await loadSealed(db, tenantId, runId);
+  if (trace.checkpoint === null || trace.header_hash === null || trace.outcome_hash === null) {
+    throw new ProofError('PROOF_NOT_SEALED', `trace ${trace.trace_id} is ${trace.status} but not sealed; no step can be proven`);
+  }
   const step = Number.isInteger(stepIndex) ? steps[stepIndex] : undefined;
   if (!step) {
     throw new ProofError(
@@ -447,18 +504,17 @@ export async function exportStepInclusionProof(
       `step ${stepIndex} does not exist: run ${runId} has steps 0..${steps.length - 1}`,
     );
   }
+  // Leaf 0 is the run header and the last leaf the outcome: step i is leaf i + 1.
+  const leaves = [trace.header_hash, ...steps.map((s) => s.leaf_hash), trace.outcome_hash];
   return {
     format: STEP_PROOF_FORMAT,
     envelope: toStepEnvelope(step),
     leaf_hash: step.leaf_hash,
-    index: stepIndex,
-    tree_size: steps.length,
-    audit_path: createInclusionProof(
-      steps.map((s) => s.leaf_hash),
-      stepIndex,
-    ),
-    checkpoint: trace.checkpoint as string,
-    verifier_key_name: signerName(trace.checkpoint as string),
+    index: stepIndex + 1,
+    tree_size: leaves.length,
+    audit_path: createInclusionProof(leaves, stepIndex + 1),
+    checkpoint: trace.checkpoint,
+    verifier_key_name: signerName(trace.checkpoint),
   };
 }
 
@@ -514,7 +570,7 @@ export async function auditSealedTraces(
       .selectFrom('aos_traces')
       .innerJoin('runs', 'runs.id', 'aos_traces.run_id')
       .selectAll('aos_traces')
-      .select(['runs.tenant_id as run_tenant_id', 'runs.plan_hash as run_plan_hash'])
+
       .where('aos_traces.sealed_at', 'is not', null)
       .where('aos_traces.trace_id', '>', after)
       .orderBy('aos_traces.trace_id')
@@ -522,6 +578,19 @@ export async function auditSealedTraces(
     if (options.tenantId !== undefined) query = query.where('aos_traces.tenant_id', '=', options.tenantId);
     const traces = await query.execute();
     if (traces.length === 0) break;
+    const runs = new Map(
+      (
+        await tables
+          .selectFrom('runs')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            traces.map((t) => t.run_id),
+          )
+          .execute()
+      ).map((run) => [run.id, run]),
+    );
     const steps = await tables
       .selectFrom('aos_trace_steps')
       .selectAll()
@@ -540,8 +609,10 @@ export async function auditSealedTraces(
       else byTrace.set(step.trace_id, [step]);
     }
     for (const trace of traces) {
+      const run = runs.get(trace.run_id);
+      if (run === undefined) continue;
       const verification = verifyStoredTrace(
-        { tenant_id: trace.run_tenant_id, plan_hash: trace.run_plan_hash },
+        run,
         trace,
         byTrace.get(trace.trace_id) ?? [],
         options.trustedKeys,
