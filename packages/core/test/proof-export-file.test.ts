@@ -40,7 +40,7 @@ describeEachDriver('proof export to a file', (t: TestDatabase) => {
     const file = join(dir, `run-${t.driver}.json`);
     // Batches of 3 over 7 steps: pages of 3, 3 and 1.
     const summary = await exportProofBundleToFile(db, tenant, runId, file, { batchSize: 3 });
-    expect(summary).toMatchObject({ format: 'aos.proof-bundle.v1', steps: 7 });
+    expect(summary).toMatchObject({ format: 'aos.proof-bundle.v2', steps: 7 });
     const result = await verifyProofBundleFile(file, trusted);
     expect(result).toMatchObject({ verification_status: 'VERIFIED', chain_length: 7, signature_valid: true });
 

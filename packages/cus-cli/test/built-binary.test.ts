@@ -55,7 +55,7 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
     expect(field(proof.stdout, 'verification_status')).toBe('VERIFIED');
     expect(proof.stderr).toContain(`aos-proof verify ${file} --key ${verifierKey}`);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
-      format: 'aos.proof-bundle.v1',
+      format: 'aos.proof-bundle.v2',
       run: { id: runId, tenant_id: TENANT },
     });
 
@@ -73,7 +73,7 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
   it('proof --export - puts the bundle alone on stdout (verdict on stderr)', async () => {
     const proof = await cusCli(['proof', runId, '--tenant-id', TENANT, '--export', '-']);
     expect(proof.code, proof.stderr).toBe(0);
-    expect(JSON.parse(proof.stdout)).toMatchObject({ format: 'aos.proof-bundle.v1' });
+    expect(JSON.parse(proof.stdout)).toMatchObject({ format: 'aos.proof-bundle.v2' });
     expect(field(proof.stderr, 'verification_status')).toBe('VERIFIED');
     expect((await aosProof(['verify', '-', '--key', verifierKey], proof.stdout)).code).toBe(0);
   });
@@ -83,7 +83,7 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
     const proof = await cusCli(['proof', runId, '--tenant-id', TENANT, '--export', file, '--step', '0']);
     expect(proof.code, proof.stderr).toBe(0);
     expect(proof.stderr).toContain(`aos-proof verify-step ${file} --key ${verifierKey}`);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: 'aos.step-proof.v1', index: 0 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: 'aos.step-proof.v2', index: 0 });
     const verified = await aosProof(['verify-step', file, '--key', verifierKey]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });

@@ -10,6 +10,8 @@ describeEachDriver('int-cli worker', (t) => {
     const { retryId, freshId } = await query(t, async (db) => {
       const agent = await createAgent(db, { name: 'worker-test', tenantId: 'acme' });
       const retry = (await createRun(db, { tenantId: 'acme', agentId: agent.id, goal: 'echo from the worker' })).run;
+      // A run reaches `retry` through `running` (the lifecycle trigger refuses any shortcut).
+      await db.updateTable('runs').set({ status: 'running' }).where('id', '=', retry.id).execute();
       await db
         .updateTable('runs')
         .set({ status: 'retry', next_attempt_at: new Date(Date.now() - 1000) })
