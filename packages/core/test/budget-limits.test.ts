@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver } from '@aos/testkit';
-import { executeRunAttempt, getTenantQuota, setTenantQuota, DEFAULT_QUOTA, type Database } from '@aos/core';
+import {
+  createAgent,
+  executeRunAttempt,
+  getTenantQuota,
+  setTenantQuota,
+  DEFAULT_QUOTA,
+  type Database,
+} from '@aos/core';
 import { createPlannedRun, planStep, testDeps } from './runner-fixtures';
 
 const paidStep = (id: number, cents: number) =>
@@ -109,9 +116,43 @@ describeEachDriver('budgets', (t) => {
     expect(await totalCost(db, tenant)).toBe(0);
   });
 
+  it("8 concurrent runs on one agent never exceed the agent's budget by more than one request estimate", async () => {
+    const tenant = `t-${randomUUID()}`;
+    const agent = await createAgent(db, { name: 'shared-purse', tenantId: tenant, budgetCents: 30 });
+    // The delay keeps every run's first step in flight while the others reserve theirs.
+    const slowPaidStep = (id: number) =>
+      planStep(id, '__sdsr_fail_trigger__', { error_class: 'none', cost_cents: 10, delay_ms: 50 });
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        createPlannedRun(db, { tenantId: tenant, agentId: agent.id, steps: [1, 2, 3].map(slowPaidStep) }),
+      ),
+    );
+    const outcomes = await Promise.all(runs.map((r) => executeRunAttempt(db, r.id, testDeps())));
+    const spent = await totalCost(db, tenant);
+    expect(spent).toBeGreaterThanOrEqual(30);
+    expect(spent).toBeLessThanOrEqual(30 + 10);
+    const { spent_cents } = await db
+      .selectFrom('agents')
+      .select('spent_cents')
+      .where('id', '=', agent.id)
+      .executeTakeFirstOrThrow();
+    expect(spent_cents).toBe(spent);
+    const halted = outcomes.filter((o) => o.run.status === 'halted');
+    expect(halted.length).toBeGreaterThan(0);
+    for (const o of halted)
+      expect(o.run.error_message).toMatch(
+        /^Hard budget limit reached: \d+(\.\d+)?c consumed >= 30c limit \(agent budget\)$/,
+      );
+    const reservations = await db
+      .selectFrom('budget_reservations')
+      .select('id')
+      .where('tenant_id', '=', tenant)
+      .execute();
+    expect(reservations).toEqual([]);
+  });
+
   it("halts a run when its agent's budget is spent", async () => {
     const tenant = `t-${randomUUID()}`;
-    const { createAgent } = await import('@aos/core');
     const agent = await createAgent(db, { name: 'frugal', tenantId: tenant, budgetCents: 20 });
     const run = await createPlannedRun(db, {
       tenantId: tenant,

@@ -74,14 +74,40 @@ async function currentSpend(
   return { hourly: row.hourly + h.total, daily: row.daily + h.total, run: row.run + h.run };
 }
 
+/**
+ * An agent's recorded spend plus its live reservations, and its budget; null when it has no
+ * budget. Locks the agent row: a shared agent is used by several tenants, whose quota locks do
+ * not serialise each other, so the agent's own row lock does. Read after the lock, the
+ * reservations are those of every reserving transaction that committed before this one.
+ */
+async function agentSpend(
+  trx: Transaction<Database>,
+  agentId: string,
+): Promise<{ spent: number; limit: number } | null> {
+  const agent = await trx
+    .selectFrom('agents')
+    .select(['budget_cents', 'spent_cents'])
+    .where('id', '=', agentId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (agent?.budget_cents == null) return null;
+  const held = await sql<{ total: number }>`
+    SELECT COALESCE(sum(estimate_cents), 0)::float8 AS total
+    FROM budget_reservations
+    WHERE agent_id = ${agentId} AND expires_at > now()`.execute(trx);
+  return { spent: agent.spent_cents + (held.rows[0]?.total ?? 0), limit: agent.budget_cents };
+}
+
 function formatCents(value: number): string {
   return String(Math.round(value * 10_000) / 10_000);
 }
 
 /**
  * Checks a step's estimate against the tenant's quota and the agent's budget under the
- * quota row lock and, when allowed, reserves it so concurrent runs see it as spent.
- * Together, concurrent runs can exceed a hard limit by at most one request's estimate.
+ * quota row lock (and the agent row lock) and, when allowed, reserves it so concurrent runs
+ * see it as spent: tenant periods and agent budgets both count recorded spend plus live
+ * reservations. Together, concurrent runs can exceed a hard limit or an agent budget by at
+ * most one request's estimate.
  * A refusal records a `critical` alert; a soft limit records an `exceeded` alert and allows.
  */
 export async function reserveBudget(
@@ -102,15 +128,8 @@ export async function reserveBudget(
       breaches.push({ period: 'hourly', spent: spend.hourly, limit: quota.hourly_limit_cents });
     if (spend.daily >= quota.daily_limit_cents)
       breaches.push({ period: 'daily', spent: spend.daily, limit: quota.daily_limit_cents });
-    const agent = await trx
-      .selectFrom('agents')
-      .select(['budget_cents', 'spent_cents'])
-      .where('id', '=', input.agentId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (agent?.budget_cents != null && agent.spent_cents >= agent.budget_cents) {
-      breaches.push({ period: 'agent', spent: agent.spent_cents, limit: agent.budget_cents });
-    }
+    const agent = await agentSpend(trx, input.agentId);
+    if (agent && agent.spent >= agent.limit) breaches.push({ period: 'agent', ...agent });
     const first = breaches[0];
     if (first && (quota.hard_limit || first.period === 'agent')) {
       const which =
