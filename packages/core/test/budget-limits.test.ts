@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { beforeAll, expect, it } from 'vitest';
-import { describeEachDriver } from '@aos/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDriver, startChatPeer, type ChatPeer } from '@aos/testkit';
 import {
   createAgent,
   executeRunAttempt,
@@ -168,5 +168,44 @@ describeEachDriver('budgets', (t) => {
       .where('id', '=', agent.id)
       .executeTakeFirstOrThrow();
     expect(spent.spent_cents).toBe(30);
+  });
+
+  describe('llm_invoke and its reservation', () => {
+    let llm: ChatPeer;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      llm = await startChatPeer({ content: 'Hello!', usage: { prompt_tokens: 9, completion_tokens: 20 } });
+      env = { AOS_LLM_BASE_URL: llm.baseUrl, AOS_HTTP_ALLOW_HOSTS: llm.hostPort };
+    });
+    afterAll(async () => {
+      await llm.close();
+    });
+
+    it('sends the max_tokens its reservation pays for and records the reported cost', async () => {
+      const tenant = `t-${randomUUID()}`;
+      const run = await createPlannedRun(db, {
+        tenantId: tenant,
+        steps: [
+          planStep(1, 'llm_invoke', { prompt: 'Say hello' }),
+          planStep(2, 'llm_invoke', { prompt: 'Say hello', max_tokens: 64 }),
+        ],
+      });
+      const { run: done } = await executeRunAttempt(db, run.id, testDeps(env));
+      expect(done.status).toBe('succeeded');
+      // reserved: (ceil(9 / 3) + 8 + 16) prompt + 1024 (or 64) completion tokens at 0.2c per 1k
+      expect(llm.chats.slice(-2).map((c) => c.max_tokens)).toEqual([1024, 64]);
+      const costs = await db
+        .selectFrom('cost_events')
+        .select(['cost_cents', 'tokens'])
+        .where('run_id', '=', run.id)
+        .orderBy('step_index')
+        .execute();
+      expect(costs).toEqual([
+        { cost_cents: 0.0058, tokens: 29 },
+        { cost_cents: 0.0058, tokens: 29 },
+      ]);
+      const alerts = await db.selectFrom('budget_alerts').select('id').where('tenant_id', '=', tenant).execute();
+      expect(alerts).toEqual([]);
+    });
   });
 });

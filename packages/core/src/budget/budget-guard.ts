@@ -21,9 +21,12 @@ export interface SpendSnapshot {
   readonly run: number;
 }
 
-/** Outcome of {@link reserveBudget}: either a reservation to settle, or the limit that halts the run. */
+/**
+ * Outcome of {@link reserveBudget}: either a reservation to settle (null, with null cents, when
+ * the estimate was 0), or the limit that halts the run.
+ */
 export type BudgetDecision =
-  | { readonly allowed: true; readonly reservationId: number | null }
+  | { readonly allowed: true; readonly reservationId: number | null; readonly reservedCents: number | null }
   | { readonly allowed: false; readonly period: AlertPeriod | 'agent'; readonly message: string };
 
 // Locks the tenant's quota row (creating it with the defaults if needed) so that checks and
@@ -114,7 +117,7 @@ export async function reserveBudget(
   db: Kysely<Database>,
   input: { tenantId: string; runId: string; agentId: string; estimateCents: number },
 ): Promise<BudgetDecision> {
-  if (input.estimateCents <= 0) return { allowed: true, reservationId: null };
+  if (input.estimateCents <= 0) return { allowed: true, reservationId: null, reservedCents: null };
   return db.transaction().execute(async (trx) => {
     const quota = await lockQuota(trx, input.tenantId);
     const spend = await currentSpend(trx, input.tenantId, input.runId, true);
@@ -176,7 +179,7 @@ export async function reserveBudget(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { allowed: true, reservationId: reservation.id };
+    return { allowed: true, reservationId: reservation.id, reservedCents: input.estimateCents };
   });
 }
 

@@ -282,7 +282,16 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       reservationId = decision.reservationId;
       outcome = {
         ok: true,
-        result: await runWithTimeout(db, skill, input, deps, ctx, attempt, step.timeout_ms ?? skill.defaultTimeoutMs),
+        result: await runWithTimeout(
+          db,
+          skill,
+          input,
+          deps,
+          ctx,
+          attempt,
+          step.timeout_ms ?? skill.defaultTimeoutMs,
+          decision.reservedCents,
+        ),
       };
     } catch (error) {
       outcome = { ok: false, error: asSkillError(error) };
@@ -359,6 +368,7 @@ async function runWithTimeout(
   ctx: StepContext,
   attempt: number,
   timeoutMs: number,
+  reservedCents: number | null,
 ): Promise<SkillResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -384,6 +394,7 @@ async function runWithTimeout(
         env: deps.env,
         signal: controller.signal,
         timeoutMs,
+        reservedCents: reservedCents ?? undefined,
       }),
       timeout,
     ]);
