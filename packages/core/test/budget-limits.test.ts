@@ -174,7 +174,7 @@ describeEachDriver('budgets', (t) => {
     let llm: ChatPeer;
     let env: Record<string, string>;
     beforeAll(async () => {
-      llm = await startChatPeer({ content: 'Hello!', usage: { prompt_tokens: 9, completion_tokens: 20 } });
+      llm = await startChatPeer({ content: 'Hello!' });
       env = { AOS_LLM_BASE_URL: llm.baseUrl, AOS_HTTP_ALLOW_HOSTS: llm.hostPort };
     });
     afterAll(async () => {
@@ -182,6 +182,7 @@ describeEachDriver('budgets', (t) => {
     });
 
     it('sends the max_tokens its reservation pays for and records the reported cost', async () => {
+      llm.setUsage({ prompt_tokens: 9, completion_tokens: 20 });
       const tenant = `t-${randomUUID()}`;
       const run = await createPlannedRun(db, {
         tenantId: tenant,
@@ -206,6 +207,58 @@ describeEachDriver('budgets', (t) => {
       ]);
       const alerts = await db.selectFrom('budget_alerts').select('id').where('tenant_id', '=', tenant).execute();
       expect(alerts).toEqual([]);
+    });
+
+    it('records an answer costing more than its reservation as reported, raises a critical alert and halts', async () => {
+      // The peer ignores max_tokens and reports far more than was reserved.
+      llm.setUsage({ prompt_tokens: 9, completion_tokens: 100_000 });
+      const tenant = `t-${randomUUID()}`;
+      const run = await createPlannedRun(db, {
+        tenantId: tenant,
+        steps: [planStep(1, 'llm_invoke', { prompt: 'Say hello' }), planStep(2, 'echo', { message: 'never' })],
+      });
+      const deps = testDeps(env);
+      const { run: done, stepsAppended } = await executeRunAttempt(db, run.id, deps);
+      // reserved (27 + 1024) tokens = 0.2102c; reported 100009 tokens = 20.0018c
+      const message = 'Request exceeded its reservation: llm_invoke reported usage costing 20.0018c > 0.2102c reserved';
+      expect(done.status).toBe('halted');
+      expect(done.error_message).toBe(message);
+      expect(stepsAppended).toBe(1);
+      expect(llm.chats.at(-1)?.max_tokens).toBe(1024);
+      const costs = await db
+        .selectFrom('cost_events')
+        .select(['skill', 'cost_cents', 'tokens'])
+        .where('run_id', '=', run.id)
+        .execute();
+      expect(costs).toEqual([{ skill: 'llm_invoke', cost_cents: 20.0018, tokens: 100_009 }]);
+      const alerts = await db
+        .selectFrom('budget_alerts')
+        .select(['level', 'period', 'message', 'spend_cents', 'limit_cents'])
+        .where('tenant_id', '=', tenant)
+        .execute();
+      expect(alerts).toEqual([
+        { level: 'critical', period: 'request', message, spend_cents: 20.0018, limit_cents: 0.2102 },
+      ]);
+      expect(deps.events).toContainEqual({ type: 'budget_alert', runId: run.id, message });
+      const trace = await db
+        .selectFrom('aos_traces')
+        .select(['status', 'sealed_at'])
+        .where('run_id', '=', run.id)
+        .executeTakeFirstOrThrow();
+      expect(trace.status).toBe('aborted');
+      expect(trace.sealed_at).not.toBeNull();
+      const { spent_cents } = await db
+        .selectFrom('agents')
+        .select('spent_cents')
+        .where('id', '=', run.agent_id)
+        .executeTakeFirstOrThrow();
+      expect(spent_cents).toBe(20.0018);
+      const reservations = await db
+        .selectFrom('budget_reservations')
+        .select('id')
+        .where('tenant_id', '=', tenant)
+        .execute();
+      expect(reservations).toEqual([]);
     });
   });
 });

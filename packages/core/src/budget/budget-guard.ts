@@ -101,8 +101,29 @@ async function agentSpend(
   return { spent: agent.spent_cents + (held.rows[0]?.total ?? 0), limit: agent.budget_cents };
 }
 
-function formatCents(value: number): string {
-  return String(Math.round(value * 10_000) / 10_000);
+function formatCents(value: number, places = 4): string {
+  const scale = 10 ** places;
+  return String(Math.round(value * scale) / scale);
+}
+
+/**
+ * The halt message for a step whose recorded cost is more than was reserved for it (SPEC §8:
+ * the cost is recorded as reported, a `critical` alert is raised and the run halts), or null
+ * when it kept within its reservation or nothing was reserved.
+ *
+ * @example
+ * ```ts
+ * reservationOverrun('llm_invoke', 0.25, 3) // 'Request exceeded its reservation: llm_invoke reported usage costing 3c > 0.25c reserved'
+ * ```
+ */
+export function reservationOverrun(
+  skill: string | null,
+  reservedCents: number | null | undefined,
+  costCents: number,
+): string | null {
+  if (reservedCents == null || costCents <= reservedCents) return null;
+  // Costs are kept to a millionth of a cent: show that precision, or a small overrun reads as "x > x".
+  return `Request exceeded its reservation: ${skill ?? 'the request'} reported usage costing ${formatCents(costCents, 6)}c > ${formatCents(reservedCents, 6)}c reserved`;
 }
 
 /**
@@ -218,7 +239,8 @@ export interface CostInput {
  * Records a cost event inside the caller's transaction (the runner's step transaction),
  * settles its reservation, adds it to the agent's spend, and writes a `warn` alert for
  * each period whose warn threshold this event crosses (and `exceeded` for a limit it crosses).
- * Returns the alerts it wrote.
+ * A cost above its reservation is recorded as it is and writes a `critical` alert (period
+ * `request`, see {@link reservationOverrun}). Returns the alerts it wrote.
  */
 export async function recordCostEvent(
   trx: Transaction<Database>,
@@ -246,8 +268,27 @@ export async function recordCostEvent(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (cost.reservationId != null)
-    await trx.deleteFrom('budget_reservations').where('id', '=', cost.reservationId).execute();
+  if (cost.reservationId != null) {
+    const settled = await trx
+      .deleteFrom('budget_reservations')
+      .where('id', '=', cost.reservationId)
+      .returning('estimate_cents')
+      .executeTakeFirst();
+    const overrun = reservationOverrun(cost.skill, settled?.estimate_cents, cost.costCents);
+    if (overrun && settled) {
+      await insertAlert(
+        trx,
+        cost.tenantId,
+        cost.runId,
+        'critical',
+        'request',
+        overrun,
+        cost.costCents,
+        settled.estimate_cents,
+      );
+      alerts.push(overrun);
+    }
+  }
   if (cost.costCents > 0 && cost.agentId) {
     await trx
       .updateTable('agents')

@@ -1,6 +1,6 @@
 import type { SigningKey } from '@aos/proof';
 import type { Kysely } from 'kysely';
-import { releaseReservation, reserveBudget } from '../budget/budget-guard';
+import { releaseReservation, reservationOverrun, reserveBudget } from '../budget/budget-guard';
 import type { Database, JsonValue, Run, RunStatus } from '../db/schema';
 import { AosError, isAosError } from '../errors';
 import { generatePlanForRun } from '../planner/generate-plan';
@@ -263,6 +263,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     let params: unknown = step.params;
     let outcome: { ok: true; result: SkillResult } | { ok: false; error: SkillError };
     let reservationId: number | null = null;
+    let reservedCents: number | null = null;
     try {
       if (!skill)
         throw new SkillError('validation', `skill ${step.skill} is not registered`, {
@@ -279,7 +280,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
         estimateCents: estimate,
       });
       if (!decision.allowed) return { head, failure: null, halt: decision.message };
-      reservationId = decision.reservationId;
+      ({ reservationId, reservedCents } = decision);
       outcome = {
         ok: true,
         result: await runWithTimeout(
@@ -290,7 +291,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
           ctx,
           attempt,
           step.timeout_ms ?? skill.defaultTimeoutMs,
-          decision.reservedCents,
+          reservedCents,
         ),
       };
     } catch (error) {
@@ -338,6 +339,12 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     for (const message of appended.alerts) emit(deps, { type: 'budget_alert', runId: run.id, message });
     head = appended.head;
     ctx.leaves?.push(appended.leafHash);
+    const overrun = reservationOverrun(
+      step.skill,
+      reservedCents,
+      outcome.ok ? outcome.result.costCents : outcome.error.costCents,
+    );
+    if (overrun) return { head, failure: null, halt: overrun };
     if (outcome.ok) {
       ctx.outputs.set(step.step_id, outcome.result.output);
       return { head, failure: null, halt: null };
