@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { beforeAll, expect, it } from 'vitest';
-import { describeEachDriver } from '@aos/testkit';
-import { executeRunAttempt, getTenantQuota, setTenantQuota, DEFAULT_QUOTA, type Database } from '@aos/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDriver, startChatPeer, type ChatPeer } from '@aos/testkit';
+import {
+  createAgent,
+  executeRunAttempt,
+  getTenantQuota,
+  setTenantQuota,
+  DEFAULT_QUOTA,
+  type Database,
+} from '@aos/core';
 import { createPlannedRun, planStep, testDeps } from './runner-fixtures';
 
 const paidStep = (id: number, cents: number) =>
@@ -109,9 +116,43 @@ describeEachDriver('budgets', (t) => {
     expect(await totalCost(db, tenant)).toBe(0);
   });
 
+  it("8 concurrent runs on one agent never exceed the agent's budget by more than one request estimate", async () => {
+    const tenant = `t-${randomUUID()}`;
+    const agent = await createAgent(db, { name: 'shared-purse', tenantId: tenant, budgetCents: 30 });
+    // The delay keeps every run's first step in flight while the others reserve theirs.
+    const slowPaidStep = (id: number) =>
+      planStep(id, '__sdsr_fail_trigger__', { error_class: 'none', cost_cents: 10, delay_ms: 50 });
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        createPlannedRun(db, { tenantId: tenant, agentId: agent.id, steps: [1, 2, 3].map(slowPaidStep) }),
+      ),
+    );
+    const outcomes = await Promise.all(runs.map((r) => executeRunAttempt(db, r.id, testDeps())));
+    const spent = await totalCost(db, tenant);
+    expect(spent).toBeGreaterThanOrEqual(30);
+    expect(spent).toBeLessThanOrEqual(30 + 10);
+    const { spent_cents } = await db
+      .selectFrom('agents')
+      .select('spent_cents')
+      .where('id', '=', agent.id)
+      .executeTakeFirstOrThrow();
+    expect(spent_cents).toBe(spent);
+    const halted = outcomes.filter((o) => o.run.status === 'halted');
+    expect(halted.length).toBeGreaterThan(0);
+    for (const o of halted)
+      expect(o.run.error_message).toMatch(
+        /^Hard budget limit reached: \d+(\.\d+)?c consumed >= 30c limit \(agent budget\)$/,
+      );
+    const reservations = await db
+      .selectFrom('budget_reservations')
+      .select('id')
+      .where('tenant_id', '=', tenant)
+      .execute();
+    expect(reservations).toEqual([]);
+  });
+
   it("halts a run when its agent's budget is spent", async () => {
     const tenant = `t-${randomUUID()}`;
-    const { createAgent } = await import('@aos/core');
     const agent = await createAgent(db, { name: 'frugal', tenantId: tenant, budgetCents: 20 });
     const run = await createPlannedRun(db, {
       tenantId: tenant,
@@ -127,5 +168,97 @@ describeEachDriver('budgets', (t) => {
       .where('id', '=', agent.id)
       .executeTakeFirstOrThrow();
     expect(spent.spent_cents).toBe(30);
+  });
+
+  describe('llm_invoke and its reservation', () => {
+    let llm: ChatPeer;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      llm = await startChatPeer({ content: 'Hello!' });
+      env = { AOS_LLM_BASE_URL: llm.baseUrl, AOS_HTTP_ALLOW_HOSTS: llm.hostPort };
+    });
+    afterAll(async () => {
+      await llm.close();
+    });
+
+    it('sends the max_tokens its reservation pays for and records the reported cost', async () => {
+      llm.setUsage({ prompt_tokens: 9, completion_tokens: 20 });
+      const tenant = `t-${randomUUID()}`;
+      const run = await createPlannedRun(db, {
+        tenantId: tenant,
+        steps: [
+          planStep(1, 'llm_invoke', { prompt: 'Say hello' }),
+          planStep(2, 'llm_invoke', { prompt: 'Say hello', max_tokens: 64 }),
+        ],
+      });
+      const { run: done } = await executeRunAttempt(db, run.id, testDeps(env));
+      expect(done.status).toBe('succeeded');
+      // reserved: (ceil(9 / 3) + 8 + 16) prompt + 1024 (or 64) completion tokens at 0.2c per 1k
+      expect(llm.chats.slice(-2).map((c) => c.max_tokens)).toEqual([1024, 64]);
+      const costs = await db
+        .selectFrom('cost_events')
+        .select(['cost_cents', 'tokens'])
+        .where('run_id', '=', run.id)
+        .orderBy('step_index')
+        .execute();
+      expect(costs).toEqual([
+        { cost_cents: 0.0058, tokens: 29 },
+        { cost_cents: 0.0058, tokens: 29 },
+      ]);
+      const alerts = await db.selectFrom('budget_alerts').select('id').where('tenant_id', '=', tenant).execute();
+      expect(alerts).toEqual([]);
+    });
+
+    it('records an answer costing more than its reservation as reported, raises a critical alert and halts', async () => {
+      // The peer ignores max_tokens and reports far more than was reserved.
+      llm.setUsage({ prompt_tokens: 9, completion_tokens: 100_000 });
+      const tenant = `t-${randomUUID()}`;
+      const run = await createPlannedRun(db, {
+        tenantId: tenant,
+        steps: [planStep(1, 'llm_invoke', { prompt: 'Say hello' }), planStep(2, 'echo', { message: 'never' })],
+      });
+      const deps = testDeps(env);
+      const { run: done, stepsAppended } = await executeRunAttempt(db, run.id, deps);
+      // reserved (27 + 1024) tokens = 0.2102c; reported 100009 tokens = 20.0018c
+      const message = 'Request exceeded its reservation: llm_invoke reported usage costing 20.0018c > 0.2102c reserved';
+      expect(done.status).toBe('halted');
+      expect(done.error_message).toBe(message);
+      expect(stepsAppended).toBe(1);
+      expect(llm.chats.at(-1)?.max_tokens).toBe(1024);
+      const costs = await db
+        .selectFrom('cost_events')
+        .select(['skill', 'cost_cents', 'tokens'])
+        .where('run_id', '=', run.id)
+        .execute();
+      expect(costs).toEqual([{ skill: 'llm_invoke', cost_cents: 20.0018, tokens: 100_009 }]);
+      const alerts = await db
+        .selectFrom('budget_alerts')
+        .select(['level', 'period', 'message', 'spend_cents', 'limit_cents'])
+        .where('tenant_id', '=', tenant)
+        .execute();
+      expect(alerts).toEqual([
+        { level: 'critical', period: 'request', message, spend_cents: 20.0018, limit_cents: 0.2102 },
+      ]);
+      expect(deps.events).toContainEqual({ type: 'budget_alert', runId: run.id, message });
+      const trace = await db
+        .selectFrom('aos_traces')
+        .select(['status', 'sealed_at'])
+        .where('run_id', '=', run.id)
+        .executeTakeFirstOrThrow();
+      expect(trace.status).toBe('aborted');
+      expect(trace.sealed_at).not.toBeNull();
+      const { spent_cents } = await db
+        .selectFrom('agents')
+        .select('spent_cents')
+        .where('id', '=', run.agent_id)
+        .executeTakeFirstOrThrow();
+      expect(spent_cents).toBe(20.0018);
+      const reservations = await db
+        .selectFrom('budget_reservations')
+        .select('id')
+        .where('tenant_id', '=', tenant)
+        .execute();
+      expect(reservations).toEqual([]);
+    });
   });
 });

@@ -21,10 +21,10 @@ async function failure(promise: Promise<unknown>): Promise<SkillError> {
 describe('llm_invoke against an OpenAI-compatible peer', () => {
   let llm: ChatPeer;
   let env: SkillEnv;
-  const invoke = (input: unknown, overrides: SkillEnv = {}) =>
+  const invoke = (input: unknown, overrides: SkillEnv = {}, reservedCents?: number) =>
     llmInvokeSkill.execute(
       llmInvokeSkill.inputSchema.parse(input),
-      createSkillContext({ env: { ...env, ...overrides } }),
+      createSkillContext({ env: { ...env, ...overrides }, ...(reservedCents !== undefined ? { reservedCents } : {}) }),
     );
 
   beforeAll(async () => {
@@ -75,8 +75,47 @@ describe('llm_invoke against an OpenAI-compatible peer', () => {
 
   it('estimates from prompt length and max_tokens at the env price', () => {
     const input = llmInvokeSkill.inputSchema.parse({ prompt: 'a'.repeat(400), max_tokens: 100 });
-    expect(llmInvokeSkill.estimateCostCents(input)).toBeCloseTo(0.04, 10);
-    expect(llmInvokeSkill.estimateCostCents(input, { AOS_LLM_PRICE_CENTS_PER_1K_TOKENS: '1' })).toBeCloseTo(0.2, 10);
+    // prompt: ceil(400 bytes / 3) = 134 + 8 (message) + 16 (request) = 158 tokens; + 100 completion
+    expect(llmInvokeSkill.estimateCostCents(input)).toBe(0.0516);
+    expect(llmInvokeSkill.estimateCostCents(input, { AOS_LLM_PRICE_CENTS_PER_1K_TOKENS: '1' })).toBe(0.258);
+  });
+
+  it('estimates a prompt at no fewer tokens than its UTF-8 bytes / 3', () => {
+    // 100 characters, 300 bytes: 100 tokens (characters / 4 would say 25) + 8 + 16
+    const input = llmInvokeSkill.inputSchema.parse({ prompt: '日本'.repeat(50), max_tokens: 10 });
+    expect(llmInvokeSkill.estimateCostCents(input, { AOS_LLM_PRICE_CENTS_PER_1K_TOKENS: '1' })).toBe(0.134);
+  });
+
+  it('always sends max_tokens: without params or a reservation, the 1024 its own estimate pays for', async () => {
+    await invoke({ prompt: 'Say hello' });
+    expect(llm.chats.at(-1)?.max_tokens).toBe(1024);
+  });
+
+  it("sends as max_tokens what the step's reservation pays for after the prompt, at the price", async () => {
+    // 'Say hello': ceil(9 / 3) + 8 + 16 = 27 prompt tokens; 0.5c at 1c per 1k tokens pays for 500
+    await invoke({ prompt: 'Say hello' }, { AOS_LLM_PRICE_CENTS_PER_1K_TOKENS: '1' }, 0.5);
+    expect(llm.chats.at(-1)?.max_tokens).toBe(500 - 27);
+    // 100 characters of 3 bytes: 100 + 8 + 16 = 124 prompt tokens; 0.2c pays for 200
+    await invoke({ prompt: '日本'.repeat(50) }, { AOS_LLM_PRICE_CENTS_PER_1K_TOKENS: '1' }, 0.2);
+    expect(llm.chats.at(-1)?.max_tokens).toBe(200 - 124);
+    // at the default 0.2c per 1k, 0.5c pays for 2500 tokens
+    await invoke({ prompt: 'Say hello' }, {}, 0.5);
+    expect(llm.chats.at(-1)?.max_tokens).toBe(1024);
+  });
+
+  it('never sends more max_tokens than the params ask for, whatever the reservation', async () => {
+    await invoke({ prompt: 'Say hello', max_tokens: 100 }, { AOS_LLM_PRICE_CENTS_PER_1K_TOKENS: '1' }, 50);
+    expect(llm.chats.at(-1)?.max_tokens).toBe(100);
+  });
+
+  it('refuses, without calling the endpoint, a reservation that cannot pay for the prompt', async () => {
+    const sent = llm.chats.length;
+    const error = await failure(invoke({ prompt: 'Say hello' }, { AOS_LLM_PRICE_CENTS_PER_1K_TOKENS: '1' }, 0.027));
+    expect(error).toMatchObject({ category: 'validation', retryable: false, outcomeCode: 'RESERVATION_TOO_SMALL' });
+    expect(error.message).toBe(
+      'llm_invoke: the 0.027c reserved cannot pay for the prompt (27 tokens estimated) and one answer token at 1c per 1k tokens',
+    );
+    expect(llm.chats).toHaveLength(sent);
   });
 
   it('serves a JSON plan as content', async () => {
@@ -123,11 +162,34 @@ describe('llm_invoke without usage in the answer', () => {
         llmInvokeSkill.inputSchema.parse({ prompt: 'a'.repeat(40) }),
         createSkillContext({ env: { AOS_LLM_BASE_URL: llm.baseUrl, AOS_HTTP_ALLOW_HOSTS: llm.hostPort } }),
       );
+      // the prompt as reserved (ceil(40 / 3) + 8 + 16), the answer at characters / 4
       expect(result.output).toMatchObject({
-        usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+        usage: { prompt_tokens: 38, completion_tokens: 2, total_tokens: 40 },
         usage_estimated: true,
       });
       expect(llm.requests.at(-1)?.headers.authorization).toBeUndefined();
+    } finally {
+      await llm.close();
+    }
+  });
+});
+
+describe('llm_invoke without usage in a long answer', () => {
+  it('counts the answer as at most the max_tokens it asked for', async () => {
+    const llm = await startChatPeer({ content: 'word '.repeat(2000), usage: null });
+    try {
+      const input = llmInvokeSkill.inputSchema.parse({ prompt: 'abc', max_tokens: 10 });
+      const result = await llmInvokeSkill.execute(
+        input,
+        createSkillContext({ env: { AOS_LLM_BASE_URL: llm.baseUrl, AOS_HTTP_ALLOW_HOSTS: llm.hostPort } }),
+      );
+      expect(result.output).toMatchObject({
+        usage: { prompt_tokens: 1 + 8 + 16, completion_tokens: 10, total_tokens: 35 },
+        usage_estimated: true,
+      });
+      // so it costs exactly what was reserved, never more
+      expect(result.costCents).toBe(0.007);
+      expect(llmInvokeSkill.estimateCostCents(input)).toBe(0.007);
     } finally {
       await llm.close();
     }
@@ -166,6 +228,12 @@ describe('voyage_embed against a Voyage-style peer', () => {
       model: 'voyage-3.5',
       input_type: 'document',
     });
+  });
+
+  it('estimates at UTF-8 bytes / 3, so the tokens reported stay within the reservation', () => {
+    const input = voyageEmbedSkill.inputSchema.parse({ input: ['first text', 'second', 'third one here'] });
+    // ceil(10 / 3) + ceil(6 / 3) + ceil(14 / 3) = 11 tokens (the peer reports 9) at 0.006c per 1k
+    expect(voyageEmbedSkill.estimateCostCents(input)).toBe(0.000066);
   });
 
   it('accepts a single string and a model', async () => {

@@ -21,9 +21,12 @@ export interface SpendSnapshot {
   readonly run: number;
 }
 
-/** Outcome of {@link reserveBudget}: either a reservation to settle, or the limit that halts the run. */
+/**
+ * Outcome of {@link reserveBudget}: either a reservation to settle (null, with null cents, when
+ * the estimate was 0), or the limit that halts the run.
+ */
 export type BudgetDecision =
-  | { readonly allowed: true; readonly reservationId: number | null }
+  | { readonly allowed: true; readonly reservationId: number | null; readonly reservedCents: number | null }
   | { readonly allowed: false; readonly period: AlertPeriod | 'agent'; readonly message: string };
 
 // Locks the tenant's quota row (creating it with the defaults if needed) so that checks and
@@ -74,21 +77,68 @@ async function currentSpend(
   return { hourly: row.hourly + h.total, daily: row.daily + h.total, run: row.run + h.run };
 }
 
-function formatCents(value: number): string {
-  return String(Math.round(value * 10_000) / 10_000);
+/**
+ * An agent's recorded spend plus its live reservations, and its budget; null when it has no
+ * budget. Locks the agent row: a shared agent is used by several tenants, whose quota locks do
+ * not serialise each other, so the agent's own row lock does. Read after the lock, the
+ * reservations are those of every reserving transaction that committed before this one.
+ */
+async function agentSpend(
+  trx: Transaction<Database>,
+  agentId: string,
+): Promise<{ spent: number; limit: number } | null> {
+  const agent = await trx
+    .selectFrom('agents')
+    .select(['budget_cents', 'spent_cents'])
+    .where('id', '=', agentId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (agent?.budget_cents == null) return null;
+  const held = await sql<{ total: number }>`
+    SELECT COALESCE(sum(estimate_cents), 0)::float8 AS total
+    FROM budget_reservations
+    WHERE agent_id = ${agentId} AND expires_at > now()`.execute(trx);
+  return { spent: agent.spent_cents + (held.rows[0]?.total ?? 0), limit: agent.budget_cents };
+}
+
+function formatCents(value: number, places = 4): string {
+  const scale = 10 ** places;
+  return String(Math.round(value * scale) / scale);
+}
+
+/**
+ * The halt message for a step whose recorded cost is more than was reserved for it (SPEC §8:
+ * the cost is recorded as reported, a `critical` alert is raised and the run halts), or null
+ * when it kept within its reservation or nothing was reserved.
+ *
+ * @example
+ * ```ts
+ * reservationOverrun('llm_invoke', 0.25, 3) // 'Request exceeded its reservation: llm_invoke reported usage costing 3c > 0.25c reserved'
+ * ```
+ */
+export function reservationOverrun(
+  skill: string | null,
+  reservedCents: number | null | undefined,
+  costCents: number,
+): string | null {
+  if (reservedCents == null || costCents <= reservedCents) return null;
+  // Costs are kept to a millionth of a cent: show that precision, or a small overrun reads as "x > x".
+  return `Request exceeded its reservation: ${skill ?? 'the request'} reported usage costing ${formatCents(costCents, 6)}c > ${formatCents(reservedCents, 6)}c reserved`;
 }
 
 /**
  * Checks a step's estimate against the tenant's quota and the agent's budget under the
- * quota row lock and, when allowed, reserves it so concurrent runs see it as spent.
- * Together, concurrent runs can exceed a hard limit by at most one request's estimate.
+ * quota row lock (and the agent row lock) and, when allowed, reserves it so concurrent runs
+ * see it as spent: tenant periods and agent budgets both count recorded spend plus live
+ * reservations. Together, concurrent runs can exceed a hard limit or an agent budget by at
+ * most one request's estimate.
  * A refusal records a `critical` alert; a soft limit records an `exceeded` alert and allows.
  */
 export async function reserveBudget(
   db: Kysely<Database>,
   input: { tenantId: string; runId: string; agentId: string; estimateCents: number },
 ): Promise<BudgetDecision> {
-  if (input.estimateCents <= 0) return { allowed: true, reservationId: null };
+  if (input.estimateCents <= 0) return { allowed: true, reservationId: null, reservedCents: null };
   return db.transaction().execute(async (trx) => {
     const quota = await lockQuota(trx, input.tenantId);
     const spend = await currentSpend(trx, input.tenantId, input.runId, true);
@@ -102,15 +152,8 @@ export async function reserveBudget(
       breaches.push({ period: 'hourly', spent: spend.hourly, limit: quota.hourly_limit_cents });
     if (spend.daily >= quota.daily_limit_cents)
       breaches.push({ period: 'daily', spent: spend.daily, limit: quota.daily_limit_cents });
-    const agent = await trx
-      .selectFrom('agents')
-      .select(['budget_cents', 'spent_cents'])
-      .where('id', '=', input.agentId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (agent?.budget_cents != null && agent.spent_cents >= agent.budget_cents) {
-      breaches.push({ period: 'agent', spent: agent.spent_cents, limit: agent.budget_cents });
-    }
+    const agent = await agentSpend(trx, input.agentId);
+    if (agent && agent.spent >= agent.limit) breaches.push({ period: 'agent', ...agent });
     const first = breaches[0];
     if (first && (quota.hard_limit || first.period === 'agent')) {
       const which =
@@ -157,7 +200,7 @@ export async function reserveBudget(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { allowed: true, reservationId: reservation.id };
+    return { allowed: true, reservationId: reservation.id, reservedCents: input.estimateCents };
   });
 }
 
@@ -196,7 +239,8 @@ export interface CostInput {
  * Records a cost event inside the caller's transaction (the runner's step transaction),
  * settles its reservation, adds it to the agent's spend, and writes a `warn` alert for
  * each period whose warn threshold this event crosses (and `exceeded` for a limit it crosses).
- * Returns the alerts it wrote.
+ * A cost above its reservation is recorded as it is and writes a `critical` alert (period
+ * `request`, see {@link reservationOverrun}). Returns the alerts it wrote.
  */
 export async function recordCostEvent(
   trx: Transaction<Database>,
@@ -224,8 +268,27 @@ export async function recordCostEvent(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (cost.reservationId != null)
-    await trx.deleteFrom('budget_reservations').where('id', '=', cost.reservationId).execute();
+  if (cost.reservationId != null) {
+    const settled = await trx
+      .deleteFrom('budget_reservations')
+      .where('id', '=', cost.reservationId)
+      .returning('estimate_cents')
+      .executeTakeFirst();
+    const overrun = reservationOverrun(cost.skill, settled?.estimate_cents, cost.costCents);
+    if (overrun && settled) {
+      await insertAlert(
+        trx,
+        cost.tenantId,
+        cost.runId,
+        'critical',
+        'request',
+        overrun,
+        cost.costCents,
+        settled.estimate_cents,
+      );
+      alerts.push(overrun);
+    }
+  }
   if (cost.costCents > 0 && cost.agentId) {
     await trx
       .updateTable('agents')

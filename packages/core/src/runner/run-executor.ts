@@ -1,6 +1,6 @@
 import { computePlanHash, type SigningKey } from '@aos/proof';
 import type { Kysely } from 'kysely';
-import { releaseReservation, reserveBudget } from '../budget/budget-guard';
+import { releaseReservation, reservationOverrun, reserveBudget } from '../budget/budget-guard';
 import type { Database, JsonValue, Run, RunStatus } from '../db/schema';
 import { AosError, isAosError } from '../errors';
 import { generatePlanForRun } from '../planner/generate-plan';
@@ -258,6 +258,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     let params: unknown = step.params;
     let outcome: { ok: true; result: SkillResult } | { ok: false; error: SkillError };
     let reservationId: number | null = null;
+    let reservedCents: number | null = null;
     try {
       if (!skill)
         throw new SkillError('validation', `skill ${step.skill} is not registered`, {
@@ -274,7 +275,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
         estimateCents: estimate,
       });
       if (!decision.allowed) return { head, failure: null, halt: decision.message };
-      reservationId = decision.reservationId;
+      ({ reservationId, reservedCents } = decision);
       if (skill.sideEffects) {
         // Commit before act: the intent is durable before the world is touched, so a crash
         // during the call leaves a `started` row that recovery reports as an unknown outcome.
@@ -310,7 +311,16 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       }
       outcome = {
         ok: true,
-        result: await runWithTimeout(db, skill, input, deps, ctx, attempt, step.timeout_ms ?? skill.defaultTimeoutMs),
+        result: await runWithTimeout(
+          db,
+          skill,
+          input,
+          deps,
+          ctx,
+          attempt,
+          step.timeout_ms ?? skill.defaultTimeoutMs,
+          reservedCents,
+        ),
       };
     } catch (error) {
       outcome = { ok: false, error: asSkillError(error) };
@@ -356,6 +366,12 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     });
     for (const message of appended.alerts) emit(deps, { type: 'budget_alert', runId: run.id, message });
     head = appended.head;
+    const overrun = reservationOverrun(
+      step.skill,
+      reservedCents,
+      outcome.ok ? outcome.result.costCents : outcome.error.costCents,
+    );
+    if (overrun) return { head, failure: null, halt: overrun };
     if (outcome.ok) {
       ctx.outputs.set(step.step_id, outcome.result.output);
       return { head, failure: null, halt: null };
@@ -386,6 +402,7 @@ async function runWithTimeout(
   ctx: StepContext,
   attempt: number,
   timeoutMs: number,
+  reservedCents: number | null,
 ): Promise<SkillResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -411,6 +428,7 @@ async function runWithTimeout(
         env: deps.env,
         signal: controller.signal,
         timeoutMs,
+        reservedCents: reservedCents ?? undefined,
       }),
       timeout,
     ]);

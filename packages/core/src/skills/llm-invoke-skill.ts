@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { httpRequest, httpStatusError } from './http-client';
-import { readNumberSetting, readSetting, requireBaseUrl, roundCents } from './skill-env';
+import { ceilCents, readNumberSetting, readSetting, requireBaseUrl, roundCents } from './skill-env';
 import { boundedString, strictParams, truncate } from './skill-schema';
 import { defineSkill, SkillError, type SkillEnv } from './skill-types';
 
@@ -8,8 +8,13 @@ import { defineSkill, SkillError, type SkillEnv } from './skill-types';
 export const DEFAULT_LLM_MODEL = 'gpt-4o-mini';
 /** Cents per 1 000 tokens (prompt + completion) when AOS_LLM_PRICE_CENTS_PER_1K_TOKENS is unset. */
 export const DEFAULT_LLM_PRICE_CENTS_PER_1K_TOKENS = 0.2;
-/** Completion tokens assumed by the estimate when the params set no max_tokens. */
+/** Completion tokens reserved (and sent as `max_tokens`) when the params set no max_tokens. */
 export const LLM_ESTIMATE_DEFAULT_MAX_TOKENS = 1024;
+// Chat templates wrap every message in role and separator tokens (3–5 on common models) and
+// prime the answer with a few more; servers may add a default system preamble. Counted on top
+// of the content so that short prompts are not under-reserved.
+const PROMPT_TOKENS_PER_MESSAGE = 8;
+const PROMPT_TOKENS_PER_REQUEST = 16;
 // Chat answers are needed whole (a cut JSON document is useless), so they get their own cap.
 const LLM_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
@@ -70,9 +75,28 @@ function chatMessages(input: LlmInvokeInput): { role: string; content: string }[
   ];
 }
 
-/** Rough token count of text (~4 characters a token), for estimates and for answers without `usage`. */
+/** Rough token count of text (~4 characters a token), for answers without `usage`. */
 export function approximateTokens(text: string): number {
   return Math.ceil(text.length / 4);
+}
+
+/**
+ * Token count of text that tokenizers rarely exceed: UTF-8 bytes ÷ 3, rounded up (English runs
+ * at about 4 bytes a token). A reported count above it is caught as an overrun (SPEC §8).
+ */
+export function conservativeTokens(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
+}
+
+/**
+ * Prompt tokens reserved for these messages (SPEC §8: never below UTF-8 bytes ÷ 3): the
+ * content at {@link conservativeTokens}, plus the chat template's tokens per message and per request.
+ */
+function estimatePromptTokens(messages: readonly { content: string }[]): number {
+  return messages.reduce(
+    (sum, m) => sum + conservativeTokens(m.content) + PROMPT_TOKENS_PER_MESSAGE,
+    PROMPT_TOKENS_PER_REQUEST,
+  );
 }
 
 function pricePer1k(env: SkillEnv): number {
@@ -83,26 +107,53 @@ function pricePer1k(env: SkillEnv): number {
 }
 
 /**
- * Estimated cents of one call: (prompt characters / 4 + max_tokens, or 1024 without it) tokens
- * at the price of `env` (the default price when `env` is not given or its price is invalid).
+ * Estimated cents of one call, which the runner reserves: ({@link estimatePromptTokens} +
+ * max_tokens, or 1024 without it) tokens at the price of `env` (the default price when `env` is
+ * not given or its price is invalid), rounded up to a millionth of a cent.
  */
 export function estimateLlmCostCents(input: LlmInvokeInput, env: SkillEnv = {}): number {
-  const promptTokens = chatMessages(input).reduce((sum, m) => sum + approximateTokens(m.content), 0);
-  const tokens = promptTokens + (input.max_tokens ?? LLM_ESTIMATE_DEFAULT_MAX_TOKENS);
+  const tokens = estimatePromptTokens(chatMessages(input)) + (input.max_tokens ?? LLM_ESTIMATE_DEFAULT_MAX_TOKENS);
   let price = DEFAULT_LLM_PRICE_CENTS_PER_1K_TOKENS;
   try {
     price = pricePer1k(env);
   } catch {
     // A bad price setting fails the step itself with a clear message; the estimate stays usable.
   }
-  return roundCents((tokens / 1000) * price);
+  return ceilCents((tokens / 1000) * price);
+}
+
+/**
+ * The `max_tokens` a call sends: the completion tokens that `reservedCents`, less the estimated
+ * prompt, pays for at the price (completion tokens cost the one configured price), never more
+ * than the params' max_tokens (1024 without it). Throws when the reservation cannot pay for one.
+ */
+function affordableMaxTokens(
+  input: LlmInvokeInput,
+  promptTokens: number,
+  price: number,
+  reservedCents: number,
+): number {
+  const wanted = input.max_tokens ?? LLM_ESTIMATE_DEFAULT_MAX_TOKENS;
+  if (price === 0) return wanted;
+  // The offset absorbs float noise: 0.2102c * 1000 / 0.2 is 1050.9999999999998, not 1051.
+  const affordable = Math.floor((reservedCents * 1000) / price - promptTokens + 1e-6);
+  if (affordable < 1) {
+    throw new SkillError(
+      'validation',
+      `llm_invoke: the ${reservedCents}c reserved cannot pay for the prompt (${promptTokens} tokens estimated) and one answer token at ${price}c per 1k tokens`,
+      { retryable: false, outcomeCode: 'RESERVATION_TOO_SMALL' },
+    );
+  }
+  return Math.min(wanted, affordable);
 }
 
 /**
  * `llm_invoke`: one OpenAI-compatible chat completion, `POST ${AOS_LLM_BASE_URL}/chat/completions`
  * with `Authorization: Bearer ${AOS_LLM_API_KEY}` (no header when the key is unset — local
- * servers need none). Output `{content, model, finish_reason, usage}`; the result carries
- * tokens, model and cost = total_tokens / 1000 × AOS_LLM_PRICE_CENTS_PER_1K_TOKENS (default 0.2).
+ * servers need none). The request always carries `max_tokens`: what the step's reservation
+ * (`ctx.reservedCents`, else the skill's own estimate) pays for after the estimated prompt.
+ * Output `{content, model, finish_reason, usage}`; the result carries tokens, model and
+ * cost = total_tokens / 1000 × AOS_LLM_PRICE_CENTS_PER_1K_TOKENS (default 0.2), as reported.
  *
  * @example
  * ```ts
@@ -127,10 +178,17 @@ export const llmInvokeSkill = defineSkill({
     const apiKey = readSetting(ctx.env, 'AOS_LLM_API_KEY');
     const model = input.model ?? readSetting(ctx.env, 'AOS_LLM_MODEL') ?? DEFAULT_LLM_MODEL;
     const messages = chatMessages(input);
+    const promptEstimate = estimatePromptTokens(messages);
+    const maxTokens = affordableMaxTokens(
+      input,
+      promptEstimate,
+      price,
+      ctx.reservedCents ?? estimateLlmCostCents(input, ctx.env),
+    );
     const request = {
       model,
       messages,
-      ...(input.max_tokens !== undefined ? { max_tokens: input.max_tokens } : {}),
+      max_tokens: maxTokens,
       ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
     };
     const response = await httpRequest({
@@ -159,14 +217,14 @@ export const llmInvokeSkill = defineSkill({
     }
     const choice = parsed.data.choices[0];
     const content = choice?.message.content ?? '';
-    // Without `usage`, count approximately rather than record a free call.
-    const promptTokens =
-      parsed.data.usage?.prompt_tokens ?? messages.reduce((sum, m) => sum + approximateTokens(m.content), 0);
+    // Without `usage`, charge the prompt as reserved and the answer approximately (at most the
+    // max_tokens asked for) rather than record a free call.
+    const promptTokens = parsed.data.usage?.prompt_tokens ?? promptEstimate;
     const completionTokens =
       parsed.data.usage?.completion_tokens ??
       (parsed.data.usage?.total_tokens !== undefined
         ? Math.max(0, parsed.data.usage.total_tokens - promptTokens)
-        : approximateTokens(content));
+        : Math.min(approximateTokens(content), maxTokens));
     const totalTokens = parsed.data.usage?.total_tokens ?? promptTokens + completionTokens;
     const answeredModel = parsed.data.model ?? model;
     return {

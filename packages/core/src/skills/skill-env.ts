@@ -69,3 +69,12 @@ export function requireBaseUrl(env: SkillEnv, skill: string, name: string, fallb
 export function roundCents(cents: number): number {
   return Math.round(cents * 1e6) / 1e6;
 }
+
+/**
+ * Rounds an estimate up to a millionth of a cent, so that a reservation of the estimate pays
+ * for everything it was computed from and a cost rounded by {@link roundCents} never exceeds it.
+ */
+export function ceilCents(cents: number): number {
+  // The offset keeps float noise from adding a unit: (258 / 1000) * 0.2 * 1e6 is 51600.00000000001.
+  return Math.ceil(cents * 1e6 - 1e-6) / 1e6;
+}

@@ -19,6 +19,12 @@ export interface SkillContext {
   /** Aborted when the per-attempt timeout expires. */
   readonly signal: AbortSignal;
   readonly timeoutMs: number;
+  /**
+   * Cents the runner reserved for this attempt under the quota lock (SPEC §8). A skill that can
+   * bound what it spends (llm_invoke's `max_tokens`) keeps within it. Undefined when nothing was
+   * reserved or outside the runner; the skill then bounds itself by its own estimate.
+   */
+  readonly reservedCents?: number | undefined;
 }
 
 /** What one successful attempt produced. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { httpRequest, httpStatusError } from './http-client';
-import { approximateTokens } from './llm-invoke-skill';
-import { readNumberSetting, readSetting, requireBaseUrl, requireSetting, roundCents } from './skill-env';
+import { approximateTokens, conservativeTokens } from './llm-invoke-skill';
+import { ceilCents, readNumberSetting, readSetting, requireBaseUrl, requireSetting, roundCents } from './skill-env';
 import { boundedString, strictParams, truncate } from './skill-schema';
 import { defineSkill, SkillError, type SkillEnv } from './skill-types';
 
@@ -63,14 +63,15 @@ export const voyageEmbedSkill = defineSkill({
   network: true,
   defaultTimeoutMs: 60_000,
   estimateCostCents(input, env = {}) {
-    const tokens = inputs(input).reduce((sum, text) => sum + approximateTokens(text), 0);
+    // Reserved before the call: a reported usage above it halts the run (SPEC §8).
+    const tokens = inputs(input).reduce((sum, text) => sum + conservativeTokens(text), 0);
     let price = DEFAULT_VOYAGE_PRICE_CENTS_PER_1K_TOKENS;
     try {
       price = pricePer1k(env);
     } catch {
       // A bad price setting fails the step itself with a clear message.
     }
-    return roundCents((tokens / 1000) * price);
+    return ceilCents((tokens / 1000) * price);
   },
   async execute(input, ctx) {
     const baseUrl = requireBaseUrl(ctx.env, 'voyage_embed', 'AOS_VOYAGE_BASE_URL', DEFAULT_VOYAGE_BASE_URL);

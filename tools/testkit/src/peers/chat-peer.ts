@@ -34,6 +34,8 @@ export interface ChatPeer extends HttpPeer {
   readonly chats: ChatRequestBody[];
   /** Replaces the reply content for later requests. */
   setContent(content: NonNullable<ChatPeerOptions['content']>): void;
+  /** Replaces the usage reported for later requests (e.g. more than the request's max_tokens). */
+  setUsage(usage: ChatPeerOptions['usage']): void;
 }
 
 /**
@@ -48,6 +50,7 @@ export interface ChatPeer extends HttpPeer {
  */
 export async function startChatPeer(options: ChatPeerOptions = {}): Promise<ChatPeer> {
   let content = options.content ?? 'ok';
+  let reported = options.usage;
   const chats: ChatRequestBody[] = [];
   const handle = (request: PeerRequest): PeerResponse => {
     if (options.apiKey !== undefined && request.headers.authorization !== `Bearer ${options.apiKey}`) {
@@ -67,9 +70,9 @@ export async function startChatPeer(options: ChatPeerOptions = {}): Promise<Chat
     const text = typeof produced === 'string' ? produced : JSON.stringify(produced);
     const promptChars = body.messages.reduce((sum, m) => sum + String(m.content).length, 0);
     const usage =
-      options.usage === null
+      reported === null
         ? undefined
-        : (options.usage ?? {
+        : (reported ?? {
             prompt_tokens: Math.ceil(promptChars / 4),
             completion_tokens: Math.ceil(text.length / 4),
           });
@@ -91,6 +94,9 @@ export async function startChatPeer(options: ChatPeerOptions = {}): Promise<Chat
     chats,
     setContent: (next) => {
       content = next;
+    },
+    setUsage: (next) => {
+      reported = next;
     },
   };
 }

@@ -36,6 +36,8 @@ export interface SkillContextOptions {
   readonly timeoutMs?: number;
   /** Use this signal instead of `AbortSignal.timeout(timeoutMs)`. */
   readonly signal?: AbortSignal;
+  /** Cents reserved for the attempt, as the runner passes them; default: none. */
+  readonly reservedCents?: number;
 }
 
 /**
@@ -68,5 +70,6 @@ export function createSkillContext(options: SkillContextOptions = {}): SkillCont
     env: options.env ?? {},
     signal: options.signal ?? AbortSignal.timeout(timeoutMs),
     timeoutMs,
+    reservedCents: options.reservedCents,
   };
 }
