@@ -14,6 +14,7 @@ import {
   listDueRuns,
   readSigningKeyFile,
   recordAndReadCostEvent,
+  recordRunExecutionError,
 } from '@aos/core';
 import { createRun, runGoal } from '@aos/core/runs';
 
@@ -97,7 +98,29 @@ describeEachDriver('operator ops: storage', (t) => {
     expect(await ids({})).toEqual([dueRetry]);
     expect(await ids({ queuedOlderThanMs: 0 })).toEqual([queued, dueRetry]);
     expect(await ids({ queuedOlderThanMs: 0, limit: 1 })).toHaveLength(1);
+    // Runs a worker could not execute are left out, so they cannot fill every batch.
+    expect(await ids({ queuedOlderThanMs: 0, excludeRunIds: new Set([queued]) })).toEqual([dueRetry]);
+    expect(await ids({ queuedOlderThanMs: 0, limit: 1, excludeRunIds: [queued] })).toEqual([dueRetry]);
     await expect(listDueRuns(db, { limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('recordRunExecutionError fails a run without a trace, once, with a storable one-line message', async () => {
+    const db = await t.db();
+    const agent = await createAgent(db, { name: 'thrown', tenantId: 'thrown' });
+    const { run } = await createRun(db, { tenantId: 'thrown', agentId: agent.id, goal: 'echo thrown' });
+    const recorded = await recordRunExecutionError(db, run.id, new TypeError('bad\nplan \u0000 here'));
+    expect(recorded).toEqual({ message: 'worker_error: TypeError: bad plan \\u0000 here', markedFailed: true });
+    const stored = await db
+      .selectFrom('runs')
+      .select(['status', 'error_message'])
+      .where('id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ status: 'failed', error_message: recorded.message });
+    // A terminal run is never touched again.
+    expect(await recordRunExecutionError(db, run.id, new Error('later'))).toMatchObject({ markedFailed: false });
+    expect(
+      await db.selectFrom('runs').select('error_message').where('id', '=', run.id).executeTakeFirstOrThrow(),
+    ).toEqual({ error_message: recorded.message });
   });
 });
 

@@ -116,6 +116,16 @@ describe('llm planner against an OpenAI-compatible endpoint', () => {
     expect(error.message).toBe('llm planner: the answer is not JSON: Sure! Here is your plan: step one, say hello.');
   });
 
+  it('fails planning on a plan with a NUL character in an object key, naming the key without holding it', async () => {
+    // The model's JSON text carries the escape; parsing it makes the real character.
+    llm.setContent('{"steps":[{"step_id":"s1","skill":"echo","params":{"message":"hi","x\\u0000":1}}]}');
+    const error = await failureOf(generatePlanForRun({ tenantId: 'acme', agent, goal, registry, env }));
+    expect(error.message).toBe(
+      'plan invalid: step s1 (echo): params["x\\u0000"]: the key contains a NUL character (\\u0000), which Postgres cannot store',
+    );
+    expect(error.message).not.toContain('\u0000');
+  });
+
   it('fails planning on a plan with an unknown skill, naming it', async () => {
     llm.setContent({ steps: [{ ...validAnswer.steps[0], skill: 'teleport' }] });
     const error = await failureOf(generatePlanForRun({ tenantId: 'acme', agent, goal, registry, env }));

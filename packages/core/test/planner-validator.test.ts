@@ -120,6 +120,13 @@ describe('validatePlan accepts', () => {
     );
   });
 
+  it('text Postgres stores: surrogate pairs (emoji), U+FFFD and escaped-looking text', async () => {
+    const plan = planOf([stepOf('s1', 'echo', { message: 'ok \uD83D\uDE00 \uFFFD \\u0000' })], {
+      metadata: { 'k\uD83D\uDE00': ['\uFFFD'] },
+    });
+    await expect(validatePlan(plan, { registry, env: {} })).resolves.toEqual(plan);
+  });
+
   it('an http target the operator allow-listed', async () => {
     const plan = planOf([stepOf('s1', 'http_call', { url: 'http://127.0.0.1:8080/health' })]);
     await expect(validatePlan(plan, { registry, env: { AOS_HTTP_ALLOW_HOSTS: '127.0.0.1:8080' } })).resolves.toEqual(
@@ -226,6 +233,30 @@ describe('validatePlan refuses, naming the step and field', () => {
       await reasonOf(planOf([echo('s1'), stepOf('s2', 'echo', { message: '{{s1.}}' }, { depends_on: ['s1'] })])),
     ).toBe(
       'plan invalid: step s2 (echo): params.message: malformed template {{s1.}}: expected .name or [index] at "."',
+    );
+  });
+
+  it('a string or an object key Postgres cannot store (NUL, a lone surrogate), wherever it is', async () => {
+    const unstorable = ' which Postgres cannot store';
+    const key = await reasonOf(
+      planOf([stepOf('s1', 'json_transform', { payload: { 'k\u0000': 1 }, mapping: { out: 'k' } })]),
+    );
+    expect(key).toBe(
+      `plan invalid: step s1 (json_transform): params.payload["k\\u0000"]: the key contains a NUL character (\\u0000),${unstorable}`,
+    );
+    // The reason becomes the run's error_message: it names the character, never holds it.
+    expect(key).not.toContain('\u0000');
+    expect(
+      await reasonOf(planOf([stepOf('s1', 'echo', { message: 'x' }), echo('s2', { description: 'a\u0000b' })])),
+    ).toBe(`plan invalid: step s2 (echo): description: the text contains a NUL character (\\u0000),${unstorable}`);
+    expect(await reasonOf(planOf([stepOf('s1', 'echo', { message: 'x', '\uD800': 'y' })]))).toBe(
+      `plan invalid: step s1 (echo): params["\\ud800"]: the key contains a lone surrogate (\\ud800),${unstorable}`,
+    );
+    expect(await reasonOf(planOf([echo('s1')], { metadata: { note: ['ok', 'end \uDC00'] } }))).toBe(
+      `plan invalid: metadata.note[1]: the text contains a lone surrogate (\\udc00),${unstorable}`,
+    );
+    expect(await reasonOf(planOf([stepOf('s1', 'echo', { message: 'x\u0000' })]))).toBe(
+      `plan invalid: step s1 (echo): params.message: the text contains a NUL character (\\u0000),${unstorable}`,
     );
   });
 

@@ -210,6 +210,40 @@ describeEachDriver('runner lifecycle', (t) => {
     expect(result.stepsExecuted).toBeGreaterThanOrEqual(1);
   });
 
+  it.each([
+    ['a NUL character', 'transform {"k\\u0000":1}', 'k\\u0000', 'a NUL character (\\u0000)'],
+    ['a lone surrogate', 'transform {"k\\ud800":1}', 'k\\ud800', 'a lone surrogate (\\ud800)'],
+  ])(
+    'fails planning cleanly when an object key of the inline JSON holds %s: failed, no plan, no trace',
+    async (_name, goal, key, problem) => {
+      const agent = await createAgent(db, { name: 'unstorable', tenantId: tenant });
+      const result = await runGoal(db, { tenantId: tenant, agentId: agent.id, goal }, testDeps());
+      expect(result.stepsExecuted).toBe(0);
+      expect(result.run).toMatchObject({ status: 'failed', plan_json: null, plan_hash: null, attempts: 0 });
+      expect(result.run.completed_at).toBeInstanceOf(Date);
+      expect(result.run.error_message).toBe(
+        `plan_generation_failed: plan invalid: step s1 (json_transform): params.payload["${key}"]: the key contains ${problem}, which Postgres cannot store`,
+      );
+      const stored = await db
+        .selectFrom('runs')
+        .select(['status', 'error_message', 'plan_json'])
+        .where('id', '=', result.run.id)
+        .executeTakeFirstOrThrow();
+      expect(stored).toEqual({ status: 'failed', error_message: result.run.error_message, plan_json: null });
+      const traces = await db.selectFrom('aos_traces').select('trace_id').where('run_id', '=', result.run.id).execute();
+      expect(traces).toEqual([]);
+    },
+  );
+
+  it('plans and runs inline JSON whose keys hold text Postgres stores (an emoji, U+FFFD)', async () => {
+    const agent = await createAgent(db, { name: 'storable', tenantId: tenant });
+    const goal = 'transform {"k\\ud83d\\ude00":1,"\uFFFD":2}';
+    const result = await runGoal(db, { tenantId: tenant, agentId: agent.id, goal }, testDeps());
+    expect(result.run.status).toBe('succeeded');
+    const { steps } = await verifyStored(db, tenant, result.run.id);
+    expect(steps[0]?.outcome_data).toEqual({ result: { 'k\uD83D\uDE00': 1, '\uFFFD': 2 } });
+  });
+
   it('returns the existing run for a repeated idempotency key and refuses a different body', async () => {
     const agent = await createAgent(db, { name: 'idem', tenantId: tenant });
     const key = `key-${randomUUID()}`;

@@ -166,6 +166,28 @@ describeEachDriver('cus-cli exit codes', (t) => {
       expect(field(proof.stdout, 'failure_reason')).toBeTruthy();
     });
 
+    it('a goal whose inline JSON has a NUL character in an object key fails planning, naming the key', async () => {
+      // The goal holds the six characters \u0000; parsing its JSON makes a real NUL in the key.
+      const goal = 'transform {"k\\u0000":1}';
+      const result = await cliOn(t, ['run', '-a', agentId, '-g', goal, '--tenant-id', tenant]);
+      expect(result.code, result.stderr).toBe(4);
+      expect(field(result.stdout, 'Status')).toBe('failed');
+      expect(field(result.stdout, 'Steps executed')).toBe('0');
+      expect(field(result.stdout, 'Error')).toBe(
+        'plan_generation_failed: plan invalid: step s1 (json_transform): params.payload["k\\u0000"]: the key contains a NUL character (\\u0000), which Postgres cannot store',
+      );
+      const runId = field(result.stdout, 'Run ID')!;
+      const stored = await query(t, async (db) => ({
+        run: await db
+          .selectFrom('runs')
+          .select(['status', 'plan_json'])
+          .where('id', '=', runId)
+          .executeTakeFirstOrThrow(),
+        traces: await db.selectFrom('aos_traces').select('trace_id').where('run_id', '=', runId).execute(),
+      }));
+      expect(stored).toEqual({ run: { status: 'failed', plan_json: null }, traces: [] });
+    });
+
     it('a step whose backend is not configured fails the run, and the failure itself is provable', async () => {
       const result = await cliOn(t, ['run', '-a', agentId, '-g', 'write a haiku about ledgers', '--tenant-id', tenant]);
       expect(result.code).toBe(4);

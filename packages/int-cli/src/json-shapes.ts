@@ -183,6 +183,9 @@ export const WorkerShape = z
         .strict(),
     ),
     skipped: z.array(z.object({ run_id: z.string(), reason: z.string() }).strict()),
+    errors: z.array(
+      z.object({ run_id: z.string(), tenant_id: z.string(), error: z.string(), marked_failed: z.boolean() }).strict(),
+    ),
   })
   .strict();
 

@@ -225,9 +225,20 @@ export function renderWorkerLine(entry: WorkerJson['executed'][number]): string 
   );
 }
 
+/** `worker`: a run whose execution threw, and what was recorded on it. */
+export function renderWorkerErrorLine(entry: WorkerJson['errors'][number]): string {
+  const outcome = entry.marked_failed
+    ? 'marked failed'
+    : 'left as it is (it has a trace or is finished; `int-cli recover` finishes a stale running run)';
+  return `run ${entry.run_id} (tenant ${entry.tenant_id}) could not be executed: ${entry.error}; ${outcome}\n`;
+}
+
 /** `worker`: what it did in total. */
 export function renderWorkerSummary(result: WorkerJson): string {
   const skipped = result.skipped.map((s) => `skipped run ${s.run_id}: ${s.reason}\n`).join('');
   const n = result.executed.length;
-  return `${skipped}${n === 0 ? 'No due run.' : `Executed ${n} run attempt${n === 1 ? '' : 's'}.`}\n`;
+  const e = result.errors.length;
+  const executed = n === 0 && e === 0 ? 'No due run.' : `Executed ${n} run attempt${n === 1 ? '' : 's'}.`;
+  const errors = e === 0 ? '' : ` ${e} run${e === 1 ? '' : 's'} could not be executed.`;
+  return `${skipped}${executed}${errors}\n`;
 }

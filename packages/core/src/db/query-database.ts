@@ -21,6 +21,37 @@ export interface ReadOnlyQueryOptions {
   readonly connectTimeoutMs?: number | undefined;
   /** Aborting closes the connection (the server cancels the statement when it notices). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Called once the connection is open, before any statement of the caller: throw to refuse
+   * the connection (it is then closed without running `sql`).
+   */
+  readonly checkConnection?: ((facts: QueryConnectionFacts) => void | Promise<void>) | undefined;
+}
+
+/** Predefined roles whose members can reach the server's files, programs or other sessions. */
+const DANGEROUS_PREDEFINED_ROLES = [
+  'pg_execute_server_program',
+  'pg_read_server_files',
+  'pg_write_server_files',
+  'pg_signal_backend',
+] as const;
+
+/** A role a query connection acts as: the login role (`session_user`) or the role in effect (`current_user`). */
+export interface QueryConnectionRole {
+  readonly name: string;
+  readonly superuser: boolean;
+  /** The {@link DANGEROUS_PREDEFINED_ROLES} it is a member of, directly or through other roles. */
+  readonly dangerousMemberships: string[];
+}
+
+/** Which server and database a connection reached, and as whom, read on that connection itself. */
+export interface QueryConnectionFacts {
+  /** `system_identifier` of `pg_control_system()`: set by initdb, shared only by physical copies of a cluster. */
+  readonly systemIdentifier: string;
+  /** `current_database()`. */
+  readonly database: string;
+  /** `session_user` first, then `current_user` when it differs. */
+  readonly roles: QueryConnectionRole[];
 }
 
 /** Rows as pg returns them, with the values of int8 and date/time columns normalised (see below). */
@@ -52,6 +83,70 @@ function typeParser(driver: typeof pg, oid: number, format?: string): (value: st
   return driver.types.getTypeParser(oid, format as 'text') as (value: string) => unknown;
 }
 
+// pg_has_role(…, 'MEMBER') follows memberships through other roles (and is true for a superuser).
+// Only roles this server knows are asked about, so an older server cannot make the check fail.
+const FACTS_SQL = `
+  SELECT (SELECT system_identifier::text FROM pg_control_system()) AS system_identifier,
+         current_database() AS database,
+         r.rolname AS role,
+         r.rolsuper AS superuser,
+         ARRAY(SELECT g.rolname::text FROM pg_roles g
+               WHERE g.rolname = ANY($1::text[]) AND pg_has_role(r.oid, g.oid, 'MEMBER')
+               ORDER BY g.rolname) AS memberships
+  FROM unnest(ARRAY[session_user, current_user]::text[]) WITH ORDINALITY AS u(name, position)
+  JOIN pg_roles r ON r.rolname = u.name
+  ORDER BY u.position`;
+
+interface FactsRow {
+  system_identifier: string;
+  database: string;
+  role: string;
+  superuser: boolean;
+  memberships: string[];
+}
+
+/**
+ * The connection's {@link QueryConnectionFacts} could not be read (e.g. SQLSTATE 42501 when
+ * `pg_control_system()` was revoked from the role), so it was not checked and not used.
+ * `cause` is pg's error.
+ */
+export class QueryConnectionFactsError extends Error {
+  /** pg's SQLSTATE, when the server refused the query. */
+  readonly code: string | undefined;
+  /** True when the server answered (with an error or without a row), false when the connection failed. */
+  readonly answered: boolean;
+
+  constructor(cause: unknown, options: { answered?: boolean } = {}) {
+    const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
+    super(typeof message === 'string' ? message : String(cause), { cause });
+    this.name = 'QueryConnectionFactsError';
+    this.code = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+    this.answered = options.answered ?? this.code !== undefined;
+  }
+}
+
+/** Reads {@link QueryConnectionFacts} on an open connection; throws a {@link QueryConnectionFactsError}. */
+async function readConnectionFacts(client: pg.Client): Promise<QueryConnectionFacts> {
+  let result: pg.QueryResult<FactsRow>;
+  try {
+    result = await client.query<FactsRow>({ text: FACTS_SQL, values: [[...DANGEROUS_PREDEFINED_ROLES]] });
+  } catch (error) {
+    throw new QueryConnectionFactsError(error);
+  }
+  const first = result.rows[0];
+  if (first === undefined) {
+    throw new QueryConnectionFactsError(new Error('the connection reports no role (session_user is not in pg_roles)'), {
+      answered: true,
+    });
+  }
+  const roles: QueryConnectionRole[] = [];
+  for (const row of result.rows) {
+    if (roles.some((role) => role.name === row.role)) continue;
+    roles.push({ name: row.role, superuser: row.superuser, dangerousMemberships: row.memberships });
+  }
+  return { systemIdentifier: first.system_identifier, database: first.database, roles };
+}
+
 // Statements a cursor can stream; anything else runs directly and its (small) result is cut.
 function isCursorable(sql: string): boolean {
   const stripped = sql.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)+/, '');
@@ -60,7 +155,7 @@ function isCursorable(sql: string): boolean {
 
 /**
  * Runs one statement read-only: a fresh connection whose session defaults to read-only
- * transactions, `BEGIN READ ONLY`, `SET LOCAL statement_timeout`, the statement through the
+ * transactions, checked by `checkConnection` (given the connection's {@link QueryConnectionFacts}), `BEGIN READ ONLY`, `SET LOCAL statement_timeout`, the statement through the
  * extended protocol (so `COMMIT; DROP …` cannot ride along: one statement only), at most
  * `maxRows + 1` rows fetched through a cursor, then ROLLBACK. A write fails with Postgres'
  * own error (SQLSTATE 25006, "cannot execute … in a read-only transaction"); pg errors are
@@ -88,6 +183,7 @@ export async function runReadOnlyQuery(options: ReadOnlyQueryOptions): Promise<R
     if (options.signal?.aborted) throw options.signal.reason;
     await client.connect();
     client.on('error', () => undefined);
+    if (options.checkConnection) await options.checkConnection(await readConnectionFacts(client));
     await client.query('BEGIN READ ONLY');
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`);
     const text = options.sql.replace(/[\s;]+$/, '');

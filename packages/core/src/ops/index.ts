@@ -10,5 +10,5 @@ export {
   readSigningKeyFile,
 } from './signing-key-admin';
 export type { GeneratedSigningKey, SigningKeyInfo, SigningKeySource } from './signing-key-admin';
-export { DEFAULT_QUEUED_GRACE_MS, listDueRuns } from './due-runs';
-export type { DueRun } from './due-runs';
+export { DEFAULT_QUEUED_GRACE_MS, listDueRuns, recordRunExecutionError } from './due-runs';
+export type { DueRun, RecordedRunError } from './due-runs';

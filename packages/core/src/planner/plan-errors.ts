@@ -1,4 +1,5 @@
 import { AosError } from '../errors';
+import { escapeUnstorableText } from '../runner/json-sanitize';
 
 /**
  * A plan that fails validation (SPEC §5). The message is one line naming the step and field,
@@ -31,13 +32,18 @@ export class PlanInvalidError extends AosError {
 /** Collapses whitespace so outside text (zod, an LLM, a socket error) keeps a message on one line. */
 export function oneLine(text: string, maxLength = 400): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  if (flat.length <= maxLength) return flat;
+  // Never cut a surrogate pair in two: half of one is a lone surrogate, which jsonb refuses.
+  const end = /[\uD800-\uDBFF]/.test(flat.charAt(maxLength - 2)) ? maxLength - 2 : maxLength - 1;
+  return `${flat.slice(0, end)}…`;
 }
 
 /**
  * Planning failed (SPEC §4 step 2): the planner could not produce a plan, or its plan is
  * invalid. The message is the one-line reason; the run service stores it as
- * `plan_generation_failed: <message>`. An invalid plan's {@link PlanInvalidError} is the `cause`.
+ * `plan_generation_failed: <message>`, so NUL characters and lone surrogates in it (quoted from a
+ * goal or an LLM answer) are written as `\uXXXX` escapes: the run's `error_message` must be
+ * storable. An invalid plan's {@link PlanInvalidError} is the `cause`.
  *
  * @example
  * ```ts
@@ -46,7 +52,7 @@ export function oneLine(text: string, maxLength = 400): string {
  */
 export class PlanGenerationError extends AosError {
   constructor(reason: string, options?: { cause?: unknown }) {
-    super('PLAN_GENERATION_FAILED', oneLine(reason), options);
+    super('PLAN_GENERATION_FAILED', oneLine(escapeUnstorableText(reason)), options);
     this.name = 'PlanGenerationError';
   }
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
 import { AosError } from '../errors';
+import { findUnstorableText } from '../runner/json-sanitize';
 import { assertUrlAllowed } from '../skills/network-policy';
 import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv } from '../skills/skill-types';
@@ -27,7 +28,9 @@ export const HTTP_TARGET_PARAMS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Validates a candidate plan (from any planner) and returns it typed. Checks, in order: the shape
- * (strict zod schema, 1..25 steps), then for each step: unique step id, registered skill,
+ * (strict zod schema, 1..25 steps), that Postgres can store every string and object key of it (no
+ * NUL character, no lone surrogate: a plan the database refuses would leave the run without
+ * one), then for each step: unique step id, registered skill,
  * `depends_on` naming earlier steps only (a self, forward or cyclic dependency is reported as
  * such), templates naming a step listed in `depends_on`, params valid against the skill's input
  * schema; last, the network policy for http targets given literally in params.
@@ -50,6 +53,7 @@ export async function validatePlan(candidate: unknown, options: ValidatePlanOpti
   const parsed = PlanSchema.safeParse(candidate);
   if (!parsed.success) throw shapeError(candidate, parsed.error.issues);
   const plan = parsed.data;
+  checkStorable(plan);
 
   const positions = new Map<string, number>();
   plan.steps.forEach((step, index) => {
@@ -86,6 +90,24 @@ function stepError(step: PlanStep, field: string, problem: string, cause?: unkno
     field,
     cause,
   });
+}
+
+/**
+ * Refuses a plan holding a string or an object key that `plan_json` (jsonb) cannot store, naming
+ * where it is, e.g. `step s1 (json_transform): params.payload["k\u0000"]: the key contains a NUL
+ * character (\u0000), which Postgres cannot store`.
+ */
+function checkStorable(plan: Plan): void {
+  const found = findUnstorableText(plan);
+  if (found === undefined) return;
+  const what = `${found.inKey ? 'the key' : 'the text'} contains ${found.problem}, which Postgres cannot store`;
+  const [top, index, ...rest] = found.path;
+  const step = top === 'steps' && typeof index === 'number' ? plan.steps[index] : undefined;
+  if (step !== undefined && rest.length > 0) {
+    throw stepError(step, formatFieldPath(rest), what);
+  }
+  const field = formatFieldPath(found.path);
+  throw new PlanInvalidError(`${field}: ${what}`, { field });
 }
 
 /** Names the step (by its id when it has a usable one) rather than an index in the first zod issue. */

@@ -1,7 +1,8 @@
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { JsonValue } from '../db/schema';
-import { runReadOnlyQuery } from '../db/query-database';
-import { readNumberSetting, readSetting, requireSetting } from './skill-env';
+import type { Database, JsonValue } from '../db/schema';
+import { QueryConnectionFactsError, runReadOnlyQuery, type QueryConnectionFacts } from '../db/query-database';
+import { readNumberSetting, requireSetting } from './skill-env';
 import { boundedJson, boundedString, replaceNulCharacters, strictParams } from './skill-schema';
 import { defineSkill, SkillError, type SkillEnv } from './skill-types';
 
@@ -28,18 +29,60 @@ export type PostgresQueryInput = z.infer<typeof postgresQueryInput>;
 // down, too many connections. Everything else (syntax, permissions, read-only) is permanent.
 const RETRYABLE_SQLSTATE = /^(40001|40P01|08\d{3}|57P0[123]|53300)$/;
 
-function sameDatabase(a: string, b: string): boolean {
+/** Which server cluster and database a connection reached. */
+interface DatabaseIdentity {
+  readonly systemIdentifier: string;
+  readonly database: string;
+}
+
+/**
+ * The AOS store's identity, read through the store's own connection: the same
+ * `pg_control_system()` + `current_database()` the query connection reports, so two URLs (or a
+ * socket and a host name) that reach the same database compare equal, whatever their text.
+ */
+async function readStoreIdentity(db: Kysely<Database>): Promise<DatabaseIdentity> {
+  // Loaded here: the registry (and `list-skills`) must not pay for kysely; the store has loaded it.
+  const { sql } = await import('kysely');
   try {
-    const x = new URL(a);
-    const y = new URL(b);
-    const port = (u: URL) => u.port || '5432';
-    return (
-      x.hostname === y.hostname &&
-      port(x) === port(y) &&
-      x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '')
+    const { rows } = await sql<{ system_identifier: string; database: string }>`
+      SELECT system_identifier::text AS system_identifier, current_database() AS database
+      FROM pg_control_system()`.execute(db);
+    const row = rows[0];
+    if (row === undefined) throw new Error('pg_control_system() returned no row');
+    return { systemIdentifier: row.system_identifier, database: row.database };
+  } catch (error) {
+    throw new SkillError(
+      'backend',
+      `postgres_query could not identify the AOS store, so it cannot tell AOS_QUERY_DATABASE_URL apart from it: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { retryable: false, outcomeCode: 'STORE_IDENTITY_UNKNOWN', cause: error },
     );
-  } catch {
-    return false;
+  }
+}
+
+/** Refuses the AOS store itself and roles that can reach the server's files, programs or sessions. */
+function checkQueryConnection(facts: QueryConnectionFacts, store: DatabaseIdentity): void {
+  if (facts.systemIdentifier === store.systemIdentifier && facts.database === store.database) {
+    throw new SkillError(
+      'policy',
+      `postgres_query refuses AOS_QUERY_DATABASE_URL: it reaches the AOS store itself (database "${facts.database}" of the same server, system identifier ${facts.systemIdentifier})`,
+      { retryable: false, outcomeCode: 'QUERY_TARGETS_STORE' },
+    );
+  }
+  for (const role of facts.roles) {
+    const reason = role.superuser
+      ? 'it is a superuser'
+      : role.dangerousMemberships.length > 0
+        ? `it is a member of ${role.dangerousMemberships.join(', ')} (directly or through another role)`
+        : undefined;
+    if (reason !== undefined) {
+      throw new SkillError(
+        'policy',
+        `postgres_query refuses role "${role.name}" of AOS_QUERY_DATABASE_URL: ${reason}; connect with a role that can only read`,
+        { retryable: false, outcomeCode: 'QUERY_ROLE_TOO_POWERFUL' },
+      );
+    }
   }
 }
 
@@ -73,8 +116,11 @@ function statementTimeout(env: SkillEnv, attemptTimeoutMs: number): number {
 }
 
 /**
- * `postgres_query`: one read-only statement against `AOS_QUERY_DATABASE_URL` — never the AOS store
- * (a URL naming the same database as DATABASE_URL is refused). Read-only transaction on a
+ * `postgres_query`: one read-only statement against `AOS_QUERY_DATABASE_URL`. Every connection is
+ * checked before the statement runs: the AOS store itself (same `system_identifier` and
+ * `current_database()` as `ctx.db`, whatever the URL says) is refused, and so is a role that is a
+ * superuser or a member, directly or not, of pg_execute_server_program, pg_read_server_files,
+ * pg_write_server_files or pg_signal_backend (`policy`, not retryable). Read-only transaction on a
  * read-only session, `statement_timeout` = AOS_QUERY_STATEMENT_TIMEOUT_MS (default 5000, never
  * above the attempt's timeout), at most `max_rows` (default 100, ≤ 1000) rows. Output
  * `{rows, columns, row_count, truncated}`. Use a database role with only SELECT rights as well.
@@ -98,17 +144,7 @@ export const postgresQuerySkill = defineSkill({
   estimateCostCents: () => 0,
   async execute(input, ctx) {
     const url = requireSetting(ctx.env, 'postgres_query', 'AOS_QUERY_DATABASE_URL');
-    const store = readSetting(ctx.env, 'DATABASE_URL');
-    if (store && sameDatabase(url, store)) {
-      throw new SkillError(
-        'policy',
-        'postgres_query refuses AOS_QUERY_DATABASE_URL: it names the AOS store (DATABASE_URL)',
-        {
-          retryable: false,
-          outcomeCode: 'QUERY_TARGETS_STORE',
-        },
-      );
-    }
+    const store = await readStoreIdentity(ctx.db);
     const timeoutMs = statementTimeout(ctx.env, ctx.timeoutMs);
     try {
       const result = await runReadOnlyQuery({
@@ -119,6 +155,7 @@ export const postgresQuerySkill = defineSkill({
         statementTimeoutMs: timeoutMs,
         connectTimeoutMs: Math.min(10_000, ctx.timeoutMs),
         signal: ctx.signal,
+        checkConnection: (facts) => checkQueryConnection(facts, store),
       });
       return {
         output: {
@@ -147,6 +184,19 @@ function classifyQueryError(error: unknown, signal: AbortSignal, timeoutMs: numb
   }
   const { code, message } = error as { code?: string; message?: string };
   const text = message ?? String(error);
+  if (error instanceof QueryConnectionFactsError && error.answered && !RETRYABLE_SQLSTATE.test(code ?? '')) {
+    // Fail closed: a connection that cannot say where it landed and as whom is not used.
+    return new SkillError(
+      'policy',
+      `postgres_query cannot check the connection of AOS_QUERY_DATABASE_URL (its role must be able to call pg_control_system() and read pg_roles): ${text}`,
+      {
+        retryable: false,
+        outcomeCode: 'QUERY_TARGET_UNVERIFIED',
+        ...(code === undefined ? {} : { output: { sqlstate: code } }),
+        cause: error,
+      },
+    );
+  }
   if (code === '57014') {
     return new SkillError(
       'timeout',
