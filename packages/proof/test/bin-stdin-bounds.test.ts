@@ -52,8 +52,13 @@ function aosProof(args: string[], stdin: 'dev-zero' | { head: string; cap: numbe
       };
       pump();
     }
+    // A reader that is not bounded would never stop: end it rather than leave it running.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr, written }));
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolvePromise({ code, signal, stdout, stderr, written });
+    });
   });
 }
 
@@ -62,7 +67,7 @@ beforeAll(() => {
 });
 
 describe('aos-proof reading stdin is bounded like reading a file', () => {
-  it('ends at once with exit 2 and one line when stdin is /dev/zero', async () => {
+  it('ends at once with exit 2 and one line when stdin is /dev/zero', { timeout: 30_000 }, async () => {
     for (const command of ['verify', 'verify-step']) {
       const result = await aosProof([command, '-', '--key', key.verifierKey], 'dev-zero');
       expect(result).toMatchObject({ code: 2, signal: null, stdout: '' });
