@@ -9,8 +9,9 @@ import {
   type VerifyProofOptions,
 } from './bundle-verifier';
 import { ProofError } from './errors';
-import { readJsonFile } from './json-file';
+import { fileByteSource, LineReader, NotStreamable } from './line-reader';
 import { sha256Hex } from './sha256-hash';
+import { assertStrictJson, parseStrictJson, type JsonPlace } from './strict-json';
 import {
   checkTraceSeal,
   parseTrustedKeys,
@@ -29,19 +30,16 @@ import {
  */
 export type VerifyProofFileOptions = VerifyProofOptions;
 
-const NEWLINE = 0x0a;
 const COMMA = 0x2c;
-const BLOCK_BYTES = 8 * 1024 * 1024;
-// A header line longer than this (a huge plan) is read by the whole-document path instead.
-const MAX_HEADER_BYTES = 256 * 1024 * 1024;
+const COLON = 0x3a;
+// A line longer than this (a huge plan or step) is read by the whole-document path instead; it
+// also bounds what a stream that never ends its first line (stdin from /dev/zero) costs.
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const PREFIX = Buffer.from(STEP_LINE_PREFIX);
 const STEP_LINE_TAIL = /,"leaf_hash":"[0-9a-f]{64}","prev_hash":"[0-9a-f]{64}","step_hash":"[0-9a-f]{64}"\}$/y;
 const CLOSING = Buffer.from(STEPS_CLOSING);
 // The byte before an envelope (the `:` of `{"envelope":`), overwritten with the leaf prefix 0x00.
 const ENVELOPE_COLON = PREFIX.length - 1;
-
-/** The file is not in the streaming layout (or not JSON there): read it as one document instead. */
-class NotStreamable extends Error {}
 
 /**
  * Verifies a proof bundle file offline, as {@link verifyProofBundle} does — same checks, same
@@ -53,7 +51,9 @@ class NotStreamable extends Error {}
  * of the same JSON (pretty-printed, one line) is read whole and verified in memory. The
  * verdict is given at the first failure; the rest of the file is not read. Throws a
  * {@link ProofError}: `PROOF_BAD_KEY` for a malformed trusted key, `PROOF_IO` when the file
- * cannot be read, `PROOF_BAD_INPUT` when it is not JSON.
+ * cannot be read, `PROOF_BAD_INPUT` when it is not JSON, repeats a member name in an object,
+ * nests deeper than 64 levels, or is longer than the longest string V8 can build and not in
+ * the streaming layout.
  *
  * @example
  * ```ts
@@ -73,7 +73,7 @@ export async function verifyProofBundleFile(
     throw new ProofError('PROOF_IO', `cannot read ${path}: ${messageOf(error)}`, { cause: error });
   }
   try {
-    return await verifyStreamLayout(new LineReader(handle, path), trustedKeys);
+    return await verifyStreamLayout(new LineReader(fileByteSource(handle, path)), trustedKeys);
   } catch (error) {
     if (!(error instanceof NotStreamable)) throw error;
     // Not the streaming layout: read it as one document (which says why when it is not JSON).
@@ -83,23 +83,29 @@ export async function verifyProofBundleFile(
         `${path} is not a proof bundle in the streaming layout: ${error.message}`,
       );
     }
-    return verifyProofBundle(await readJsonFile(path), { trustedKeys });
+    // Read again from the first byte, within the same bound (a device such as /dev/zero has no size).
+    const whole = await new LineReader(fileByteSource(handle, path)).readWhole(bufferConstants.MAX_STRING_LENGTH);
+    const bundle = parseStrictJson(whole.toString('utf8'), path, BUNDLE_PLACE);
+    return verifyProofBundle(bundle, { trustedKeys });
   } finally {
     await handle.close();
   }
 }
 
-async function verifyStreamLayout(
+const BUNDLE_PLACE: JsonPlace = { subject: 'bundle' };
+
+/** Verifies input in the streaming layout; throws {@link NotStreamable} when it is not. */
+export async function verifyStreamLayout(
   lines: LineReader,
   trustedKeys: ReturnType<typeof parseTrustedKeys>,
 ): Promise<BundleVerification> {
-  const first = await lines.next(MAX_HEADER_BYTES);
-  if (first === null) throw new NotStreamable('the file is empty');
+  const first = await lines.next(MAX_LINE_BYTES);
+  if (first === null) throw new NotStreamable('the input is empty');
   const headerText = first.buffer.toString('utf8', first.start, first.end);
   if (!headerText.startsWith('{') || !headerText.endsWith(STEPS_OPENING)) {
     throw new NotStreamable(`line 1 does not end with ${STEPS_OPENING}`);
   }
-  const opened = openBundleCheck(parseLine(`${headerText}${STEPS_CLOSING}`, 1), trustedKeys);
+  const opened = openBundleCheck(parseLine(`${headerText}${STEPS_CLOSING}`, 1, BUNDLE_PLACE), trustedKeys);
   if ('verification_status' in opened) return opened;
   const { outline, note, opening } = opened;
   const { trace } = outline;
@@ -110,9 +116,9 @@ async function verifyStreamLayout(
   let lineNumber = 1;
   let hadComma = true;
   for (;;) {
-    const line = await lines.next(Number.POSITIVE_INFINITY);
+    const line = await lines.next(MAX_LINE_BYTES);
     lineNumber++;
-    if (line === null) throw new NotStreamable(`the file ends before ${STEPS_CLOSING}`);
+    if (line === null) throw new NotStreamable(`the input ends before ${STEPS_CLOSING}`);
     const { buffer, start, end } = line;
     if (end - start === CLOSING.length && buffer.compare(CLOSING, 0, CLOSING.length, start, end) === 0) {
       // After the last step line, no comma; with no steps, the closing line follows the header.
@@ -124,7 +130,7 @@ async function verifyStreamLayout(
     hadComma = buffer[end - 1] === COMMA;
     const textEnd = hadComma ? end - 1 : end;
     const text = buffer.toString('utf8', start, textEnd);
-    const step = parseLine(text, lineNumber);
+    const step = parseLine(text, lineNumber, { subject: 'bundle', path: `steps[${lineNumber - 2}]`, depth: 2 });
     const failure = chain.add(step, writtenLeafHash(text, buffer, start, textEnd));
     if (failure !== null) return traceVerification(trace, note, failure, chain);
   }
@@ -142,90 +148,22 @@ function writtenLeafHash(text: string, buffer: Buffer, start: number, end: numbe
   STEP_LINE_TAIL.lastIndex = text.length - STEP_LINE_TAIL_BYTES;
   if (!STEP_LINE_TAIL.test(text)) return undefined;
   buffer[start + ENVELOPE_COLON] = 0;
-  return sha256Hex(buffer.subarray(start + ENVELOPE_COLON, envelopeEnd));
+  const leafHash = sha256Hex(buffer.subarray(start + ENVELOPE_COLON, envelopeEnd));
+  // The buffer keeps the input's bytes, in case it has to be read whole after all.
+  buffer[start + ENVELOPE_COLON] = COLON;
+  return leafHash;
 }
 
-function parseLine(text: string, lineNumber: number): unknown {
+/** A line's value; a repeated member name or deep nesting is refused as in the whole document. */
+function parseLine(text: string, lineNumber: number, place: JsonPlace): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw new NotStreamable(`line ${lineNumber} is not JSON: ${messageOf(error)}`);
   }
-}
-
-/** A line: bytes [start, end) of buffer, without its newline. Valid until the next read. */
-interface Line {
-  buffer: Buffer;
-  start: number;
-  end: number;
-}
-
-/** Splits a file into lines over one reused buffer, never holding more than a block and a line. */
-class LineReader {
-  private buffer = Buffer.allocUnsafe(BLOCK_BYTES);
-  private start = 0;
-  private filled = 0;
-  private position = 0;
-  private eof = false;
-
-  constructor(
-    private readonly handle: FileHandle,
-    private readonly path: string,
-  ) {}
-
-  /** The next line, or `null` at the end of the file. A line longer than `maxBytes` is refused. */
-  async next(maxBytes: number): Promise<Line | null> {
-    let searchFrom = this.start;
-    for (;;) {
-      const newline = this.buffer.subarray(0, this.filled).indexOf(NEWLINE, searchFrom);
-      if (newline !== -1) {
-        const line = { buffer: this.buffer, start: this.start, end: newline };
-        this.start = newline + 1;
-        return line;
-      }
-      if (this.filled - this.start > maxBytes) throw new NotStreamable(`a line is longer than ${maxBytes} bytes`);
-      if (this.eof) {
-        if (this.start === this.filled) return null;
-        const line = { buffer: this.buffer, start: this.start, end: this.filled };
-        this.start = this.filled;
-        return line;
-      }
-      const scanned = this.filled - this.start;
-      await this.fill();
-      searchFrom = this.start + scanned;
-    }
-  }
-
-  /** True when every byte of the file has been returned. */
-  async atEnd(): Promise<boolean> {
-    if (this.start < this.filled) return false;
-    if (this.eof) return true;
-    await this.fill();
-    return this.start === this.filled;
-  }
-
-  /** Moves the unread bytes to the front (growing the buffer for a long line) and reads more. */
-  private async fill(): Promise<void> {
-    const pending = this.filled - this.start;
-    if (this.start > 0) {
-      this.buffer.copy(this.buffer, 0, this.start, this.filled);
-    } else if (pending === this.buffer.length) {
-      const grown = Buffer.allocUnsafe(this.buffer.length * 2);
-      this.buffer.copy(grown, 0, 0, pending);
-      this.buffer = grown;
-    }
-    this.start = 0;
-    this.filled = pending;
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await this.handle.read(this.buffer, pending, this.buffer.length - pending, this.position));
-    } catch (error) {
-      throw new ProofError('PROOF_IO', `cannot read ${this.path}: ${messageOf(error)}`, { cause: error });
-    }
-    this.position += bytesRead;
-    this.filled += bytesRead;
-    if (bytesRead === 0) this.eof = true;
-  }
+  assertStrictJson(text, value, place);
+  return value;
 }
 
 function messageOf(error: unknown): string {

@@ -4,6 +4,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { PROOF_BUNDLE_FORMAT, type ProofBundle, type StepRecord } from './bundle-schema';
 import { canonicalize } from './canonical-json';
 import { ProofError } from './errors';
+import { removedIfInterrupted } from './interrupt-cleanup';
 
 /*
  * The file layout of a proof bundle. It is one ordinary JSON document (the same fields as the
@@ -69,15 +70,19 @@ export interface BundleWriteSummary {
 
 // Lines are gathered into writes of about this many characters.
 const WRITE_CHUNK_CHARS = 1 << 20;
+// Exported bundles are readable by their owner only (SPEC §6.3).
+const BUNDLE_FILE_MODE = 0o600;
 
 /**
  * Writes a proof bundle in the streaming file layout (one JSON document, one step per line,
  * each envelope as its canonical text) to a file path or a sink, taking the steps from an
  * iterable or async iterable (e.g. database pages) so the whole text is never built. A file is
- * written beside its destination and renamed into place once complete, so a failure leaves
- * nothing half-written. Throws a {@link ProofError}: `PROOF_BAD_VALUE` for an envelope that is
- * not JSON, `PROOF_IO` when the file cannot be written. It checks no hash: it writes what it is
- * given, and verification judges it.
+ * written (mode 0600) beside its destination and renamed into place once complete, so a
+ * failure leaves nothing half-written, and neither does an interruption (SIGINT, SIGTERM,
+ * SIGHUP): the partial file is removed and the process still ends by the signal. Throws a
+ * {@link ProofError}: `PROOF_BAD_VALUE` for an envelope that is not JSON, `PROOF_IO` when the
+ * file cannot be written. It checks no hash: it writes what it is given, and verification
+ * judges it.
  *
  * @example
  * ```ts
@@ -93,9 +98,20 @@ export async function writeProofBundle(
 ): Promise<BundleWriteSummary> {
   if (typeof target !== 'string') return writeLayout(header, steps, sinkWriter(target));
   const partial = `${target}.${randomUUID().slice(0, 8)}.partial`;
+  return removedIfInterrupted(partial, () => writeBundleFile(header, steps, target, partial));
+}
+
+async function writeBundleFile(
+  header: ProofBundleHeader,
+  steps: Iterable<StepRecord> | AsyncIterable<StepRecord>,
+  target: string,
+  partial: string,
+): Promise<BundleWriteSummary> {
   let handle: FileHandle | undefined;
   try {
-    handle = await open(partial, 'w');
+    handle = await open(partial, 'w', BUNDLE_FILE_MODE);
+    // The mode given to open is narrowed by the umask; the file is to be 0600 exactly.
+    await handle.chmod(BUNDLE_FILE_MODE);
     const file = handle;
     const summary = await writeLayout(header, steps, (chunk) => file.write(chunk));
     await handle.close();

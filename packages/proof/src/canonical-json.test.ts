@@ -138,7 +138,29 @@ describe('canonicalize: values outside JSON', () => {
   it('refuses a cycle instead of overflowing the stack', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(() => canonicalize(cyclic)).toThrow(/deeper than 1000 levels/);
+    expect(() => canonicalize(cyclic)).toThrow(/deeper than 64 levels/);
+  });
+
+  it('accepts 64 levels of nesting and refuses 65, naming the path', () => {
+    const nest = (levels: number): unknown => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) value = i % 2 === 0 ? [value] : { a: value };
+      return value;
+    };
+    expect(canonicalize(nest(64))).toContain('"leaf"');
+    expect(() => canonicalize(nest(65))).toThrow(/deeper than 64 levels/);
+    expect(canonicalize({ plan: { steps: [nest(61)] } })).toContain('"leaf"');
+    let caught: unknown;
+    try {
+      canonicalize({ plan: { steps: [nest(62)] } });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ProofError);
+    expect((caught as ProofError).code).toBe('PROOF_BAD_VALUE');
+    expect((caught as ProofError).message).toMatch(
+      /^cannot canonicalize \$\.plan\.steps\[0\](\.a|\[0\]){61}: nesting deeper than 64 levels/,
+    );
   });
 
   it('treats undefined object members as absent, as JSON.stringify does', () => {

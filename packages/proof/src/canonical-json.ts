@@ -1,7 +1,11 @@
 import { ProofError } from './errors';
+import { JSON_MAX_DEPTH } from './strict-json';
 
-/** Deeper nesting is refused, which also stops a cyclic value from overflowing the stack. */
-const MAX_DEPTH = 1000;
+/**
+ * Deeper nesting is refused (SPEC §9), which also stops a cyclic value from overflowing the
+ * stack. The check costs one comparison per array or object, which was already made.
+ */
+const MAX_DEPTH = JSON_MAX_DEPTH;
 
 // One test finds every string that is not copied verbatim: the characters JSON.stringify
 // escapes (quote, backslash, C0 controls) and surrogates, which need a closer look.
@@ -34,7 +38,7 @@ class CanonicalizeFailure extends Error {
  * plain objects (prototype `Object.prototype` or `null`) of those. An object member whose value
  * is `undefined` is treated as absent, as `JSON.stringify` does. Everything else — NaN,
  * ±Infinity, bigint, functions, symbols, `undefined` at the top or inside an array, class
- * instances such as `Date` or `Buffer` (convert them first), nesting deeper than 1000 levels or
+ * instances such as `Date` or `Buffer` (convert them first), nesting deeper than 64 levels or
  * a cycle — throws a {@link ProofError} `PROOF_BAD_VALUE` naming the JSON path.
  *
  * @example
@@ -68,7 +72,7 @@ function serialize(value: unknown, depth: number): string {
     case 'object':
       if (value === null) return 'null';
       if (depth >= MAX_DEPTH) {
-        throw new CanonicalizeFailure(`nested deeper than ${MAX_DEPTH} levels (or a cycle)`);
+        throw new CanonicalizeFailure(`nesting deeper than ${MAX_DEPTH} levels (or a cycle)`);
       }
       if (Array.isArray(value)) return serializeArray(value, depth);
       return serializeObject(value, depth);

@@ -294,6 +294,13 @@ function readPlanSteps(plan: unknown): Map<string, PlanStepRef> | string {
 }
 
 const OUTCOME_STATUSES: ReadonlySet<string> = new Set(['success', 'failure']);
+const STEP_MEMBERS: ReadonlySet<string> = new Set(['envelope', 'leaf_hash', 'prev_hash', 'step_hash']);
+
+/** The first member of a step record other than its envelope and three hashes, or `null`. */
+function unknownStepMember(step: object): string | null {
+  for (const key in step) if (!STEP_MEMBERS.has(key)) return key;
+  return null;
+}
 
 /**
  * The per-step rules, applied to the steps of one trace in order: the envelope's shape, that it
@@ -359,6 +366,8 @@ export class StepChainCheck {
     const fail = (reason: string): TraceFailure => ({ reason: `step ${i}: ${reason}`, step: i });
     if (typeof step !== 'object' || step === null) return fail('not an object');
     const { envelope, leaf_hash, prev_hash, step_hash } = step as Record<string, unknown>;
+    const extra = unknownStepMember(step);
+    if (extra !== null) return fail(`unexpected member ${JSON.stringify(extra)}`);
     const shapeProblem = findStepEnvelopeProblem(envelope);
     if (shapeProblem !== null) return fail(shapeProblem);
     const e = envelope as StepEnvelope;

@@ -64,7 +64,7 @@ describe('the built aos-proof binary', () => {
 
     const usage = await aosProof(['verify', good, '--key', 'garbage']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/^aos-proof: verifier key "garbage"/);
+    expect(usage.stderr).toMatch(/^error: verifier key "garbage"/);
   });
 
   it('verifies a streamed bundle file, and names the step whose line was edited', async () => {

@@ -96,7 +96,7 @@ describe('aos-proof verify', () => {
     const io = captureIo();
     expect(await main(argv, io)).toBe(2);
     expect(io.out()).toBe('');
-    expect(io.err()).toMatch(/^aos-proof: [^\n]+\n$/);
+    expect(io.err()).toMatch(/^error: [^\n]+\n$/);
     const jsonIo = captureIo();
     expect(await main([...argv, '--json'], jsonIo)).toBe(2);
     expect(JSON.parse(jsonIo.out())).toEqual({ error: { code, message: expect.any(String) } });
@@ -108,7 +108,7 @@ describe('aos-proof verify', () => {
     await writeFile(notJson, '{ nope');
     const io = captureIo();
     expect(await main(['verify', notJson, '--key', key.verifierKey], io)).toBe(2);
-    expect(io.err()).toContain(`aos-proof: ${notJson} is not JSON`);
+    expect(io.err()).toContain(`error: ${notJson} is not JSON`);
   });
 
   it('exits 1 when the file cannot be read', async () => {

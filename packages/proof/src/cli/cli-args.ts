@@ -24,7 +24,7 @@ export type CliArgs = z.infer<typeof CliArgsSchema>;
 /** What parsing the command line came to. */
 export type ParsedCommandLine =
   | { kind: 'run'; args: CliArgs }
-  | { kind: 'print'; text: string }
+  | { kind: 'print'; what: 'help' | 'version'; text: string }
   | { kind: 'usage-error'; message: string; json: boolean };
 
 function buildParser(version: string): Argv {
@@ -34,7 +34,7 @@ function buildParser(version: string): Argv {
     .command('verify <bundle>', 'Verify a run proof bundle offline', (command) =>
       command.positional('bundle', {
         type: 'string',
-        describe: 'Proof bundle JSON file (aos.proof-bundle.v2), or - for stdin',
+        describe: 'Proof bundle JSON file (aos.proof-bundle.v2), or - for stdin (read as a stream, like a file)',
       }),
     )
     .command('verify-step <proof>', 'Verify a single-step inclusion proof offline', (command) =>
@@ -55,7 +55,12 @@ function buildParser(version: string): Argv {
       describe: 'Print exactly one JSON document on stdout',
     })
     .example('$0 verify bundle.json --key aos.local+1a2b3c4d+AR…', 'exit 0 when VERIFIED, 5 when not')
-    .epilogue('Exit codes: 0 verified · 5 not verified · 2 usage or bad input · 1 operational error')
+    .epilogue(
+      'Exit codes: 0 verified · 1 operational error (the input cannot be read) · 2 usage error or bad input ' +
+        '(a bad flag or key; input that is not a proof bundle or step proof: not JSON, a repeated key, nesting ' +
+        'deeper than 64 levels, a missing, unknown or malformed member) · 5 not verified. ' +
+        'With --json, stdout holds one JSON document, errors included: {"error":{"code","message"}}.',
+    )
     .demandCommand(1, 'Name a command: verify or verify-step')
     .strict()
     .version(version)
@@ -80,7 +85,7 @@ export function parseCommandLine(argv: readonly string[], version: string): Pars
       return;
     }
     if (output !== '') {
-      outcome = { kind: 'print', text: output };
+      outcome = { kind: 'print', what: argv.includes('--version') ? 'version' : 'help', text: output };
       return;
     }
     const command = parsed._[0];
