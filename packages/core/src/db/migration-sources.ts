@@ -1,6 +1,7 @@
 import createCoreTables from '../../../../migrations/0001_create_core_tables.sql';
 import addImmutabilityTriggers from '../../../../migrations/0002_add_immutability_triggers.sql';
 import createBudgetReservations from '../../../../migrations/0003_create_budget_reservations.sql';
+import createTenantSecrets from '../../../../migrations/0005_create_tenant_secrets.sql';
 
 /** One numbered SQL migration from the repository's `migrations/` folder. */
 export interface MigrationSource {
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   { name: '0001_create_core_tables', sql: createCoreTables },
   { name: '0002_add_immutability_triggers', sql: addImmutabilityTriggers },
   { name: '0003_create_budget_reservations', sql: createBudgetReservations },
+  { name: '0005_create_tenant_secrets', sql: createTenantSecrets },
 ];
