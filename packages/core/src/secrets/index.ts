@@ -1,0 +1,2 @@
+export { deleteSecret, listSecrets, setSecret, type SecretSummary, type SetSecretResult } from './secret-store';
+export { secretNameSchema } from './secret-references';
