@@ -4,6 +4,7 @@ import { AosError } from '../errors';
 import { assertUrlAllowed } from '../skills/network-policy';
 import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv } from '../skills/skill-types';
+import { checkLiteralCredentials } from './literal-credentials';
 import { oneLine, PlanInvalidError } from './plan-errors';
 import { PlanSchema, type Plan, type PlanStep } from './plan-schema';
 import { findTemplateReferences, formatFieldPath, type JsonPath, type TemplateReference } from './plan-templates';
@@ -27,7 +28,8 @@ export const HTTP_TARGET_PARAMS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Validates a candidate plan (from any planner) and returns it typed. Checks, in order: the shape
- * (strict zod schema, 1..25 steps), then for each step: unique step id, registered skill,
+ * (strict zod schema, 1..25 steps), then for each step: unique step id, no literal credential in
+ * its params (SPEC §6.3: credentials are `{{secrets.NAME}}` references), registered skill,
  * `depends_on` naming earlier steps only (a self, forward or cyclic dependency is reported as
  * such), templates naming a step listed in `depends_on`, params valid against the skill's input
  * schema; last, the network policy for http targets given literally in params.
@@ -64,6 +66,7 @@ export async function validatePlan(candidate: unknown, options: ValidatePlanOpti
   });
 
   for (const [index, step] of plan.steps.entries()) {
+    checkLiteralCredentials(step);
     const skill = options.registry.get(step.skill);
     if (skill === undefined) {
       throw new PlanInvalidError(`step ${step.step_id}: skill: "${step.skill}" is not a registered skill`, {
