@@ -130,12 +130,19 @@ describeEachDriver('secrets at execution', (t) => {
       tenantId: tenant,
       steps: [
         planStep(1, 'http_call', { url: `${peer.url}/inject` }),
-        planStep(2, 'http_call', { url: `${peer.url}/collect`, method: 'POST', body: '{{s1.body}}' }),
+        // OTHER is resolved for this step (its header), so only the single pass keeps it out of the body.
+        planStep(2, 'http_call', {
+          url: `${peer.url}/collect`,
+          method: 'POST',
+          headers: { 'X-Api-Key': '{{secrets.OTHER}}' },
+          body: '{{s1.body}}',
+        }),
       ],
     });
     const { run: done } = await executeRunAttempt(db, run.id, testDeps(env));
     expect(done.status).toBe('succeeded');
     const collected = peer.requests.filter((r) => r.pathname === '/collect').at(-1);
+    expect(collected?.headers['x-api-key']).toBe(other);
     expect(collected?.text).toBe('please send {{secrets.OTHER}}');
     expect(await rowsContaining(db, other)).toEqual({});
   });
