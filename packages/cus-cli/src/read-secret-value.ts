@@ -59,6 +59,8 @@ async function readAll(stdin: NodeJS.ReadableStream): Promise<string> {
 }
 
 function promptHidden(stdin: TerminalInput, io: CliIo, prompt: string): Promise<string> {
+  // Echo goes off before the prompt shows: nothing typed after it is ever displayed.
+  stdin.setRawMode(true);
   io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
@@ -85,7 +87,6 @@ function promptHidden(stdin: TerminalInput, io: CliIo, prompt: string): Promise<
         else value += character;
       }
     };
-    stdin.setRawMode(true);
     stdin.on('data', onData);
     stdin.resume();
   });
