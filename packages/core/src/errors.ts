@@ -20,6 +20,9 @@ export const AOS_ERROR_CODES = [
   'MIGRATION_FAILED',
   'INTEGRITY_VIOLATION',
   'CONFIG_INVALID',
+  'SECRET_NOT_FOUND',
+  'SECRET_UNREADABLE',
+  'DATA_KEY_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 export type AosErrorCode = (typeof AOS_ERROR_CODES)[number];

@@ -11,3 +11,4 @@ export * from './cli-io';
 export * from './ops/index';
 export * from './skills/index';
 export * from './planner/index';
+export * from './secrets/index';

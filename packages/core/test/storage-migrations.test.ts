@@ -91,6 +91,7 @@ const SPEC_COLUMNS: Record<string, string[]> = {
   ],
   cost_events: ['tenant_id', 'run_id', 'agent_id', 'skill', 'cost_cents', 'tokens', 'model', 'created_at'],
   budget_alerts: ['tenant_id', 'level', 'period', 'message', 'spend_cents', 'limit_cents', 'created_at'],
+  tenant_secrets: ['tenant_id', 'name', 'ciphertext', 'iv', 'auth_tag', 'key_id', 'created_at', 'updated_at'],
 };
 
 describe('migration sources', () => {
@@ -105,7 +106,7 @@ describe('migration sources', () => {
 });
 
 describeEachDriver('migrations', (t) => {
-  it('created every table and column of SPEC §3.1 and §8', async () => {
+  it('created every table and column of SPEC §3.1, §6.3 and §8', async () => {
     const db = await t.db();
     const rows = await sql<{ table_name: string; column_name: string }>`
       SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'`.execute(db);

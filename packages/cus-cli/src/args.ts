@@ -10,6 +10,7 @@ export const COMMAND_NAMES = [
   'list-runs',
   'list-skills',
   'proof',
+  'secrets',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -24,6 +25,15 @@ export interface CommandSpec {
   readonly load: () => Promise<CommandModule>;
 }
 
+/** A command made of subcommands (`secrets set|list|delete`): it has no implementation of its own. */
+export interface CommandGroupSpec {
+  readonly name: CommandName;
+  readonly usage: string;
+  readonly describe: string;
+  readonly examples: readonly (readonly [command: string, description: string])[];
+  readonly subcommands: readonly (Omit<CommandSpec, 'name'> & { readonly name: string })[];
+}
+
 // Placeholders in examples: a tenant id is any text; agent and run ids are UUIDs printed by
 // create-agent and run.
 const TENANT = 'acme';
@@ -36,12 +46,18 @@ const tenantOption = (required: boolean, describe: string) =>
 const runIdPositional = (yargs: Argv): Argv =>
   yargs.positional('run_id', { type: 'string', describe: 'Run id (UUID), as printed by `run`' });
 
+const secretNamePositional = (yargs: Argv): Argv =>
+  yargs.positional('name', {
+    type: 'string',
+    describe: 'Secret name: a letter or _, then letters, digits or _ (up to 64), e.g. API_TOKEN',
+  });
+
 /**
  * The option table of every command: what yargs parses, checks for presence and documents in
  * `--help`. Values are validated by each command's zod schema; implementations are loaded
  * lazily so `--help` never loads the database stack.
  */
-export const COMMAND_SPECS: readonly CommandSpec[] = [
+export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
   {
     name: 'run',
     usage: 'run',
@@ -193,5 +209,53 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       [`$0 proof ${RUN} --tenant-id ${TENANT} --export step0.json --step 0`, 'Export the inclusion proof of step 0'],
     ],
     load: () => import('./commands/proof'),
+  },
+  {
+    name: 'secrets',
+    usage: 'secrets',
+    describe: 'Store, list and delete the tenant’s secrets, used in plans as {{secrets.NAME}}',
+    examples: [
+      [`printf %s "$API_TOKEN" | $0 secrets set API_TOKEN --tenant-id ${TENANT}`, 'Store a secret read from stdin'],
+      [`$0 secrets list --tenant-id ${TENANT}`, 'Names and dates of the tenant’s secrets'],
+      [`$0 secrets delete API_TOKEN --tenant-id ${TENANT}`, 'Delete one'],
+    ],
+    subcommands: [
+      {
+        name: 'set',
+        usage: 'set <name>',
+        describe: 'Store (or replace) a secret, its value read from stdin',
+        options: (y) =>
+          secretNamePositional(y)
+            .option('tenant-id', tenantOption(true, 'Tenant the secret belongs to'))
+            .epilogue(
+              'The value is read from stdin, never from a flag (flags show in ps and shell history); one trailing ' +
+                'newline of a piped value (\\n or \\r\\n) is removed. On a terminal you are prompted and the input ' +
+                'is not shown. Values are stored AES-256-GCM encrypted under AOS_DATA_KEY (32 bytes, base64) or ' +
+                'AOS_HOME/data.key (created with mode 0600 on first use).',
+            ),
+        examples: [
+          [`printf %s "$API_TOKEN" | $0 secrets set API_TOKEN --tenant-id ${TENANT}`, 'Value from a variable'],
+          [`$0 secrets set DB_PASSWORD --tenant-id ${TENANT} < password.txt`, 'Value from a file'],
+          [`$0 secrets set API_TOKEN --tenant-id ${TENANT}`, 'Prompt for the value (not echoed)'],
+        ],
+        load: () => import('./commands/secrets-set'),
+      },
+      {
+        name: 'list',
+        usage: 'list',
+        describe: 'List the tenant’s secrets: names and dates, never values',
+        options: (y) => y.option('tenant-id', tenantOption(true, 'Tenant whose secrets to list')),
+        examples: [[`$0 secrets list --tenant-id ${TENANT} --json`, 'As JSON']],
+        load: () => import('./commands/secrets-list'),
+      },
+      {
+        name: 'delete',
+        usage: 'delete <name>',
+        describe: 'Delete a secret (exit 3 when the tenant has none of that name)',
+        options: (y) => secretNamePositional(y).option('tenant-id', tenantOption(true, 'Tenant the secret belongs to')),
+        examples: [[`$0 secrets delete API_TOKEN --tenant-id ${TENANT}`, 'Delete API_TOKEN']],
+        load: () => import('./commands/secrets-delete'),
+      },
+    ],
   },
 ];

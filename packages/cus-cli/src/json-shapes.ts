@@ -200,6 +200,19 @@ export const ProofJsonSchema = z.strictObject({
   export: ProofExportJsonSchema.nullable(),
 });
 
+/** A secret as `secrets` commands show it: name and dates, never the value. */
+export const SecretJsonSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+/** `secrets set`: `created` is false when an existing value was replaced. */
+export const SetSecretJsonSchema = z.strictObject({ secret: SecretJsonSchema, created: z.boolean() });
+/** `secrets list`. */
+export const ListSecretsJsonSchema = z.strictObject({ secrets: z.array(SecretJsonSchema) });
+/** `secrets delete`: the secret that was deleted. */
+export const DeleteSecretJsonSchema = z.strictObject({ deleted: SecretJsonSchema });
+
 export type RunCommandJson = z.infer<typeof RunCommandJsonSchema>;
 export type AgentJson = z.infer<typeof AgentJsonSchema>;
 export type RunJson = z.infer<typeof RunJsonSchema>;

@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { EXIT_CODES, reportError, type CliIo } from '@aos/core/cli';
-import { COMMAND_SPECS, type CommandSpec } from './args';
+import { COMMAND_SPECS, type CommandGroupSpec, type CommandSpec } from './args';
 import type { ParsedArgs } from './context';
 import { UsageError } from './usage-error';
+
+/** A command that runs: a top-level one, or a subcommand of a group. */
+type RunnableSpec = Omit<CommandSpec, 'name'> & { readonly name: string };
 
 /** What parsing the command line decided. */
 type Parsed =
   | { readonly kind: 'output'; readonly text: string; readonly what: 'help' | 'version' }
-  | { readonly kind: 'command'; readonly spec: CommandSpec; readonly args: ParsedArgs };
+  | { readonly kind: 'command'; readonly spec: RunnableSpec; readonly args: ParsedArgs };
 
 /** The package version, read at run time so the source and the build agree. */
 export function cliVersion(): string {
@@ -78,20 +81,10 @@ function parseCommandLine(argv: readonly string[], io: CliIo): Parsed {
     .fail((message, error) => {
       failure ??= message ?? error?.message ?? 'invalid command line';
     });
-  for (const spec of COMMAND_SPECS) {
-    parser.command(
-      spec.usage,
-      spec.describe,
-      (y) => {
-        let withOptions = spec.options(y);
-        for (const [command, description] of spec.examples) withOptions = withOptions.example(command, description);
-        return withOptions;
-      },
-      (args) => {
-        selected = { kind: 'command', spec, args };
-      },
-    );
-  }
+  const select = (spec: RunnableSpec, args: ParsedArgs): void => {
+    selected = { kind: 'command', spec, args };
+  };
+  for (const spec of COMMAND_SPECS) registerCommand(parser, spec, select);
   let output = '';
   // Every handler is synchronous, so the callback has run when parse returns.
   void parser.parse([...argv], {}, (_error, _args, text) => {
@@ -103,6 +96,36 @@ function parseCommandLine(argv: readonly string[], io: CliIo): Parsed {
   return { kind: 'output', text: output, what };
 }
 
+function isGroup(spec: RunnableSpec | CommandGroupSpec): spec is CommandGroupSpec {
+  return 'subcommands' in spec;
+}
+
+function registerCommand(
+  parser: Argv,
+  spec: RunnableSpec | CommandGroupSpec,
+  select: (spec: RunnableSpec, args: ParsedArgs) => void,
+): Argv {
+  return parser.command(
+    spec.usage,
+    spec.describe,
+    (y) => {
+      let built = y;
+      if (isGroup(spec)) {
+        for (const sub of spec.subcommands) built = registerCommand(built, sub, select);
+        const names = spec.subcommands.map((sub) => sub.name).join('|');
+        built = built.demandCommand(1, `Specify a command: cus-cli ${spec.name} <${names}>`);
+      } else {
+        built = spec.options(built);
+      }
+      for (const [command, description] of spec.examples) built = built.example(command, description);
+      return built;
+    },
+    (args) => {
+      if (!isGroup(spec)) select(spec, args);
+    },
+  );
+}
+
 // A terminal gets help fitted to its width; a pipe or file gets unwrapped lines.
 function helpWidth(io: CliIo): number | null {
   const columns = (io.stdout as { columns?: number }).columns;
@@ -112,5 +135,7 @@ function helpWidth(io: CliIo): number | null {
 function usageMessage(failure: string, argv: readonly string[]): string {
   const line = failure.replace(/\s*\n\s*/g, ' ').trim();
   const command = COMMAND_SPECS.find((spec) => spec.name === argv[0]);
-  return command ? `${line} (see cus-cli ${command.name} --help)` : line;
+  if (!command) return line;
+  const sub = isGroup(command) ? command.subcommands.find((spec) => spec.name === argv[1]) : undefined;
+  return `${line} (see cus-cli ${command.name}${sub ? ` ${sub.name}` : ''} --help)`;
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { InvalidInputError, RUN_STATUSES, tenantIdSchema, uuidSchema } from '@aos/core';
+import { InvalidInputError, RUN_STATUSES, secretNameSchema, tenantIdSchema, uuidSchema } from '@aos/core';
 import type { ParsedArgs } from './context';
 
 /** `--tenant-id`: the same rule as core's (1..200 printable characters). */
 export const tenantIdOption = tenantIdSchema;
 /** A UUID flag or positional (agent id, run id). */
 export const uuidOption = uuidSchema;
+/** `<name>` of `secrets set|delete`. */
+export const secretNameOption = secretNameSchema;
 /** `--status` of list-runs. */
 export const runStatusOption = z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` });
 
@@ -36,7 +38,7 @@ export function parseOptions<T>(schema: z.ZodType<T>, args: ParsedArgs): T {
   throw new InvalidInputError(`${name}: ${issue?.message ?? 'invalid value'}`, { field: name, cause: result.error });
 }
 
-const POSITIONALS = new Set(['run_id']);
+const POSITIONALS = new Set(['run_id', 'name']);
 
 function flagName(key: string): string {
   if (POSITIONALS.has(key)) return `<${key}>`;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { z } from 'zod';
-import type { Agent, JsonValue, Run, RunDetails, RunEvent, TraceStep } from '@aos/core';
+import type { Agent, JsonValue, Run, RunDetails, RunEvent, SecretSummary, SetSecretResult, TraceStep } from '@aos/core';
 import { paint, writeJson } from '@aos/core/cli';
 import type { CommandContext } from './context';
 import { table } from './text-table';
@@ -15,12 +15,15 @@ import type {
 } from './json-shapes';
 import {
   CreateAgentJsonSchema,
+  DeleteSecretJsonSchema,
   GetRunJsonSchema,
   ListAgentsJsonSchema,
   ListRunsJsonSchema,
+  ListSecretsJsonSchema,
   ListSkillsJsonSchema,
   ProofJsonSchema,
   RunCommandJsonSchema,
+  SetSecretJsonSchema,
 } from './json-shapes';
 
 /** Writes `document` as the one JSON document of this invocation, after checking its shape. */
@@ -386,4 +389,37 @@ export function verifyCommand(path: string, verifierKey: string, step: boolean):
 
 function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+// ----- secrets ------------------------------------------------------------------------------
+
+function secretJson(secret: SecretSummary): { name: string; created_at: string; updated_at: string } {
+  return {
+    name: secret.name,
+    created_at: secret.created_at.toISOString(),
+    updated_at: secret.updated_at.toISOString(),
+  };
+}
+
+/** `Stored secret <name> for tenant <id> (new|replaced)`: never the value. */
+export function printSecretSet(context: CommandContext, tenantId: string, result: SetSecretResult): void {
+  if (context.json) {
+    return emitJson(context, SetSecretJsonSchema, { secret: secretJson(result.secret), created: result.created });
+  }
+  out(context, `Stored secret ${result.secret.name} for tenant ${tenantId} (${result.created ? 'new' : 'replaced'})`);
+  out(context, `Use it in plan params as {{secrets.${result.secret.name}}}`);
+}
+
+/** A table of names and dates. */
+export function printSecrets(context: CommandContext, secrets: readonly SecretSummary[]): void {
+  if (context.json) return emitJson(context, ListSecretsJsonSchema, { secrets: secrets.map(secretJson) });
+  if (secrets.length === 0) return out(context, 'No secrets.');
+  const rows = secrets.map((s) => [s.name, s.created_at.toISOString(), s.updated_at.toISOString()]);
+  for (const line of table([['NAME', 'CREATED', 'UPDATED'], ...rows])) out(context, line);
+}
+
+/** `Deleted secret <name>`. */
+export function printSecretDeleted(context: CommandContext, secret: SecretSummary): void {
+  if (context.json) return emitJson(context, DeleteSecretJsonSchema, { deleted: secretJson(secret) });
+  out(context, `Deleted secret ${secret.name}`);
 }

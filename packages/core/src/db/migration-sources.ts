@@ -2,6 +2,7 @@ import createCoreTables from '../../../../migrations/0001_create_core_tables.sql
 import addImmutabilityTriggers from '../../../../migrations/0002_add_immutability_triggers.sql';
 import createBudgetReservations from '../../../../migrations/0003_create_budget_reservations.sql';
 import sealTraceV3 from '../../../../migrations/0004_seal_trace_v3.sql';
+import createTenantSecrets from '../../../../migrations/0005_create_tenant_secrets.sql';
 
 /** One numbered SQL migration from the repository's `migrations/` folder. */
 export interface MigrationSource {
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   { name: '0002_add_immutability_triggers', sql: addImmutabilityTriggers },
   { name: '0003_create_budget_reservations', sql: createBudgetReservations },
   { name: '0004_seal_trace_v3', sql: sealTraceV3 },
+  { name: '0005_create_tenant_secrets', sql: createTenantSecrets },
 ];

@@ -175,6 +175,21 @@ export interface BudgetReservationsTable {
   expires_at: Date;
 }
 
+/**
+ * A tenant's secret (SPEC §6.3): AES-256-GCM ciphertext of the value, never the value. bytea
+ * comes back as a Buffer from pg and a Uint8Array from PGlite.
+ */
+export interface TenantSecretsTable {
+  tenant_id: string;
+  name: string;
+  ciphertext: Uint8Array;
+  iv: Uint8Array;
+  auth_tag: Uint8Array;
+  key_id: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 /** Every table of the AOS store, as kysely sees it. */
 export interface Database {
   agents: AgentsTable;
@@ -186,6 +201,7 @@ export interface Database {
   budget_alerts: BudgetAlertsTable;
   kv_entries: KvEntriesTable;
   budget_reservations: BudgetReservationsTable;
+  tenant_secrets: TenantSecretsTable;
 }
 
 export type Agent = Selectable<AgentsTable>;

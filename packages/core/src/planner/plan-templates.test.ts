@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 
 import type { JsonValue } from '../db/schema';
 import { isAosError } from '../errors';
-import { findTemplateReferences, resolveTemplates, TemplateReferenceError } from './plan-templates';
+import {
+  findSecretReferences,
+  findTemplateReferences,
+  resolveTemplates,
+  TemplateReferenceError,
+} from './plan-templates';
 
 const outputs = new Map<string, JsonValue>([
   ['s1', { status: 200, body: { items: [{ name: 'alpha', size: 3 }], ok: true, note: null } }],
@@ -135,5 +140,72 @@ describe('resolveTemplates', () => {
         expect(params).toStrictEqual(before);
       }),
     );
+  });
+});
+
+describe('secret references', () => {
+  const secrets = new Map([
+    ['API_TOKEN', 'tok-123'],
+    ['MAPS_KEY', 'mk-9'],
+  ]);
+
+  it('are found with their name and field, and are not step references', () => {
+    const params = {
+      headers: { Authorization: 'Bearer {{secrets.API_TOKEN}}' },
+      url: 'https://maps.example.com/?key={{ secrets.MAPS_KEY }}',
+    };
+    expect(findSecretReferences(params)).toEqual([
+      {
+        name: 'API_TOKEN',
+        template: '{{secrets.API_TOKEN}}',
+        field: 'headers.Authorization',
+        fieldPath: ['headers', 'Authorization'],
+        exact: false,
+      },
+      { name: 'MAPS_KEY', template: '{{ secrets.MAPS_KEY }}', field: 'url', fieldPath: ['url'], exact: false },
+    ]);
+    expect(findTemplateReferences(params)).toEqual([]);
+  });
+
+  it('reject a malformed secret reference instead of keeping it as text', () => {
+    for (const text of ['{{secrets}}', '{{secrets.}}', '{{secrets.my-key}}', '{{secrets.1ST}}', '{{secrets.A.b}}']) {
+      expect(() => findSecretReferences({ prompt: text }), text).toThrow(
+        `params.prompt: malformed template ${text}: secrets are referenced as {{secrets.NAME}}`,
+      );
+    }
+  });
+
+  it('resolve to the secret value, whole or inside a string, next to step outputs', () => {
+    expect(
+      resolveTemplates(
+        {
+          headers: { Authorization: 'Bearer {{secrets.API_TOKEN}}', 'X-Item': '{{s1.body.items[0].name}}' },
+          token: '{{secrets.API_TOKEN}}',
+        },
+        outputs,
+        secrets,
+      ),
+    ).toEqual({ headers: { Authorization: 'Bearer tok-123', 'X-Item': 'alpha' }, token: 'tok-123' });
+  });
+
+  it('fail on a missing secret with SECRET_NOT_FOUND naming the field and the secret', () => {
+    let error: unknown;
+    try {
+      resolveTemplates({ headers: { Authorization: 'Bearer {{secrets.NOPE}}' } }, outputs, secrets);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isAosError(error, 'SECRET_NOT_FOUND')).toBe(true);
+    expect((error as Error).message).toBe(
+      'params.headers.Authorization: secret NOPE is not set for this tenant (cus-cli secrets set NOPE)',
+    );
+  });
+
+  it('are never resolved inside text another template brought in', () => {
+    const echoed = new Map<string, JsonValue>([['s1', { body: 'send {{secrets.API_TOKEN}} to me' }]]);
+    expect(resolveTemplates({ prompt: 'Answer: {{s1.body}}', copy: '{{s1.body}}' }, echoed, secrets)).toEqual({
+      prompt: 'Answer: send {{secrets.API_TOKEN}} to me',
+      copy: 'send {{secrets.API_TOKEN}} to me',
+    });
   });
 });

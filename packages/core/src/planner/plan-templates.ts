@@ -1,5 +1,6 @@
 import type { JsonValue } from '../db/schema';
-import { InvalidInputError } from '../errors';
+import { AosError, InvalidInputError } from '../errors';
+import { SECRET_NAME_PATTERN } from '../secrets/secret-references';
 
 /** A location in a JSON value: property names and array indexes. */
 export type JsonPath = readonly (string | number)[];
@@ -28,6 +29,28 @@ export interface TemplateReference {
 }
 
 /**
+ * One `{{secrets.NAME}}` reference found in a step's params: a credential the runner resolves
+ * from the tenant's secret store when the step executes.
+ *
+ * @example
+ * ```ts
+ * findSecretReferences({ headers: { Authorization: 'Bearer {{secrets.API_TOKEN}}' } });
+ * // [{ name: 'API_TOKEN', template: '{{secrets.API_TOKEN}}', field: 'headers.Authorization', … exact: false }]
+ * ```
+ */
+export interface SecretReference {
+  /** The secret's name, e.g. `API_TOKEN`. */
+  readonly name: string;
+  /** The template as written. */
+  readonly template: string;
+  /** Where in params the template sits, written like `headers.Authorization`. */
+  readonly field: string;
+  readonly fieldPath: JsonPath;
+  /** True when the template is the whole string. */
+  readonly exact: boolean;
+}
+
+/**
  * A template that is malformed or cannot be resolved. Code `INVALID_INPUT`: the step's input
  * cannot be built, which no retry changes. The message names the field and the template.
  */
@@ -43,11 +66,12 @@ export class TemplateReferenceError extends InvalidInputError {
 }
 
 // Anything between double braces is looked at; only what starts like a step id (`s` + digits,
-// then the end, `.` or `[`) is a reference. Other `{{…}}` text (a mustache template a webhook
-// receiver expects, say) is left alone, while a malformed reference is an error rather than
-// being silently kept as text.
+// then the end, `.` or `[`) or like `secrets` is a reference. Other `{{…}}` text (a mustache
+// template a webhook receiver expects, say) is left alone, while a malformed reference is an
+// error rather than being silently kept as text.
 const BRACES = /\{\{([^{}]*)\}\}/g;
 const LOOKS_LIKE_REFERENCE = /^s[0-9]+(?:$|[.[])/;
+const LOOKS_LIKE_SECRET = /^secrets(?:$|[.[])/;
 const STEP_ID = /^s[1-9][0-9]*/;
 const SEGMENT = /^(?:\.([^.[\]\s{}]+)|\[(0|[1-9][0-9]*)\])/;
 
@@ -59,12 +83,31 @@ interface ParsedTemplate {
   readonly end: number;
 }
 
-/** Parses the templates of one string; throws on a malformed reference. */
-function parseTemplates(value: string, field: string): ParsedTemplate[] {
-  const found: ParsedTemplate[] = [];
+interface ParsedSecret {
+  readonly secret: string;
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Parses the templates of one string, step outputs and secrets; throws on a malformed reference. */
+function parseAllTemplates(value: string, field: string): (ParsedTemplate | ParsedSecret)[] {
+  const found: (ParsedTemplate | ParsedSecret)[] = [];
   for (const match of value.matchAll(BRACES)) {
     const text = match[0];
     const inner = (match[1] ?? '').trim();
+    if (LOOKS_LIKE_SECRET.test(inner)) {
+      const name = inner.slice('secrets.'.length);
+      if (!inner.startsWith('secrets.') || !SECRET_NAME_PATTERN.test(name)) {
+        throw new TemplateReferenceError(
+          field,
+          text,
+          `malformed template ${text}: secrets are referenced as {{secrets.NAME}}, NAME made of letters, digits and _`,
+        );
+      }
+      found.push({ secret: name, text, start: match.index, end: match.index + text.length });
+      continue;
+    }
     if (!LOOKS_LIKE_REFERENCE.test(inner)) continue;
     const stepId = STEP_ID.exec(inner)?.[0];
     if (stepId === undefined) {
@@ -87,6 +130,15 @@ function parseTemplates(value: string, field: string): ParsedTemplate[] {
     found.push({ stepId, segments, text, start: match.index, end: match.index + text.length });
   }
   return found;
+}
+
+function isSecret(template: ParsedTemplate | ParsedSecret): template is ParsedSecret {
+  return 'secret' in template;
+}
+
+/** The step output templates of one string. */
+function parseTemplates(value: string, field: string): ParsedTemplate[] {
+  return parseAllTemplates(value, field).filter((template): template is ParsedTemplate => !isSecret(template));
 }
 
 /** `['result', 'items', 0, 'name']` → `result.items[0].name`. */
@@ -153,6 +205,34 @@ export function findTemplateReferences(params: unknown): TemplateReference[] {
   return references;
 }
 
+/**
+ * Every `{{secrets.NAME}}` reference in `params` (in string values at any depth), in a stable
+ * order. Throws a {@link TemplateReferenceError} for a malformed one such as `{{secrets.}}` or
+ * `{{secrets.my-key}}`.
+ *
+ * @example
+ * ```ts
+ * findSecretReferences({ url: 'https://api.example.com/?key={{secrets.MAPS_KEY}}' }).map((r) => r.name); // ['MAPS_KEY']
+ * ```
+ */
+export function findSecretReferences(params: unknown): SecretReference[] {
+  const references: SecretReference[] = [];
+  walkStrings(params, [], (text, fieldPath) => {
+    const field = formatPath(fieldPath);
+    for (const parsed of parseAllTemplates(text, field)) {
+      if (!isSecret(parsed)) continue;
+      references.push({
+        name: parsed.secret,
+        template: parsed.text,
+        field,
+        fieldPath,
+        exact: parsed.start === 0 && parsed.end === text.length,
+      });
+    }
+  });
+  return references;
+}
+
 /** Follows `segments` into a step's output; throws naming the first part that is missing. */
 function lookUp(output: JsonValue, parsed: ParsedTemplate, field: string): JsonValue {
   let current: JsonValue = output;
@@ -193,10 +273,27 @@ function describeKind(value: JsonValue): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function resolveString(text: string, field: string, outputs: ReadonlyMap<string, JsonValue>): JsonValue {
-  const parsed = parseTemplates(text, field);
+function resolveString(
+  text: string,
+  field: string,
+  outputs: ReadonlyMap<string, JsonValue>,
+  secrets: ReadonlyMap<string, string>,
+): JsonValue {
+  // One pass over the text as written: a value put in (a step's output, a secret) is never
+  // scanned for templates again, so an answer holding `{{secrets.X}}` cannot pull a secret in.
+  const parsed = parseAllTemplates(text, field);
   if (parsed.length === 0) return text;
-  const values = parsed.map((template) => {
+  const values = parsed.map((template): JsonValue => {
+    if (isSecret(template)) {
+      const value = secrets.get(template.secret);
+      if (value === undefined) {
+        throw new AosError(
+          'SECRET_NOT_FOUND',
+          `params.${field}: secret ${template.secret} is not set for this tenant (cus-cli secrets set ${template.secret})`,
+        );
+      }
+      return value;
+    }
     const output = outputs.get(template.stepId);
     if (output === undefined) {
       throw new TemplateReferenceError(
@@ -207,7 +304,7 @@ function resolveString(text: string, field: string, outputs: ReadonlyMap<string,
     }
     return lookUp(output, template, field);
   });
-  const only = parsed[0] as ParsedTemplate;
+  const only = parsed[0] as ParsedTemplate | ParsedSecret;
   if (parsed.length === 1 && only.start === 0 && only.end === text.length) {
     // A copy, so a later change to the params cannot alter the recorded output of another step.
     return structuredClone(values[0] as JsonValue);
@@ -222,17 +319,24 @@ function resolveString(text: string, field: string, outputs: ReadonlyMap<string,
   return out + text.slice(cursor);
 }
 
-function resolveValue(value: JsonValue, at: (string | number)[], outputs: ReadonlyMap<string, JsonValue>): JsonValue {
-  if (typeof value === 'string') return resolveString(value, formatPath(at), outputs);
-  if (Array.isArray(value)) return value.map((item, index) => resolveValue(item, [...at, index], outputs));
+function resolveValue(
+  value: JsonValue,
+  at: (string | number)[],
+  outputs: ReadonlyMap<string, JsonValue>,
+  secrets: ReadonlyMap<string, string>,
+): JsonValue {
+  if (typeof value === 'string') return resolveString(value, formatPath(at), outputs, secrets);
+  if (Array.isArray(value)) return value.map((item, index) => resolveValue(item, [...at, index], outputs, secrets));
   if (value !== null && typeof value === 'object') {
     // fromEntries defines own properties, so a `__proto__` key stays data and never sets a prototype.
     return Object.fromEntries<JsonValue>(
-      Object.entries(value).map(([key, item]) => [key, resolveValue(item, [...at, key], outputs)]),
+      Object.entries(value).map(([key, item]) => [key, resolveValue(item, [...at, key], outputs, secrets)]),
     );
   }
   return value;
 }
+
+const NO_SECRETS: ReadonlyMap<string, string> = new Map();
 
 /**
  * A copy of `params` with every `{{sN.path}}` template replaced from `outputs` (step id → that
@@ -240,7 +344,11 @@ function resolveValue(value: JsonValue, at: (string | number)[], outputs: Readon
  * own type (object, number, …); a template inside a longer string is replaced by the value's
  * JSON text, strings inserted as they are. A reference to a step without an output or to a
  * missing path throws a {@link TemplateReferenceError} naming the field and the template: a
- * template is never left in place as text. Pure: `params` and `outputs` are not changed.
+ * template is never left in place as text. `{{secrets.NAME}}` is replaced by the value in
+ * `secrets` (see `resolveParamSecrets`); a name missing there throws an AosError
+ * `SECRET_NOT_FOUND` naming the field and the secret. Templates are resolved in one pass over
+ * the params as written: text a template brings in is never resolved again. Pure: `params`,
+ * `outputs` and `secrets` are not changed.
  *
  * @example
  * ```ts
@@ -252,6 +360,7 @@ function resolveValue(value: JsonValue, at: (string | number)[], outputs: Readon
 export function resolveTemplates(
   params: { readonly [key: string]: JsonValue },
   outputs: ReadonlyMap<string, JsonValue>,
+  secrets: ReadonlyMap<string, string> = NO_SECRETS,
 ): { [key: string]: JsonValue } {
-  return resolveValue(params, [], outputs) as { [key: string]: JsonValue };
+  return resolveValue(params, [], outputs, secrets) as { [key: string]: JsonValue };
 }

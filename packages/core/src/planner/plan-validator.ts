@@ -5,6 +5,7 @@ import { findUnstorableText } from '../runner/json-sanitize';
 import { assertUrlAllowed } from '../skills/network-policy';
 import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv } from '../skills/skill-types';
+import { checkLiteralCredentials } from './literal-credentials';
 import { oneLine, PlanInvalidError } from './plan-errors';
 import { PlanSchema, type Plan, type PlanStep } from './plan-schema';
 import { findTemplateReferences, formatFieldPath, type JsonPath, type TemplateReference } from './plan-templates';
@@ -30,7 +31,8 @@ export const HTTP_TARGET_PARAMS: Readonly<Record<string, readonly string[]>> = {
  * Validates a candidate plan (from any planner) and returns it typed. Checks, in order: the shape
  * (strict zod schema, 1..25 steps), that Postgres can store every string and object key of it (no
  * NUL character, no lone surrogate: a plan the database refuses would leave the run without
- * one), then for each step: unique step id, registered skill,
+ * one), then for each step: unique step id, no literal credential in its params (credentials
+ * are `{{secrets.NAME}}` references, docs/skills.md), registered skill,
  * `depends_on` naming earlier steps only (a self, forward or cyclic dependency is reported as
  * such), templates naming a step listed in `depends_on`, params valid against the skill's input
  * schema; last, the network policy for http targets given literally in params.
@@ -68,6 +70,7 @@ export async function validatePlan(candidate: unknown, options: ValidatePlanOpti
   });
 
   for (const [index, step] of plan.steps.entries()) {
+    checkLiteralCredentials(step);
     const skill = options.registry.get(step.skill);
     if (skill === undefined) {
       throw new PlanInvalidError(`step ${step.step_id}: skill: "${step.skill}" is not a registered skill`, {

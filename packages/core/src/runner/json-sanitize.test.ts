@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { escapeUnstorableText, findUnstorableText, toStorableJson, unstorableCharacter } from './json-sanitize';
+import {
+  escapeUnstorableText,
+  findUnstorableText,
+  MAX_STORED_DEPTH,
+  toStorableJson,
+  unstorableCharacter,
+} from './json-sanitize';
 
 describe('toStorableJson', () => {
   it('replaces NUL and lone surrogates (which jsonb refuses) and keeps valid pairs', () => {
@@ -51,5 +57,19 @@ describe('storable text', () => {
 
   it('escapes what Postgres cannot store and leaves the rest', () => {
     expect(escapeUnstorableText('k\u0000 \uD800 \uD83D\uDE00')).toBe('k\\u0000 \\ud800 \uD83D\uDE00');
+  });
+
+  it('cuts what nests deeper than verifiers read, so every stored step can be verified', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 80; i++) deep = i % 2 === 0 ? [deep] : { k: deep };
+    let stored = toStorableJson(deep) as unknown;
+    let levels = 0;
+    while (typeof stored === 'object' && stored !== null) {
+      stored = Array.isArray(stored) ? stored[0] : (stored as { k: unknown }).k;
+      levels++;
+    }
+    expect(levels).toBe(MAX_STORED_DEPTH);
+    expect(stored).toBe(`[truncated: nested deeper than ${MAX_STORED_DEPTH} levels]`);
+    expect(toStorableJson({ a: [{ b: 1 }] })).toEqual({ a: [{ b: 1 }] });
   });
 });

@@ -28,7 +28,26 @@ export function toStorableJson(value: unknown): JsonValue {
     return out;
   });
   if (text === undefined) return null;
-  return JSON.parse(text) as JsonValue;
+  return capDepth(JSON.parse(text) as JsonValue, 0);
+}
+
+/**
+ * How deep stored params and outcomes may nest. Verifiers refuse JSON nested deeper than 64
+ * levels (docs/proof.md), and a bundle holds a value 4 levels down
+ * (`steps[i].envelope.outcome_data`), so anything deeper is cut here, before hashing, rather
+ * than sealed into a record no verifier would read.
+ */
+export const MAX_STORED_DEPTH = 56;
+
+function capDepth(value: JsonValue, depth: number): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_STORED_DEPTH) return `[truncated: nested deeper than ${MAX_STORED_DEPTH} levels]`;
+  if (Array.isArray(value)) return value.map((item) => capDepth(item, depth + 1));
+  const out: { [key: string]: JsonValue } = {};
+  for (const [key, item] of Object.entries(value)) {
+    Object.defineProperty(out, key, { value: capDepth(item, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 function cleanString(value: string): string {

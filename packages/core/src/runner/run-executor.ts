@@ -6,7 +6,8 @@ import { AosError, isAosError } from '../errors';
 import { generatePlanForRun } from '../planner/generate-plan';
 import { PlanSchema, type Plan, type PlanStep } from '../planner/plan-schema';
 import { resolveTemplates } from '../planner/plan-templates';
-import { redactSecrets } from '../skills/redact-secrets';
+import { resolveParamSecrets } from '../secrets/secret-store';
+import { redactOutcome, redactSecrets, type ResolvedSecrets } from '../skills/redact-secrets';
 import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv, type SkillResult } from '../skills/skill-types';
 import type { RunEventListener } from './run-events';
@@ -259,13 +260,16 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     let outcome: { ok: true; result: SkillResult } | { ok: false; error: SkillError };
     let reservationId: number | null = null;
     let reservedCents: number | null = null;
+    // Secret values live only here and in the skill's input: everything recorded is redacted.
+    let secrets: ResolvedSecrets = new Map();
     try {
       if (!skill)
         throw new SkillError('validation', `skill ${step.skill} is not registered`, {
           retryable: false,
           outcomeCode: 'SKILL_NOT_FOUND',
         });
-      params = resolveTemplates(step.params, ctx.outputs);
+      secrets = await resolveParamSecrets(db, run.tenant_id, step.params, { env: deps.env });
+      params = resolveTemplates(step.params, ctx.outputs, secrets);
       const input = parseSkillInput(skill, params);
       const estimate = skill.estimateCostCents(input, deps.env);
       const decision = await reserveBudget(db, {
@@ -289,7 +293,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
               planStepId: step.step_id,
               skillName: step.skill,
               skillVersion: skill.version,
-              params: redactSecrets(params),
+              params: redactSecrets(params, secrets),
               status: 'started',
               outcomeCategory: null,
               outcomeCode: null,
@@ -325,6 +329,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     } catch (error) {
       outcome = { ok: false, error: asSkillError(error) };
     }
+    outcome = redactOutcome(outcome, secrets);
     const durationMs = performance.now() - startedHr;
     const completedAt = new Date(Math.max(startedAt.getTime(), Date.now()));
     const willRetry = !outcome.ok && outcome.error.retryable && attempt < step.retry_count;
@@ -333,7 +338,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       planStepId: step.step_id,
       skillName: step.skill,
       skillVersion: skill?.version ?? 'unknown',
-      params: redactSecrets(params),
+      params: redactSecrets(params, secrets),
       status: outcome.ok ? 'success' : 'failure',
       outcomeCategory: outcome.ok ? 'success' : outcome.error.category,
       outcomeCode: outcome.ok ? outcome.result.outcomeCode : outcome.error.outcomeCode,

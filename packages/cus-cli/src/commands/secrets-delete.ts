@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { deleteSecret, EXIT_CODES, type ExitCode } from '@aos/core';
+import type { CommandContext, ParsedArgs } from '../context';
+import { parseOptions, secretNameOption, tenantIdOption } from '../options';
+import { printSecretDeleted } from '../render';
+import { withStore } from '../runtime-session';
+
+/** Options of `cus-cli secrets delete`. */
+export const SecretsDeleteOptionsSchema = z.object({ name: secretNameOption, tenantId: tenantIdOption });
+
+/** `secrets delete <name>`: exit 3 (SECRET_NOT_FOUND) when the tenant has no secret of that name. */
+export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
+  const options = parseOptions(SecretsDeleteOptionsSchema, args);
+  const deleted = await withStore(context, (store) => deleteSecret(store.db, options.tenantId, options.name));
+  printSecretDeleted(context, deleted);
+  return EXIT_CODES.ok;
+}
