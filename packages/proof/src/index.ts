@@ -39,6 +39,7 @@ export { sealChain, type ChainSeal, type SealChainInput } from './chain-seal';
 export {
   DEFAULT_ORIGIN,
   loadSigningKey,
+  readSigningKeyFile,
   resolveAosHome,
   SIGNING_KEY_FILE,
   type KeyStoreEnv,
