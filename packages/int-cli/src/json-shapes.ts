@@ -98,23 +98,49 @@ export const MigrateShape = z
   })
   .strict();
 
-const KeyInfoShape = z
+const KeyId = z.string().regex(/^[0-9a-f]{8}$/);
+
+/** One key of the trusted set: `env` = AOS_SIGNING_KEY / AOS_RETIRED_VERIFIER_KEYS, `file` = the key set file. */
+const TrustedKeyShape = z
   .object({
-    source: z.enum(['env', 'file', 'backup']),
-    path: z.string().nullable(),
+    status: z.enum(['current', 'retired']),
+    source: z.enum(['env', 'file']),
     name: z.string(),
-    key_id: z.string().regex(/^[0-9a-f]{8}$/),
+    key_id: KeyId,
     verifier_key: z.string(),
+    retired_at: Timestamp.nullable(),
   })
   .strict();
 
-export const KeysShowShape = z.object({ key: KeyInfoShape }).strict();
+/** The trusted key set every verifier uses: current key first, then retired ones. */
+const KeySetShape = z
+  .object({ file: z.string().nullable(), keys: z.array(TrustedKeyShape), warnings: z.array(z.string()) })
+  .strict();
+
+/** A signing key file that was written (never its secret). */
+const KeyFileShape = z.object({ path: z.string(), name: z.string(), key_id: KeyId, verifier_key: z.string() }).strict();
+
+export const KeysShowShape = z
+  .object({ key: TrustedKeyShape.extend({ path: z.string().nullable() }).strict(), key_set: KeySetShape })
+  .strict();
 
 export const KeysGenerateShape = z
+  .object({ key: KeyFileShape, key_set: KeySetShape, warnings: z.array(z.string()) })
+  .strict();
+
+export const KeysRotateShape = z
   .object({
-    key: KeyInfoShape,
-    replaced: KeyInfoShape.extend({ backup_path: z.string() }).strict().nullable(),
-    warnings: z.array(z.string()),
+    key: KeyFileShape,
+    retired: z
+      .object({
+        name: z.string(),
+        key_id: KeyId,
+        verifier_key: z.string(),
+        retired_at: Timestamp,
+        backup_path: z.string(),
+      })
+      .strict(),
+    key_set: KeySetShape,
   })
   .strict();
 
@@ -129,7 +155,14 @@ export const AuditShape = z
   .object({
     tenant_id: z.string().nullable(),
     trusted_keys: z.array(
-      z.object({ verifier_key: z.string(), source: z.enum(['env', 'file', 'backup', 'flag']) }).strict(),
+      z
+        .object({
+          verifier_key: z.string(),
+          source: z.enum(['env', 'file', 'flag']),
+          status: z.enum(['current', 'retired']).nullable(),
+          retired_at: Timestamp.nullable(),
+        })
+        .strict(),
     ),
     checked: z.number().int(),
     verified: z.number().int(),
@@ -191,6 +224,8 @@ export type ListSkillsJson = z.infer<typeof ListSkillsShape>;
 export type MigrateJson = z.infer<typeof MigrateShape>;
 export type KeysShowJson = z.infer<typeof KeysShowShape>;
 export type KeysGenerateJson = z.infer<typeof KeysGenerateShape>;
+export type KeysRotateJson = z.infer<typeof KeysRotateShape>;
+export type KeySetJson = z.infer<typeof KeySetShape>;
 export type QuotaJson = z.infer<typeof QuotaShapeDoc>;
 export type AuditJson = z.infer<typeof AuditShape>;
 export type RecoverJson = z.infer<typeof RecoverShape>;

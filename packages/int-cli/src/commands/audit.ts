@@ -1,7 +1,7 @@
 import {
   countTraces,
   InvalidInputError,
-  listDeploymentKeys,
+  loadVerifierKeySet,
   tenantIdSchema,
   type CliIo,
   type ExitCode,
@@ -41,14 +41,16 @@ function trustedFlagKeys(texts: readonly string[]): VerifierKey[] {
  * `int-cli audit [--tenant-id T] [--limit N]`: the proof coordinator verifies every sealed
  * trace in batches (the same checks as `getRunProof`, two queries per batch); progress goes to
  * stderr; each trace that is not VERIFIED is listed with its run id and reason, and the exit
- * code is 5 if there is any. Trusted keys: the deployment's key, the backups
- * `keys generate --force` kept, and `--trusted-key` values (parsed once).
+ * code is 5 if there is any. Trusted keys: the deployment's key set (current and retired
+ * verifier keys, as `loadVerifierKeySet` reads them) and `--trusted-key` values (parsed once).
  */
 export async function runAudit(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const flags = parseFlags(AuditFlags, args);
   const extra = trustedFlagKeys(flags.trustedKey);
-  const deployment = await listDeploymentKeys(io.env);
-  const trustedKeys = [...deployment.map((k) => parseVerifierKey(k.verifierKey)), ...extra];
+  // The deployment's key set (current and retired keys), read without loading a private key.
+  const keySet = await loadVerifierKeySet(io.env);
+  for (const warning of keySet.warnings) io.stderr.write(`warning: ${warning}\n`);
+  const trustedKeys = [...keySet.keys, ...extra];
   const started = performance.now();
 
   const document = await withStore(g, io, async (store): Promise<AuditJson> => {
@@ -68,8 +70,13 @@ export async function runAudit(args: Record<string, unknown>, g: GlobalOptions, 
     return {
       tenant_id: flags.tenantId ?? null,
       trusted_keys: [
-        ...deployment.map((k) => ({ verifier_key: k.verifierKey, source: k.source })),
-        ...extra.map((k) => ({ verifier_key: k.verifierKey, source: 'flag' as const })),
+        ...keySet.keys.map((k) => ({
+          verifier_key: k.verifierKey,
+          source: k.source,
+          status: k.status,
+          retired_at: k.retiredAt,
+        })),
+        ...extra.map((k) => ({ verifier_key: k.verifierKey, source: 'flag' as const, status: null, retired_at: null })),
       ],
       checked: audit.checked,
       verified: audit.verified,
