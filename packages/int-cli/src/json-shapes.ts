@@ -1,3 +1,4 @@
+import { AUDIT_FINDING_KINDS } from '@aos/proof/postgres';
 import { z } from 'zod';
 
 // The one JSON document each command prints with --json (docs/int-cli.md). Tests parse the
@@ -168,6 +169,9 @@ export const AuditShape = z
     verified: z.number().int(),
     failed: z.number().int(),
     unsealed: z.number().int(),
+    traces: z.number().int(),
+    runs_expecting_trace: z.number().int(),
+    stale_after_ms: z.number().int(),
     failures: z.array(
       z
         .object({
@@ -176,6 +180,18 @@ export const AuditShape = z
           trace_id: z.string(),
           reason: z.string(),
           first_divergent_step: z.number().int().nullable(),
+        })
+        .strict(),
+    ),
+    /** Everything that makes the audit fail (exit 5), verification failures included. */
+    findings: z.array(
+      z
+        .object({
+          kind: z.enum(AUDIT_FINDING_KINDS),
+          run_id: z.string().optional(),
+          trace_id: z.string().optional(),
+          tenant_id: z.string().optional(),
+          message: z.string(),
         })
         .strict(),
     ),

@@ -14,7 +14,7 @@ type Raw = Record<string, unknown>;
 const EPILOGUE =
   'Storage: --database-url or DATABASE_URL names a Postgres server; without either, the embedded ' +
   'database under AOS_HOME (default ~/.aos) is used. Exit codes: 0 ok, 1 operational error, ' +
-  '2 usage error (nothing written), 3 not found, 5 proof verification failed.';
+  '2 usage error (nothing written), 3 not found, 5 proof verification failed or audit finding.';
 
 function globals(args: Raw): GlobalOptions {
   return {
@@ -173,7 +173,7 @@ function buildParser(io: CliIo, choose: (action: Action) => void): Argv {
     )
     .command(
       'audit',
-      'Verify every sealed trace with the proof coordinator and list the failures',
+      'Verify every sealed trace, check that every run has its trace and vice versa, and list every finding',
       (y) =>
         y
           .option('tenant-id', { type: 'string', describe: "Only this tenant's traces" })
@@ -184,7 +184,12 @@ function buildParser(io: CliIo, choose: (action: Action) => void): Argv {
             default: '1000',
             describe: 'Report progress on stderr every N traces',
           })
-          .example('$0 audit', 'All tenants; exit 5 if any trace fails')
+          .option('stale-after', {
+            type: 'string',
+            default: '15m',
+            describe: 'A running run with no progress for this long is a finding (as recover --older-than)',
+          })
+          .example('$0 audit', 'All tenants; exit 5 on any finding')
           .example('$0 audit --tenant-id acme --json', 'One tenant, as JSON'),
       on(
         () => import('./commands/audit'),

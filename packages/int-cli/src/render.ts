@@ -197,24 +197,40 @@ export function renderQuota(result: QuotaJson, changed: boolean): string {
   );
 }
 
-/** `audit`: failures first, then the summary. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `audit`: verification failures, then the other findings, then the summary. */
 export function renderAudit(io: CliIo, result: AuditJson): string {
   const out = io.stdout;
   const lines = result.failures.map(
     (f) => `${paint(io, out, 'red', 'FAILED')}  run ${f.run_id}  tenant ${f.tenant_id}  ${f.reason}\n`,
   );
+  for (const f of result.findings) {
+    if (f.kind === 'verification_failed') continue;
+    const ids = [f.run_id && `run ${f.run_id}`, f.tenant_id && `tenant ${f.tenant_id}`].filter(Boolean).join('  ');
+    lines.push(`${paint(io, out, 'red', f.kind.toUpperCase())}  ${ids ? `${ids}  ` : ''}${f.message}\n`);
+  }
   const scope = result.tenant_id === null ? 'all tenants' : `tenant "${result.tenant_id}"`;
+  const others = result.findings.filter((f) => f.kind !== 'verification_failed').length;
   const verdict =
-    result.failed === 0 ? paint(io, out, 'green', 'all verified') : paint(io, out, 'red', 'integrity check failed');
+    result.findings.length === 0
+      ? paint(io, out, 'green', 'all verified')
+      : paint(io, out, 'red', 'integrity check failed');
+  const open =
+    result.unsealed - result.findings.filter((f) => f.kind === 'unsealed_trace' || f.kind === 'stale_run').length;
   const unsealed =
-    result.unsealed > 0
-      ? `${result.unsealed} trace${result.unsealed === 1 ? '' : 's'} not sealed yet, not checked (a run still executing, or one a crash left: see int-cli recover)\n`
-      : '';
+    open > 0 ? `${plural(open, 'trace')} not sealed yet (runs still executing or waiting for a retry)\n` : '';
+  const coverage =
+    `Coverage: ${plural(result.traces, 'trace')} for ${plural(result.runs_expecting_trace, 'run')} that should have one` +
+    (others > 0 ? `; ${plural(others, 'other finding')}\n` : '\n');
   const keys = result.trusted_keys.map((k) => `${k.verifier_key.split('+').slice(0, 2).join('+')} (${k.source})`);
   return (
     lines.join('') +
     `Audit of ${scope}: ${result.checked} sealed trace${result.checked === 1 ? '' : 's'} checked in ${seconds(result.duration_ms)}: ` +
     `${result.verified} VERIFIED, ${result.failed} FAILED — ${verdict}\n` +
+    coverage +
     unsealed +
     `Trusted keys: ${keys.join(', ') || 'none'}\n`
   );

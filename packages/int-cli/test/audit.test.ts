@@ -55,6 +55,16 @@ describeEachDriver('int-cli audit', (t) => {
         first_divergent_step: 0,
       }),
     ]);
+    // Each failure is also a finding, which is what the exit code follows.
+    expect(doc.findings).toEqual([
+      {
+        kind: 'verification_failed',
+        run_id: victim,
+        tenant_id: 'acme',
+        trace_id: `trace_${victim}`,
+        message: doc.failures[0]!.reason,
+      },
+    ]);
     // Another tenant's audit is unaffected.
     expect((await cliOn(t, ['audit', '--tenant-id', 'globex'])).code).toBe(0);
   });

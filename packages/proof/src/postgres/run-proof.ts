@@ -17,6 +17,7 @@ import { createInclusionProof } from '../merkle-tree';
 import { toStepEnvelope } from '../step-envelope';
 import { verifyTraceRecord, type TrustedKeys, type TraceVerification } from '../trace-verifier';
 import type { ProofTables } from './proof-tables';
+import type { AuditFinding } from './trace-coverage-audit';
 
 /** Any kysely instance over the AOS store (the caller's; this package opens no connection). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -476,11 +477,15 @@ export interface AuditResult {
   checked: number;
   verified: number;
   failed: AuditFailure[];
+  /** One `verification_failed` per failure, and one `orphan_trace` per sealed trace whose run row is missing. */
+  findings: AuditFinding[];
 }
 
 /**
  * Verifies every sealed trace (of one tenant, or all), in batches: one query for a batch of
- * traces, one for all their steps. Reports progress after each batch.
+ * traces, one for all their steps. Reports progress after each batch. A sealed trace whose run
+ * row is missing is never skipped: its own record is verified (against its own tenant) and it
+ * is reported as an `orphan_trace` finding; `verified` counts records that verify.
  *
  * @example
  * ```ts
@@ -507,14 +512,15 @@ export async function auditSealedTraces(
     Number((await totalQuery.executeTakeFirstOrThrow()).n),
     options.limit ?? Number.POSITIVE_INFINITY,
   );
-  const result: AuditResult = { checked: 0, verified: 0, failed: [] };
+  const result: AuditResult = { checked: 0, verified: 0, failed: [], findings: [] };
   let after = '';
   while (result.checked < total) {
     let query = tables
       .selectFrom('aos_traces')
-      .innerJoin('runs', 'runs.id', 'aos_traces.run_id')
+      // A left join: a trace whose run row is gone must be reported, not dropped.
+      .leftJoin('runs', 'runs.id', 'aos_traces.run_id')
       .selectAll('aos_traces')
-      .select(['runs.tenant_id as run_tenant_id', 'runs.plan_hash as run_plan_hash'])
+      .select(['runs.id as run_row_id', 'runs.tenant_id as run_tenant_id', 'runs.plan_hash as run_plan_hash'])
       .where('aos_traces.sealed_at', 'is not', null)
       .where('aos_traces.trace_id', '>', after)
       .orderBy('aos_traces.trace_id')
@@ -540,21 +546,34 @@ export async function auditSealedTraces(
       else byTrace.set(step.trace_id, [step]);
     }
     for (const trace of traces) {
+      const orphan = trace.run_row_id === null;
       const verification = verifyStoredTrace(
-        { tenant_id: trace.run_tenant_id, plan_hash: trace.run_plan_hash },
+        orphan
+          ? { tenant_id: trace.tenant_id, plan_hash: null }
+          : { tenant_id: trace.run_tenant_id ?? trace.tenant_id, plan_hash: trace.run_plan_hash },
         trace,
         byTrace.get(trace.trace_id) ?? [],
         options.trustedKeys,
       );
       result.checked += 1;
+      const ids = { run_id: trace.run_id, tenant_id: trace.tenant_id, trace_id: trace.trace_id };
       if (verification.verification_status === 'VERIFIED') result.verified += 1;
       else {
-        result.failed.push({
-          run_id: trace.run_id,
-          tenant_id: trace.tenant_id,
-          trace_id: trace.trace_id,
+        const failure: AuditFailure = {
+          ...ids,
           failure_reason: verification.failure_reason ?? 'unknown',
           first_divergent_step: 'first_divergent_step' in verification ? verification.first_divergent_step : null,
+        };
+        result.failed.push(failure);
+        result.findings.push({ kind: 'verification_failed', ...ids, message: failure.failure_reason });
+      }
+      if (orphan) {
+        const own =
+          verification.verification_status === 'VERIFIED' ? 'its own record verifies' : 'nor does its record verify';
+        result.findings.push({
+          kind: 'orphan_trace',
+          ...ids,
+          message: `sealed trace ${trace.trace_id} has no run row (${own}): run ${trace.run_id} was deleted`,
         });
       }
     }
