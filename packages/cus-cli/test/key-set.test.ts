@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rotateSigningKey, VERIFIER_KEYS_FILE } from '@aos/core';
 import { encodeSigningKey, generateSigningKey } from '@aos/proof';
 import { describeEachDriver } from '@aos/testkit';
 import { expect, it } from 'vitest';
 import { ProofJsonSchema, RunCommandJsonSchema } from '../src/json-shapes';
-import { cliOn, createAgentViaCli, type CliResult } from './cli-harness';
+import { cliOn, countRows, createAgentViaCli, type CliResult } from './cli-harness';
 
 const KEY_FILES = ['signing.key', VERIFIER_KEYS_FILE];
 
@@ -112,6 +112,22 @@ describeEachDriver('cus-cli key set', (t) => {
       expect((await proof(after)).code).toBe(0);
     } finally {
       writeFileSync(keySet, saved);
+    }
+  });
+
+  it('run refuses a signing key file others may read (chmod 600 <path>, exit 2) before creating the run', async () => {
+    const agentId = await createAgentViaCli(t, ['--name', 'exposed', '--tenant-id', tenant]);
+    const file = join(t.home, 'signing.key');
+    chmodSync(file, 0o640);
+    try {
+      const before = await countRows(t);
+      const result = await cliOn(t, ['run', '-a', agentId, '-g', 'echo with an exposed key', '--tenant-id', tenant]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`signing key file ${file} has mode 0640`);
+      expect(result.stderr).toContain(`run chmod 600 ${file}`);
+      expect(await countRows(t)).toEqual(before);
+    } finally {
+      chmodSync(file, 0o600);
     }
   });
 });
