@@ -569,7 +569,9 @@ export async function auditSealedTraces(
       }
       if (orphan) {
         const own =
-          verification.verification_status === 'VERIFIED' ? 'its own record verifies' : 'nor does its record verify';
+          verification.verification_status === 'VERIFIED'
+            ? 'its own record verifies'
+            : 'and its own record does not verify';
         result.findings.push({
           kind: 'orphan_trace',
           ...ids,
