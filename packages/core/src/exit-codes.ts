@@ -12,11 +12,12 @@ export const EXIT_CODES = {
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 const USAGE: readonly AosErrorCode[] = ['INVALID_INPUT', 'CONFIG_INVALID', 'IDEMPOTENCY_CONFLICT', 'AGENT_NOT_ACTIVE'];
-const NOT_FOUND: readonly AosErrorCode[] = ['AGENT_NOT_FOUND', 'RUN_NOT_FOUND', 'SECRET_NOT_FOUND'];
-const PROOF_USAGE: readonly string[] = ['PROOF_USAGE', 'PROOF_BAD_INPUT'];
+const NOT_FOUND: readonly AosErrorCode[] = ['AGENT_NOT_FOUND', 'RUN_NOT_FOUND', 'SECRET_NOT_FOUND', 'KEY_NOT_FOUND'];
+// A malformed or exposed key is a configuration value to fix, as CONFIG_INVALID is.
+const PROOF_USAGE: readonly string[] = ['PROOF_USAGE', 'PROOF_BAD_INPUT', 'PROOF_BAD_KEY', 'PROOF_KEY_EXPOSED'];
 
 /**
- * Maps an error to its exit code: bad input → 2, unknown agent, run, secret or proof → 3, anything else → 1.
+ * Maps an error to its exit code: bad input → 2, unknown agent, run, secret, key or proof → 3, anything else → 1.
  *
  * @example
  * ```ts

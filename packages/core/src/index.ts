@@ -9,6 +9,7 @@ export * from './exit-codes';
 export * from './runtime';
 export * from './cli-io';
 export * from './ops/index';
+export * from './keys/index';
 export * from './skills/index';
 export * from './planner/index';
 export * from './secrets/index';

@@ -1,6 +1,7 @@
-import { loadSigningKey, resolveAosHome, type SigningKey } from '@aos/proof';
+import { resolveAosHome, type SigningKey } from '@aos/proof';
 import { openDatabase, type AosDatabase } from './db/database';
 import type { LockWaitListener } from './db/embedded-lock';
+import { loadDeploymentSigningKey, loadVerifierKeySet, type VerifierKeySet } from './keys/verifier-key-set';
 import { createSkillRegistry, type SkillRegistry } from './skills/skill-registry';
 import type { SkillEnv } from './skills/skill-types';
 
@@ -8,21 +9,33 @@ import type { SkillEnv } from './skills/skill-types';
 export interface AosRuntime {
   readonly store: AosDatabase;
   readonly registry: SkillRegistry;
-  readonly signingKey: SigningKey;
   readonly env: SkillEnv;
   readonly home: string;
+  /**
+   * The trusted verifier key set (current and retired keys) that proofs are checked against;
+   * read without loading or creating any private key. Read afresh on every call.
+   */
+  keySet(): Promise<VerifierKeySet>;
+  /**
+   * The signing key, loaded on the first call (and created then when there is none yet). Only
+   * code that seals calls it, and before it writes anything, so a key problem leaves no run
+   * half-written.
+   */
+  signer(): Promise<SigningKey>;
   close(): Promise<void>;
 }
 
 /**
- * Opens the store (server when a URL is given or `DATABASE_URL` is set, embedded otherwise),
- * loads the deployment's signing key (`AOS_SIGNING_KEY`, or the key file under `AOS_HOME`,
- * created on first use) and builds the skill registry.
+ * Opens the store (server when a URL is given or `DATABASE_URL` is set, embedded otherwise)
+ * and builds the skill registry. No key is touched here: `keySet()` reads the public key set
+ * for verifiers and `signer()` loads the private key for sealers, each when first needed.
  *
  * @example
  * ```ts
  * const runtime = await openRuntime({ env: process.env })
- * try { ... } finally { await runtime.close() }
+ * try {
+ *   const signingKey = await runtime.signer() // only where runs are sealed
+ * } finally { await runtime.close() }
  * ```
  */
 export async function openRuntime(options: {
@@ -30,15 +43,23 @@ export async function openRuntime(options: {
   databaseUrl?: string | undefined;
   onLockWait?: LockWaitListener | undefined;
 }): Promise<AosRuntime> {
-  const home = resolveAosHome(options.env);
-  const signingKey = await loadSigningKey({ env: options.env, home });
-  const store = await openDatabase({ env: options.env, url: options.databaseUrl, onLockWait: options.onLockWait });
+  const env = options.env;
+  const store = await openDatabase({ env, url: options.databaseUrl, onLockWait: options.onLockWait });
+  let signing: Promise<SigningKey> | undefined;
   return {
     store,
     registry: createSkillRegistry(),
-    signingKey,
-    env: options.env,
-    home,
+    env,
+    home: resolveAosHome(env),
+    keySet: () => loadVerifierKeySet(env),
+    signer: () => {
+      // A failed load is not remembered: the next call tries again.
+      signing ??= loadDeploymentSigningKey(env).catch((error: unknown) => {
+        signing = undefined;
+        throw error;
+      });
+      return signing;
+    },
     close: () => store.close(),
   };
 }

@@ -1,18 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { encodeSigningKey, generateSigningKey, loadSigningKey } from '@aos/proof';
+import { loadSigningKey } from '@aos/proof';
 import { describeEachDriver } from '@aos/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   countTraces,
   createAgent,
   createSkillRegistry,
-  describeSigningKey,
-  generateSigningKeyFile,
-  listDeploymentKeys,
   listDueRuns,
-  readSigningKeyFile,
   recordAndReadCostEvent,
   recordRunExecutionError,
 } from '@aos/core';
@@ -121,70 +114,5 @@ describeEachDriver('operator ops: storage', (t) => {
     expect(
       await db.selectFrom('runs').select('error_message').where('id', '=', run.id).executeTakeFirstOrThrow(),
     ).toEqual({ error_message: recorded.message });
-  });
-});
-
-describe('operator ops: signing keys', () => {
-  let home: string;
-  let env: NodeJS.ProcessEnv;
-  beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'aos-ops-keys-'));
-    env = { AOS_HOME: home };
-  });
-  afterEach(() => rmSync(home, { recursive: true, force: true }));
-
-  it('describing a key never creates one', async () => {
-    expect(await describeSigningKey(env)).toBeNull();
-    expect(await readSigningKeyFile(env)).toBeNull();
-    expect(await listDeploymentKeys(env)).toEqual([]);
-    expect(readdirSync(home)).toEqual([]);
-  });
-
-  it('generates a 0600 key file that loadSigningKey then uses, and refuses to replace it without force', async () => {
-    const { key, replaced } = await generateSigningKeyFile({ ...env, AOS_ORIGIN: 'origin.example' });
-    expect(replaced).toBeNull();
-    expect(key.name).toBe('origin.example');
-    expect(statSync(join(home, 'signing.key')).mode & 0o777).toBe(0o600);
-    expect((await loadSigningKey({ env, home })).verifierKey).toBe(key.verifierKey);
-    const before = readFileSync(join(home, 'signing.key'), 'utf8');
-    await expect(generateSigningKeyFile(env)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect(readFileSync(join(home, 'signing.key'), 'utf8')).toBe(before);
-  });
-
-  it('force keeps every replaced key as a backup, and listDeploymentKeys lists them newest first', async () => {
-    const first = await generateSigningKeyFile(env, { name: 'k.example' });
-    const second = await generateSigningKeyFile(env, { force: true });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const third = await generateSigningKeyFile(env, { force: true });
-    expect(second.replaced?.verifierKey).toBe(first.key.verifierKey);
-    expect(third.replaced?.verifierKey).toBe(second.key.verifierKey);
-    expect(third.key.name).toBe('k.example');
-    const keys = await listDeploymentKeys(env);
-    expect(keys.map((k) => [k.source, k.verifierKey])).toEqual([
-      ['file', third.key.verifierKey],
-      ['backup', second.key.verifierKey],
-      ['backup', first.key.verifierKey],
-    ]);
-  });
-
-  it('AOS_SIGNING_KEY is the key in use, and shadows a generated file', async () => {
-    const envKey = generateSigningKey('env.example');
-    const withEnv = { ...env, AOS_SIGNING_KEY: encodeSigningKey(envKey) };
-    expect(await describeSigningKey(withEnv)).toMatchObject({
-      source: 'env',
-      path: null,
-      verifierKey: envKey.verifierKey,
-    });
-    const generated = await generateSigningKeyFile(withEnv);
-    expect(generated.shadowedByEnv).toBe(true);
-    expect((await listDeploymentKeys(withEnv)).map((k) => k.source)).toEqual(['env']);
-    expect((await readSigningKeyFile(withEnv))?.verifierKey).toBe(generated.key.verifierKey);
-  });
-
-  it('refuses an invalid name and a malformed key file', async () => {
-    await expect(generateSigningKeyFile(env, { name: 'a b' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(describeSigningKey({ ...env, AOS_SIGNING_KEY: 'junk' })).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
-    });
   });
 });

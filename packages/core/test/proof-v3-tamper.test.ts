@@ -13,7 +13,7 @@ import {
   toStepEnvelope,
   verifyProofBundleFile,
 } from '@aos/proof';
-import { auditSealedTraces, exportProofBundleToFile, getRunProof } from '@aos/proof/postgres';
+import { auditSealedTraces, auditTraceCoverage, exportProofBundleToFile, getRunProof } from '@aos/proof/postgres';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDriver, type TestDatabase } from '@aos/testkit';
@@ -32,8 +32,12 @@ interface Verdicts {
 
 async function verdicts(db: Kysely<Database>, tenant: string, runId: string, dir: string): Promise<Verdicts> {
   const proof = await getRunProof(db, tenant, runId, { trustedKeys });
+  // What `int-cli audit` runs: every sealed trace verified, and coverage (unsealed, orphans, missing traces).
   const audit = await auditSealedTraces(db, { trustedKeys, tenantId: tenant });
-  const finding = audit.failed.find((f) => f.run_id === runId);
+  const coverage = await auditTraceCoverage(db, { tenantId: tenant, staleAfterMs: 15 * 60_000 });
+  const failed = audit.failed.find((f) => f.run_id === runId);
+  const covered = coverage.findings.find((f) => f.run_id === runId);
+  const finding = failed ?? (covered ? { failure_reason: covered.message } : undefined);
   const file = join(dir, `${runId}-${Date.now()}-${Math.random()}.json`);
   await exportProofBundleToFile(db, tenant, runId, file);
   const bundle = await verifyProofBundleFile(file, { trustedKeys });
@@ -277,7 +281,10 @@ describeEachDriver('proof v3: every edit of what a reader relies on is FAILED by
             header_envelope = NULL, header_hash = NULL, outcome_envelope = NULL, outcome_hash = NULL
           WHERE run_id = ${runId}`.execute(trx),
     );
-    expectAllFailed(await verdicts(db, tenant, runId, dir), /not sealed/);
+    const v = await verdicts(db, tenant, runId, dir);
+    expect(v.coordinator).toMatchObject({ status: 'FAILED', reason: 'trace is completed but not sealed: its seal is missing' });
+    expect(v.bundle).toMatchObject({ status: 'FAILED', reason: 'trace is not sealed' });
+    expect(v.audit.failed).toBe(true);
     await expect(
       db
         .updateTable('aos_traces')

@@ -150,7 +150,10 @@ export const ProofExportJsonSchema = z.strictObject({
   path: z.string().min(1),
   format: z.enum(['aos.proof-bundle.v2', 'aos.step-proof.v2']),
   step_index: z.number().int().nonnegative().nullable(),
-  verifier_key: z.string().min(1),
+  /** The deployment's current verifier key (null when it has none, e.g. a fresh AOS_HOME). */
+  verifier_key: z.string().min(1).nullable(),
+  /** Every key of the trusted set (current and retired), each passed to verify_command. */
+  verifier_keys: z.array(z.string().min(1)),
   verify_command: z.string().min(1),
 });
 

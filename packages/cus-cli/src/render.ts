@@ -381,10 +381,14 @@ export function printNothingExported(context: CommandContext, reason: string | n
   err(context, `Nothing exported: ${reason ?? 'the run has no sealed trace'}.`);
 }
 
-/** `aos-proof verify[-step] <file> --key <vkey>`, with the file quoted for a POSIX shell when needed. */
-export function verifyCommand(path: string, verifierKey: string, step: boolean): string {
+/**
+ * `aos-proof verify[-step] <file> --key <vkey>…` with one `--key` per trusted key, quoted for a
+ * POSIX shell when needed.
+ */
+export function verifyCommand(path: string, verifierKeys: readonly string[], step: boolean): string {
   const file = path === '-' ? '<file>' : shellQuote(path);
-  return `aos-proof ${step ? 'verify-step' : 'verify'} ${file} --key ${shellQuote(verifierKey)}`;
+  const keys = verifierKeys.length > 0 ? verifierKeys.map(shellQuote) : ['<verifier key>'];
+  return `aos-proof ${step ? 'verify-step' : 'verify'} ${file} ${keys.map((k) => `--key ${k}`).join(' ')}`;
 }
 
 function shellQuote(text: string): string {

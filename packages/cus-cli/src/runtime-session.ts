@@ -15,9 +15,10 @@ function lockWaitNotice(context: CommandContext): LockWaitListener {
 }
 
 /**
- * Opens the store and signing key for one command and always closes them, so the embedded
- * directory's lock is released even when the command fails. While another process holds that
- * lock, says so on stderr (the wait is bounded by AOS_DB_LOCK_TIMEOUT_MS).
+ * Opens the runtime (the store and skill registry; keys only on demand) for one command and
+ * always closes it, so the embedded directory's lock is released even when the command fails.
+ * While another process holds that lock, says so on stderr (the wait is bounded by
+ * AOS_DB_LOCK_TIMEOUT_MS).
  */
 export async function withRuntime<T>(context: CommandContext, use: (runtime: AosRuntime) => Promise<T>): Promise<T> {
   const { databaseUrl } = parseOptions(GlobalOptionsSchema, { databaseUrl: context.databaseUrl });

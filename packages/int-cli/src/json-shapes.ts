@@ -1,3 +1,4 @@
+import { AUDIT_FINDING_KINDS } from '@aos/proof/postgres';
 import { z } from 'zod';
 
 // The one JSON document each command prints with --json (docs/int-cli.md). Tests parse the
@@ -98,23 +99,49 @@ export const MigrateShape = z
   })
   .strict();
 
-const KeyInfoShape = z
+const KeyId = z.string().regex(/^[0-9a-f]{8}$/);
+
+/** One key of the trusted set: `env` = AOS_SIGNING_KEY / AOS_RETIRED_VERIFIER_KEYS, `file` = the key set file. */
+const TrustedKeyShape = z
   .object({
-    source: z.enum(['env', 'file', 'backup']),
-    path: z.string().nullable(),
+    status: z.enum(['current', 'retired']),
+    source: z.enum(['env', 'file']),
     name: z.string(),
-    key_id: z.string().regex(/^[0-9a-f]{8}$/),
+    key_id: KeyId,
     verifier_key: z.string(),
+    retired_at: Timestamp.nullable(),
   })
   .strict();
 
-export const KeysShowShape = z.object({ key: KeyInfoShape }).strict();
+/** The trusted key set every verifier uses: current key first, then retired ones. */
+const KeySetShape = z
+  .object({ file: z.string().nullable(), keys: z.array(TrustedKeyShape), warnings: z.array(z.string()) })
+  .strict();
+
+/** A signing key file that was written (never its secret). */
+const KeyFileShape = z.object({ path: z.string(), name: z.string(), key_id: KeyId, verifier_key: z.string() }).strict();
+
+export const KeysShowShape = z
+  .object({ key: TrustedKeyShape.extend({ path: z.string().nullable() }).strict(), key_set: KeySetShape })
+  .strict();
 
 export const KeysGenerateShape = z
+  .object({ key: KeyFileShape, key_set: KeySetShape, warnings: z.array(z.string()) })
+  .strict();
+
+export const KeysRotateShape = z
   .object({
-    key: KeyInfoShape,
-    replaced: KeyInfoShape.extend({ backup_path: z.string() }).strict().nullable(),
-    warnings: z.array(z.string()),
+    key: KeyFileShape,
+    retired: z
+      .object({
+        name: z.string(),
+        key_id: KeyId,
+        verifier_key: z.string(),
+        retired_at: Timestamp,
+        backup_path: z.string(),
+      })
+      .strict(),
+    key_set: KeySetShape,
   })
   .strict();
 
@@ -129,12 +156,22 @@ export const AuditShape = z
   .object({
     tenant_id: z.string().nullable(),
     trusted_keys: z.array(
-      z.object({ verifier_key: z.string(), source: z.enum(['env', 'file', 'backup', 'flag']) }).strict(),
+      z
+        .object({
+          verifier_key: z.string(),
+          source: z.enum(['env', 'file', 'flag']),
+          status: z.enum(['current', 'retired']).nullable(),
+          retired_at: Timestamp.nullable(),
+        })
+        .strict(),
     ),
     checked: z.number().int(),
     verified: z.number().int(),
     failed: z.number().int(),
     unsealed: z.number().int(),
+    traces: z.number().int(),
+    runs_expecting_trace: z.number().int(),
+    stale_after_ms: z.number().int(),
     failures: z.array(
       z
         .object({
@@ -143,6 +180,18 @@ export const AuditShape = z
           trace_id: z.string(),
           reason: z.string(),
           first_divergent_step: z.number().int().nullable(),
+        })
+        .strict(),
+    ),
+    /** Everything that makes the audit fail (exit 5), verification failures included. */
+    findings: z.array(
+      z
+        .object({
+          kind: z.enum(AUDIT_FINDING_KINDS),
+          run_id: z.string().optional(),
+          trace_id: z.string().optional(),
+          tenant_id: z.string().optional(),
+          message: z.string(),
         })
         .strict(),
     ),
@@ -194,6 +243,8 @@ export type ListSkillsJson = z.infer<typeof ListSkillsShape>;
 export type MigrateJson = z.infer<typeof MigrateShape>;
 export type KeysShowJson = z.infer<typeof KeysShowShape>;
 export type KeysGenerateJson = z.infer<typeof KeysGenerateShape>;
+export type KeysRotateJson = z.infer<typeof KeysRotateShape>;
+export type KeySetJson = z.infer<typeof KeySetShape>;
 export type QuotaJson = z.infer<typeof QuotaShapeDoc>;
 export type AuditJson = z.infer<typeof AuditShape>;
 export type RecoverJson = z.infer<typeof RecoverShape>;

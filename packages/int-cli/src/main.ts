@@ -14,7 +14,7 @@ type Raw = Record<string, unknown>;
 const EPILOGUE =
   'Storage: --database-url or DATABASE_URL names a Postgres server; without either, the embedded ' +
   'database under AOS_HOME (default ~/.aos) is used. Exit codes: 0 ok, 1 operational error, ' +
-  '2 usage error (nothing written), 3 not found, 5 proof verification failed.';
+  '2 usage error (nothing written), 3 not found, 5 proof verification failed or audit finding.';
 
 function globals(args: Raw): GlobalOptions {
   return {
@@ -83,12 +83,15 @@ function buildParser(io: CliIo, choose: (action: Action) => void): Argv {
         (m, a, g) => m.runMigrate(a, g, io),
       ),
     )
-    .command('keys', "Show or generate the deployment's checkpoint signing key", (y) =>
+    .command('keys', "Show, generate or rotate the deployment's checkpoint signing key", (y) =>
       y
         .command(
           'show',
-          'Print the verifier key (name+hash+base64) and where the signing key comes from',
-          (k) => k.example('$0 keys show', 'Verifier key for `aos-proof verify --key`'),
+          'Print the trusted key set: the current verifier key (name+hash+base64) and the retired ones',
+          (k) =>
+            k
+              .example('$0 keys show', 'Verifier keys for `aos-proof verify --key`')
+              .example('$0 keys show --json', 'The key set as JSON'),
           on(
             () => import('./commands/keys'),
             (m, a, g) => m.runKeysShow(a, g, io),
@@ -96,30 +99,38 @@ function buildParser(io: CliIo, choose: (action: Action) => void): Argv {
         )
         .command(
           'generate',
-          'Create the signing key file under AOS_HOME; never overwrites one without --force',
+          'Create the first signing key file under AOS_HOME; never replaces one (see keys rotate)',
           (k) =>
             k
-              .option('force', {
-                type: 'boolean',
-                default: false,
-                describe: 'Replace an existing key file, keeping it as signing.key.bak-<timestamp>',
-              })
               .option('name', {
                 type: 'string',
-                describe: "Key name / deployment origin (default: the replaced key's, else AOS_ORIGIN, else aos.local)",
+                describe:
+                  "Key name / deployment origin (default: the key set's newest key, else AOS_ORIGIN, else aos.local)",
               })
-              .example('$0 keys generate --name aos.example.com', 'First key of a deployment')
-              .example(
-                '$0 keys generate --force',
-                'Rotate: old checkpoints then verify only with the old verifier key',
-              ),
+              .example('$0 keys generate --name aos.example.com', 'First key of a deployment'),
           on(
             () => import('./commands/keys'),
             (m, a, g) => m.runKeysGenerate(a, g, io),
           ),
         )
-        .demandCommand(1, 'keys needs a subcommand: show or generate')
-        .example('$0 keys show', 'Print the verifier key'),
+        .command(
+          'rotate',
+          'Replace the signing key; the old verifier key stays trusted as retired, so earlier runs still verify',
+          (k) =>
+            k
+              .option('origin', {
+                type: 'string',
+                describe: "Name of the new key / deployment origin (default: the old key's)",
+              })
+              .example('$0 keys rotate', 'New key, same origin; old key retired today')
+              .example('$0 keys rotate --origin aos.example.com --json', 'New origin, as JSON'),
+          on(
+            () => import('./commands/keys'),
+            (m, a, g) => m.runKeysRotate(a, g, io),
+          ),
+        )
+        .demandCommand(1, 'keys needs a subcommand: show, generate or rotate')
+        .example('$0 keys show', 'Print the verifier keys'),
     )
     .command('quota', "Read or set a tenant's budget limits", (y) =>
       y
@@ -162,7 +173,7 @@ function buildParser(io: CliIo, choose: (action: Action) => void): Argv {
     )
     .command(
       'audit',
-      'Verify every sealed trace with the proof coordinator and list the failures',
+      'Verify every sealed trace, check that every run has its trace and vice versa, and list every finding',
       (y) =>
         y
           .option('tenant-id', { type: 'string', describe: "Only this tenant's traces" })
@@ -173,7 +184,12 @@ function buildParser(io: CliIo, choose: (action: Action) => void): Argv {
             default: '1000',
             describe: 'Report progress on stderr every N traces',
           })
-          .example('$0 audit', 'All tenants; exit 5 if any trace fails')
+          .option('stale-after', {
+            type: 'string',
+            default: '15m',
+            describe: 'A running run with no progress for this long is a finding (as recover --older-than)',
+          })
+          .example('$0 audit', 'All tenants; exit 5 on any finding')
           .example('$0 audit --tenant-id acme --json', 'One tenant, as JSON'),
       on(
         () => import('./commands/audit'),

@@ -3,7 +3,9 @@ import { paint, writeJson, type CliIo } from '@aos/core/cli';
 import type {
   AuditJson,
   DemoJson,
+  KeySetJson,
   KeysGenerateJson,
+  KeysRotateJson,
   KeysShowJson,
   ListSkillsJson,
   MigrateJson,
@@ -139,28 +141,47 @@ export function renderMigrate(result: MigrateJson): string {
 }
 
 function keySource(key: KeysShowJson['key']): string {
-  return key.source === 'env'
-    ? 'AOS_SIGNING_KEY (environment)'
-    : `${key.source === 'backup' ? 'backup file' : 'file'} ${key.path ?? ''}`;
+  return key.source === 'env' ? 'AOS_SIGNING_KEY (environment)' : `file ${key.path ?? ''}`;
 }
 
-/** `keys show`. */
+function retiredLines(keySet: KeySetJson): string[] {
+  return keySet.keys
+    .filter((k) => k.status === 'retired')
+    .map(
+      (k) =>
+        `retired: ${k.verifier_key} (${k.retired_at === null ? 'AOS_RETIRED_VERIFIER_KEYS' : `since ${k.retired_at}`})`,
+    );
+}
+
+/** `keys show`: the current verifier key, then each retired one. */
 export function renderKeyShow(result: KeysShowJson): string {
-  return `verifier_key: ${result.key.verifier_key}\nname: ${result.key.name}\nkey_id: ${result.key.key_id}\nsource: ${keySource(result.key)}\n`;
+  const lines = [
+    `verifier_key: ${result.key.verifier_key}`,
+    `name: ${result.key.name}`,
+    `key_id: ${result.key.key_id}`,
+    `source: ${keySource(result.key)}`,
+    ...retiredLines(result.key_set),
+  ];
+  if (result.key_set.file !== null) lines.push(`key_set: ${result.key_set.file}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** `keys generate`; warnings go to stderr separately. */
 export function renderKeyGenerate(result: KeysGenerateJson): string {
-  const lines = [
-    `Created signing key ${result.key.path ?? ''} (mode 0600)`,
-    `verifier_key: ${result.key.verifier_key}`,
-  ];
-  if (result.replaced)
-    lines.push(
-      `previous key kept as ${result.replaced.backup_path}`,
-      `previous verifier_key: ${result.replaced.verifier_key}`,
-    );
-  return `${lines.join('\n')}\n`;
+  return `Created signing key ${result.key.path} (mode 0600)\nverifier_key: ${result.key.verifier_key}\n`;
+}
+
+/** `keys rotate`. */
+export function renderKeyRotate(result: KeysRotateJson): string {
+  const n = result.key_set.keys.length;
+  return (
+    `Rotated signing key ${result.key.path} (mode 0600)\n` +
+    `verifier_key: ${result.key.verifier_key}\n` +
+    `retired verifier_key: ${result.retired.verifier_key} (since ${result.retired.retired_at})\n` +
+    `old private key kept as ${result.retired.backup_path} (verification needs only the verifier key)\n` +
+    `Trusted key set: ${n} key${n === 1 ? '' : 's'}${result.key_set.file === null ? '' : ` in ${result.key_set.file}`}; ` +
+    'runs sealed before the rotation keep verifying. Restart long-running workers so they sign with the new key.\n'
+  );
 }
 
 /** `quota get|set`. */
@@ -176,24 +197,40 @@ export function renderQuota(result: QuotaJson, changed: boolean): string {
   );
 }
 
-/** `audit`: failures first, then the summary. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `audit`: verification failures, then the other findings, then the summary. */
 export function renderAudit(io: CliIo, result: AuditJson): string {
   const out = io.stdout;
   const lines = result.failures.map(
     (f) => `${paint(io, out, 'red', 'FAILED')}  run ${f.run_id}  tenant ${f.tenant_id}  ${f.reason}\n`,
   );
+  for (const f of result.findings) {
+    if (f.kind === 'verification_failed') continue;
+    const ids = [f.run_id && `run ${f.run_id}`, f.tenant_id && `tenant ${f.tenant_id}`].filter(Boolean).join('  ');
+    lines.push(`${paint(io, out, 'red', f.kind.toUpperCase())}  ${ids ? `${ids}  ` : ''}${f.message}\n`);
+  }
   const scope = result.tenant_id === null ? 'all tenants' : `tenant "${result.tenant_id}"`;
+  const others = result.findings.filter((f) => f.kind !== 'verification_failed').length;
   const verdict =
-    result.failed === 0 ? paint(io, out, 'green', 'all verified') : paint(io, out, 'red', 'integrity check failed');
+    result.findings.length === 0
+      ? paint(io, out, 'green', 'all verified')
+      : paint(io, out, 'red', 'integrity check failed');
+  const open =
+    result.unsealed - result.findings.filter((f) => f.kind === 'unsealed_trace' || f.kind === 'stale_run').length;
   const unsealed =
-    result.unsealed > 0
-      ? `${result.unsealed} trace${result.unsealed === 1 ? '' : 's'} not sealed yet, not checked (a run still executing, or one a crash left: see int-cli recover)\n`
-      : '';
+    open > 0 ? `${plural(open, 'trace')} not sealed yet (runs still executing or waiting for a retry)\n` : '';
+  const coverage =
+    `Coverage: ${plural(result.traces, 'trace')} for ${plural(result.runs_expecting_trace, 'run')} that should have one` +
+    (others > 0 ? `; ${plural(others, 'other finding')}\n` : '\n');
   const keys = result.trusted_keys.map((k) => `${k.verifier_key.split('+').slice(0, 2).join('+')} (${k.source})`);
   return (
     lines.join('') +
     `Audit of ${scope}: ${result.checked} sealed trace${result.checked === 1 ? '' : 's'} checked in ${seconds(result.duration_ms)}: ` +
     `${result.verified} VERIFIED, ${result.failed} FAILED — ${verdict}\n` +
+    coverage +
     unsealed +
     `Trusted keys: ${keys.join(', ') || 'none'}\n`
   );

@@ -40,7 +40,7 @@ export async function withStore<T>(
   }
 }
 
-/** Like {@link withStore}, plus the signing key (created on first use) and skill registry. */
+/** Like {@link withStore}, plus the skill registry and the runtime's keys (`keySet()`, and `signer()` for code that seals). */
 export async function withRuntime<T>(
   g: GlobalOptions,
   io: CliIo,

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeEachDriver } from '@aos/testkit';
 import { expect, it } from 'vitest';
 import { AuditShape } from '../src/json-shapes';
@@ -22,7 +24,7 @@ describeEachDriver('int-cli audit', (t) => {
     expect(one.code).toBe(0);
     const doc = AuditShape.parse(JSON.parse(one.stdout));
     expect(doc).toMatchObject({ tenant_id: 'globex', checked: 1, verified: 1, failed: 0, failures: [] });
-    expect(doc.trusted_keys).toEqual([expect.objectContaining({ source: 'file' })]);
+    expect(doc.trusted_keys).toEqual([expect.objectContaining({ source: 'file', status: 'current' })]);
   });
 
   it('finds a trace tampered behind the triggers, names its run, and exits 5', async () => {
@@ -53,17 +55,44 @@ describeEachDriver('int-cli audit', (t) => {
         first_divergent_step: 0,
       }),
     ]);
+    // Each failure is also a finding, which is what the exit code follows.
+    expect(doc.findings).toEqual([
+      {
+        kind: 'verification_failed',
+        run_id: victim,
+        tenant_id: 'acme',
+        trace_id: `trace_${victim}`,
+        message: doc.failures[0]!.reason,
+      },
+    ]);
     // Another tenant's audit is unaffected.
     expect((await cliOn(t, ['audit', '--tenant-id', 'globex'])).code).toBe(0);
   });
 
-  it('after a key rotation still verifies older checkpoints with the kept backup key', async () => {
-    expect((await cliOn(t, ['keys', 'generate', '--force'])).code).toBe(0);
+  it('after keys rotate still verifies the checkpoints signed before it with the retired key, and new ones', async () => {
+    expect((await cliOn(t, ['keys', 'rotate'])).code).toBe(0);
+    const newer = await createSealedRuns(t, 'globex', ['echo after the rotation']);
     const result = await cliOn(t, ['audit', '--tenant-id', 'globex', '--json']);
     expect(result.code).toBe(0);
     const doc = AuditShape.parse(JSON.parse(result.stdout));
-    expect(doc.verified).toBe(1);
-    expect(doc.trusted_keys.map((k) => k.source)).toEqual(['file', 'backup']);
+    expect(doc).toMatchObject({ checked: 2, verified: 2, failed: 0 });
+    expect(doc.trusted_keys.map((k) => [k.source, k.status])).toEqual([
+      ['file', 'current'],
+      ['file', 'retired'],
+    ]);
+    globex.push(...newer);
+    // Without the retired key in the set, the older run no longer verifies: the set is what is trusted.
+    const retired = doc.trusted_keys[1]!.verifier_key;
+    const keySet = join(t.home, 'verifier-keys.json');
+    const saved = readFileSync(keySet, 'utf8');
+    writeFileSync(keySet, saved.replace(retired, doc.trusted_keys[0]!.verifier_key));
+    try {
+      const without = await cliOn(t, ['audit', '--tenant-id', 'globex', '--json']);
+      expect(without.code).toBe(5);
+      expect(AuditShape.parse(JSON.parse(without.stdout)).failures.map((f) => f.run_id)).toEqual([globex[0]]);
+    } finally {
+      writeFileSync(keySet, saved);
+    }
   });
 
   it('checks at most --limit traces and refuses a malformed --trusted-key with exit 2', async () => {
@@ -72,6 +101,6 @@ describeEachDriver('int-cli audit', (t) => {
     const bad = await cliOn(t, ['audit', '--trusted-key', 'not-a-key']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--trusted-key: verifier key "not-a-key" must look like/);
-    expect(globex).toHaveLength(1);
+    expect(globex).toHaveLength(2);
   });
 });

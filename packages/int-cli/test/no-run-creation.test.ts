@@ -1,5 +1,3 @@
-import { createAgent } from '@aos/core';
-import { createRun } from '@aos/core/runs';
 import { describeEachDriver } from '@aos/testkit';
 import { expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -7,7 +5,7 @@ import {
   AuditShape,
   DemoShape,
   ErrorShape,
-  KeysGenerateShape,
+  KeysRotateShape,
   KeysShowShape,
   ListSkillsShape,
   MigrateShape,
@@ -16,7 +14,7 @@ import {
   WorkerShape,
 } from '../src/json-shapes';
 import { cliOn, query } from './cli-harness';
-import { createSealedRuns } from './run-setup';
+import { createOpenTrace, createSealedRuns } from './run-setup';
 
 // Every command, with the exit code and --json shape it must produce on the database below.
 const COMMANDS: readonly [args: string[], shape: z.ZodType, code: number][] = [
@@ -25,7 +23,7 @@ const COMMANDS: readonly [args: string[], shape: z.ZodType, code: number][] = [
   [['migrate'], MigrateShape, 0],
   [['keys', 'show'], KeysShowShape, 0],
   [['keys', 'generate'], ErrorShape, 2],
-  [['keys', 'generate', '--force'], KeysGenerateShape, 0],
+  [['keys', 'rotate'], KeysRotateShape, 0],
   [['quota', 'get', '--tenant-id', 'acme'], QuotaShapeDoc, 0],
   [['quota', 'set', '--tenant-id', 'acme', '--daily-cents', '2000'], QuotaShapeDoc, 0],
   [['quota', 'set', '--tenant-id', 'acme', '--daily-cents', '-1'], ErrorShape, 2],
@@ -42,16 +40,16 @@ describeEachDriver('int-cli never creates a run', (t) => {
     { timeout: 240_000 },
     async () => {
       await createSealedRuns(t, 'acme', ['echo sealed before the commands']);
-      // A run left `running` by a crash, for recover to finish (recover updates runs, never inserts).
-      await query(t, async (db) => {
-        const agent = await createAgent(db, { name: 'stale', tenantId: 'acme' });
-        const { run } = await createRun(db, { tenantId: 'acme', agentId: agent.id, goal: 'echo stale' });
-        await db
+      // A run left `running` with its trace open by a crash, for recover to finish (recover
+      // updates runs, never inserts); its last step is recent, so audit does not call it stale.
+      const stale = await createOpenTrace(t, 'acme');
+      await query(t, (db) =>
+        db
           .updateTable('runs')
           .set({ status: 'running', started_at: new Date(Date.now() - 3_600_000) })
-          .where('id', '=', run.id)
-          .execute();
-      });
+          .where('id', '=', stale)
+          .execute(),
+      );
       const runIds = () =>
         query(t, async (db) => (await db.selectFrom('runs').select('id').orderBy('id').execute()).map((r) => r.id));
       const before = await runIds();

@@ -24,6 +24,8 @@ export const PROOF_ERROR_CODES = [
   'PROOF_USAGE',
   /** Reading or writing a file failed. */
   'PROOF_IO',
+  /** A private key file that group or others may access (fix: `chmod 600 <file>`). */
+  'PROOF_KEY_EXPOSED',
   /** No trace for that tenant and run (a run of another tenant looks the same). */
   'PROOF_NOT_FOUND',
   /** The trace exists but is not sealed yet, so there is nothing to export. */

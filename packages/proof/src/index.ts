@@ -50,6 +50,7 @@ export {
 export {
   DEFAULT_ORIGIN,
   loadSigningKey,
+  readSigningKeyFile,
   resolveAosHome,
   SIGNING_KEY_FILE,
   type KeyStoreEnv,

@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ProofError } from './errors';
-import { loadSigningKey, resolveAosHome } from './key-store';
+import { loadSigningKey, readSigningKeyFile, resolveAosHome } from './key-store';
 import { encodeSigningKey, generateSigningKey } from './note-key';
 
 let dir: string;
@@ -61,7 +61,7 @@ describe('loadSigningKey', () => {
   });
 
   it('names the file when it holds a malformed key', async () => {
-    await writeFile(join(dir, 'signing.key'), 'garbage\n');
+    await writeFile(join(dir, 'signing.key'), 'garbage\n', { mode: 0o600 });
     const error = await rejection(loadSigningKey({ env: {}, home: dir }));
     expect(error.code).toBe('PROOF_BAD_KEY');
     expect(error.message).toContain(join(dir, 'signing.key'));
@@ -76,6 +76,32 @@ describe('loadSigningKey', () => {
     await writeFile(join(dir, 'file'), '');
     const error = await rejection(loadSigningKey({ env: {}, home: join(dir, 'file', 'sub') }));
     expect(error.code).toBe('PROOF_IO');
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('a key file others may read', () => {
+  for (const mode of [0o644, 0o640, 0o604, 0o620]) {
+    it(`is refused at mode ${mode.toString(8)} with the chmod 600 that fixes it, and left as it is`, async () => {
+      const file = join(dir, 'signing.key');
+      const text = `${encodeSigningKey(generateSigningKey('exposed.example'))}\n`;
+      await writeFile(file, text);
+      await chmod(file, mode);
+      const error = await rejection(loadSigningKey({ env: {}, home: dir }));
+      expect(error.code).toBe('PROOF_KEY_EXPOSED');
+      expect(error.message).toContain(`signing key file ${file} has mode 0${mode.toString(8)}`);
+      expect(error.message.endsWith(`; run chmod 600 ${file}`)).toBe(true);
+      expect((await rejection(readSigningKeyFile(file))).code).toBe('PROOF_KEY_EXPOSED');
+      expect(await readFile(file, 'utf8')).toBe(text);
+      expect((await stat(file)).mode & 0o777).toBe(mode);
+
+      await chmod(file, 0o600);
+      expect((await loadSigningKey({ env: {}, home: dir })).name).toBe('exposed.example');
+    });
+  }
+
+  it('readSigningKeyFile is null for a missing file and creates nothing', async () => {
+    expect(await readSigningKeyFile(join(dir, 'signing.key'))).toBeNull();
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -69,9 +69,11 @@ export interface LoadSigningKeyOptions {
  * otherwise `<home>/signing.key`, created on first use with mode 0600 and named by
  * `AOS_ORIGIN` (default `aos.local`). `AOS_ORIGIN` only names a new key: an existing file keeps
  * its name. Creation is atomic (written to a temporary file, then hard-linked into place), so
- * processes racing to create it all end up with the same key. Throws a {@link ProofError}
- * `PROOF_BAD_KEY` naming the source when a key is malformed, `PROOF_IO` when the file cannot
- * be read or written.
+ * processes racing to create it all end up with the same key. Only code that signs calls this
+ * (a deployment goes through `@aos/core`, which also records the verifier key in its key set).
+ * Throws a {@link ProofError} `PROOF_BAD_KEY` naming the source when a key is malformed,
+ * `PROOF_KEY_EXPOSED` when the key file is accessible by group or others (see
+ * {@link readSigningKeyFile}), `PROOF_IO` when the file cannot be read or written.
  *
  * @example
  * ```ts
@@ -87,7 +89,7 @@ export async function loadSigningKey(options: LoadSigningKeyOptions = {}): Promi
   }
   const home = options.home ?? resolveAosHome(env);
   const file = join(home, SIGNING_KEY_FILE);
-  const existing = await readKeyFile(file);
+  const existing = await readSigningKeyFile(file);
   if (existing !== null) return existing;
 
   const origin = env.AOS_ORIGIN?.trim();
@@ -121,7 +123,7 @@ async function createKeyFile(home: string, file: string, key: SigningKey): Promi
     return key;
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw ioError(`cannot create signing key file ${file}`, error);
-    const winner = await readKeyFile(file);
+    const winner = await readSigningKeyFile(file);
     if (winner === null) throw ioError(`signing key file ${file} vanished while being created`);
     return winner;
   } finally {
@@ -129,15 +131,46 @@ async function createKeyFile(home: string, file: string, key: SigningKey): Promi
   }
 }
 
-async function readKeyFile(file: string): Promise<SigningKey | null> {
+/**
+ * Reads a signing key file without creating it: null when it does not exist. A file that
+ * group or others may access is refused with `PROOF_KEY_EXPOSED` (the message says
+ * `chmod 600 <path>`) before its content is read: a private key that other local users can
+ * read is no longer private. Throws `PROOF_BAD_KEY` naming the file when it is malformed,
+ * `PROOF_IO` when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * const key = await readSigningKeyFile('/srv/aos/signing.key');
+ * console.log(key?.verifierKey ?? 'no key yet');
+ * ```
+ */
+export async function readSigningKeyFile(file: string): Promise<SigningKey | null> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const handle = await open(file, 'r');
+    try {
+      // fstat of the opened file: the mode checked is the mode of the bytes read.
+      assertPrivateMode(file, (await handle.stat()).mode);
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (isProofError(error)) throw error;
     if (errorCode(error) === 'ENOENT') return null;
     throw ioError(`cannot read signing key file ${file}`, error);
   }
   return parseFrom(`signing key file ${file}`, text);
+}
+
+function assertPrivateMode(file: string, mode: number): void {
+  // Windows has no such permission bits; Node reports a fixed mode there.
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return;
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  throw new ProofError(
+    'PROOF_KEY_EXPOSED',
+    `signing key file ${file} has mode ${octal}: group and others must have no access to a private key; run chmod 600 ${file}`,
+  );
 }
 
 function parseFrom(source: string, text: string): SigningKey {

@@ -26,10 +26,11 @@ export const ProofOptionsSchema = z
 
 /**
  * `proof`: recomputes the run's hash chain, Merkle root and checkpoint signature from the
- * stored rows (@aos/proof's coordinator) and prints the verdict; exit 0 when VERIFIED, 5
- * otherwise. `--export` also writes the bundle (or one step's inclusion proof) for offline
- * verification with `aos-proof`; a run with no sealed trace has nothing to export, which is
- * said on stderr (exit 5, as the proof is not VERIFIED).
+ * stored rows (@aos/proof's coordinator) against the deployment's key set (current and
+ * retired verifier keys; no private key is loaded) and prints the verdict; exit 0 when
+ * VERIFIED, 5 otherwise. `--export` also writes the bundle (or one step's inclusion proof)
+ * for offline verification with `aos-proof`; a run with no sealed trace has nothing to
+ * export, which is said on stderr (exit 5, as the proof is not VERIFIED).
  */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(ProofOptionsSchema, args);
@@ -40,8 +41,11 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
   }
   return withRuntime(context, async (runtime) => {
     const db = runtime.store.db;
-    const verifierKey = runtime.signingKey.verifierKey;
-    const result = await getRunProof(db, options.tenantId, options.run_id, { trustedKeys: [verifierKey] });
+    // The deployment's whole key set, read without touching the private key: a run sealed
+    // before a key rotation verifies against its retired key.
+    const keySet = await runtime.keySet();
+    const verifierKeys = keySet.keys.map((k) => k.verifierKey);
+    const result = await getRunProof(db, options.tenantId, options.run_id, { trustedKeys: keySet.keys });
     // The coordinator answers "no trace" alike for a missing run, another tenant's run and a
     // run that failed before its trace began; only the first two are "not found" (exit 3).
     if (result.aos_traces.length === 0) await getRun(db, options.tenantId, options.run_id);
@@ -71,8 +75,9 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
         path: options.export,
         format,
         step_index: options.step ?? null,
-        verifier_key: verifierKey,
-        verify_command: verifyCommand(options.export, verifierKey, options.step !== undefined),
+        verifier_key: keySet.current?.verifierKey ?? null,
+        verifier_keys: verifierKeys,
+        verify_command: verifyCommand(options.export, verifierKeys, options.step !== undefined),
       };
     }
     const document: ProofJson = {

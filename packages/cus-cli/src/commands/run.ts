@@ -24,6 +24,8 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
   const options = parseOptions(RunOptionsSchema, args);
   const narrator = createRunNarrator(context, options);
   return withRuntime(context, async (runtime) => {
+    // Loaded (or created) before the run is: a key problem leaves no run behind.
+    const signingKey = await runtime.signer();
     narrator.begin();
     const result = await runGoal(
       runtime.store.db,
@@ -34,7 +36,7 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
         originSystemId: options.originSystemId,
         idempotencyKey: options.idempotencyKey,
       },
-      { registry: runtime.registry, env: runtime.env, signingKey: runtime.signingKey, onEvent: narrator.onEvent },
+      { registry: runtime.registry, env: runtime.env, signingKey, onEvent: narrator.onEvent },
     );
     narrator.end(result);
     printRunResult(context, result);

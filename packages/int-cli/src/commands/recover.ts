@@ -15,9 +15,10 @@ const RecoverFlags = z.object({ olderThan: DurationSchema, tenantId: tenantIdSch
  */
 export async function runRecover(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const flags = parseFlags(RecoverFlags, args);
-  const recovered = await withRuntime(g, io, (runtime) =>
+  const recovered = await withRuntime(g, io, async (runtime) =>
     recoverStaleRuns(runtime.store.db, {
-      signingKey: runtime.signingKey,
+      // Recovery seals the traces it finishes.
+      signingKey: await runtime.signer(),
       olderThanMs: flags.olderThan,
       tenantId: flags.tenantId,
     }),

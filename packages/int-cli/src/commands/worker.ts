@@ -41,7 +41,10 @@ export async function runWorker(args: Record<string, unknown>, g: GlobalOptions,
   }
   try {
     await withRuntime(g, io, async (runtime) => {
-      const deps: RunnerDeps = { registry: runtime.registry, env: io.env, signingKey: runtime.signingKey };
+      // The key is loaded when the first due run is about to be sealed, not for an idle poll.
+      let deps: RunnerDeps | undefined;
+      const runnerDeps = async (): Promise<RunnerDeps> =>
+        (deps ??= { registry: runtime.registry, env: io.env, signingKey: await runtime.signer() });
       while (!stop.signal.aborted) {
         const due = await listDueRuns(runtime.store.db, {
           limit: flags.batch,
@@ -51,7 +54,7 @@ export async function runWorker(args: Record<string, unknown>, g: GlobalOptions,
         for (const candidate of due) {
           if (stop.signal.aborted) break;
           try {
-            const { run, stepsAppended } = await executeRunAttempt(runtime.store.db, candidate.id, deps);
+            const { run, stepsAppended } = await executeRunAttempt(runtime.store.db, candidate.id, await runnerDeps());
             const entry = {
               run_id: run.id,
               tenant_id: run.tenant_id,

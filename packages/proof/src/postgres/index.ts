@@ -6,6 +6,8 @@ export {
   exportStepInclusionProof,
   getRunProof,
 } from './run-proof';
+export { AUDIT_FINDING_KINDS, auditTraceCoverage } from './trace-coverage-audit';
+export type { AuditFinding, AuditFindingKind, TraceCoverage, TraceCoverageOptions } from './trace-coverage-audit';
 export type {
   AuditFailure,
   AuditResult,

@@ -24,6 +24,7 @@ import {
 } from '../trace-verifier';
 import type { ProofTables } from './proof-tables';
 import type { RunFacts } from '../run-envelopes';
+import type { AuditFinding } from './trace-coverage-audit';
 
 /** Any kysely instance over the AOS store (the caller's; this package opens no connection). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -532,11 +533,15 @@ export interface AuditResult {
   checked: number;
   verified: number;
   failed: AuditFailure[];
+  /** One `verification_failed` per failure, and one `orphan_trace` per sealed trace whose run row is missing. */
+  findings: AuditFinding[];
 }
 
 /**
  * Verifies every sealed trace (of one tenant, or all), in batches: one query for a batch of
- * traces, one for all their steps. Reports progress after each batch.
+ * traces, one for all their steps. Reports progress after each batch. A sealed trace whose run
+ * row is missing is never skipped: its own record is verified (against its own tenant) and it
+ * is reported as an `orphan_trace` finding; `verified` counts records that verify.
  *
  * @example
  * ```ts
@@ -563,14 +568,14 @@ export async function auditSealedTraces(
     Number((await totalQuery.executeTakeFirstOrThrow()).n),
     options.limit ?? Number.POSITIVE_INFINITY,
   );
-  const result: AuditResult = { checked: 0, verified: 0, failed: [] };
+  const result: AuditResult = { checked: 0, verified: 0, failed: [], findings: [] };
   let after = '';
   while (result.checked < total) {
     let query = tables
       .selectFrom('aos_traces')
-      .innerJoin('runs', 'runs.id', 'aos_traces.run_id')
+      // A left join: a trace whose run row is gone must be reported, not dropped.
+      .leftJoin('runs', 'runs.id', 'aos_traces.run_id')
       .selectAll('aos_traces')
-
       .where('aos_traces.sealed_at', 'is not', null)
       .where('aos_traces.trace_id', '>', after)
       .orderBy('aos_traces.trace_id')
@@ -610,22 +615,42 @@ export async function auditSealedTraces(
     }
     for (const trace of traces) {
       const run = runs.get(trace.run_id);
-      if (run === undefined) continue;
-      const verification = verifyStoredTrace(
-        run,
-        trace,
-        byTrace.get(trace.trace_id) ?? [],
-        options.trustedKeys,
-      );
+      const orphan = run === undefined;
+      // Without its run row a trace's header and outcome cannot be checked: it fails, and is an orphan.
+      const verification: ReturnType<typeof verifyStoredTrace> = orphan
+        ? {
+            verification_status: 'FAILED',
+            failure_reason: `the run row of trace ${trace.trace_id} is missing`,
+            first_divergent_step: null,
+            signature_valid: false,
+            chain_length: trace.chain_length,
+            root_hash: trace.root_hash,
+            merkle_root: trace.merkle_root,
+            outcome_unknown_steps: [],
+          }
+        : verifyStoredTrace(
+            run,
+            trace,
+            byTrace.get(trace.trace_id) ?? [],
+            options.trustedKeys,
+          );
       result.checked += 1;
+      const ids = { run_id: trace.run_id, tenant_id: trace.tenant_id, trace_id: trace.trace_id };
       if (verification.verification_status === 'VERIFIED') result.verified += 1;
       else {
-        result.failed.push({
-          run_id: trace.run_id,
-          tenant_id: trace.tenant_id,
-          trace_id: trace.trace_id,
+        const failure: AuditFailure = {
+          ...ids,
           failure_reason: verification.failure_reason ?? 'unknown',
           first_divergent_step: 'first_divergent_step' in verification ? verification.first_divergent_step : null,
+        };
+        result.failed.push(failure);
+        result.findings.push({ kind: 'verification_failed', ...ids, message: failure.failure_reason });
+      }
+      if (orphan) {
+        result.findings.push({
+          kind: 'orphan_trace',
+          ...ids,
+          message: `sealed trace ${trace.trace_id} has no run row: run ${trace.run_id} was deleted`,
         });
       }
     }
