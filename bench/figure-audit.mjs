@@ -64,6 +64,7 @@ function buildTrace(proof, signingKey, agentId, n) {
       run_id: runId,
       tenant_id: TENANT_ID,
       attempt: 1,
+      lease_epoch: 0,
       plan_step_id: `s${i + 1}`,
       skill_id: 'echo@1.0.0',
       skill_name: 'echo',
@@ -87,30 +88,47 @@ function buildTrace(proof, signingKey, agentId, n) {
     steps.push({ ...row, ...link });
     envelopes.push({ envelope, ...link });
   }
-  const seal = proof.sealChain({
-    signingKey,
-    tenantId: TENANT_ID,
-    runId,
-    leafHashes: steps.map((s) => s.leaf_hash),
-    rootHash: head,
-  });
   const created = new Date(base - 10).toISOString();
   const completed = new Date(base + STEPS_PER_TRACE * 5 + 5).toISOString();
+  const runFacts = {
+    id: runId,
+    tenant_id: TENANT_ID,
+    agent_id: agentId,
+    origin_system_id: 'cus-cli',
+    goal: 'audit benchmark',
+    idempotency_key: null,
+    status: 'succeeded',
+    error_message: null,
+    attempts: 1,
+    completed_at: completed,
+  };
+  const traceFacts = {
+    trace_id: traceId,
+    run_id: runId,
+    tenant_id: TENANT_ID,
+    plan_hash: planHash,
+    genesis_hash: genesis,
+    status: 'completed',
+    started_at: created,
+    completed_at: completed,
+  };
+  const sealed = proof.sealRunTrace({
+    signingKey,
+    run: { ...runFacts, created_at: created },
+    plan,
+    trace: traceFacts,
+    steps: envelopes,
+  });
+  if (!sealed.ok) throw new Error(`audit bench: ${sealed.failure.reason}`);
+  const { header_envelope, header_hash, outcome_envelope, outcome_hash, ...seal } = sealed.seal;
   return {
     run: {
-      id: runId,
-      tenant_id: TENANT_ID,
-      agent_id: agentId,
-      origin_system_id: 'cus-cli',
-      goal: 'audit benchmark',
-      status: 'succeeded',
-      attempts: 1,
+      ...runFacts,
       max_attempts: 1,
       plan_json: plan,
       plan_hash: planHash,
       created_at: created,
       started_at: created,
-      completed_at: completed,
       duration_ms: 30,
     },
     trace: {
@@ -120,25 +138,30 @@ function buildTrace(proof, signingKey, agentId, n) {
       agent_id: agentId,
       plan,
       plan_hash: planHash,
-      schema_version: 'aos.trace.v2',
+      schema_version: proof.TRACE_FORMAT,
       status: 'running',
       started_at: created,
       genesis_hash: genesis,
       metadata: {},
     },
-    seal: { trace_id: traceId, completed_at: completed, sealed_at: completed, ...seal },
+    seal: {
+      trace_id: traceId,
+      completed_at: completed,
+      sealed_at: completed,
+      ...seal,
+      header_envelope,
+      header_hash,
+      outcome_envelope,
+      outcome_hash,
+    },
     steps,
     record: {
+      run: { ...runFacts, created_at: created },
       plan,
-      trace: {
-        trace_id: traceId,
-        run_id: runId,
-        tenant_id: TENANT_ID,
-        plan_hash: planHash,
-        genesis_hash: genesis,
-        ...seal,
-      },
+      trace: { ...traceFacts, ...seal },
+      header: { envelope: header_envelope, leaf_hash: header_hash },
       steps: envelopes,
+      outcome: { envelope: outcome_envelope, leaf_hash: outcome_hash },
     },
   };
 }
@@ -170,9 +193,12 @@ async function writeTraces(url, proof, signingKey, agentId, count) {
       await client.query(
         `UPDATE aos_traces t SET status = 'completed', completed_at = v.completed_at,
            metadata = '{"run_status":"succeeded"}'::jsonb, root_hash = v.root_hash, merkle_root = v.merkle_root,
-           chain_length = v.chain_length, checkpoint = v.checkpoint, sealed_at = v.sealed_at
+           chain_length = v.chain_length, checkpoint = v.checkpoint, sealed_at = v.sealed_at,
+           header_envelope = v.header_envelope, header_hash = v.header_hash,
+           outcome_envelope = v.outcome_envelope, outcome_hash = v.outcome_hash
          FROM jsonb_to_recordset($1::jsonb) AS v(trace_id text, completed_at timestamptz, root_hash text,
-           merkle_root text, chain_length int, checkpoint text, sealed_at timestamptz)
+           merkle_root text, chain_length int, checkpoint text, sealed_at timestamptz,
+           header_envelope jsonb, header_hash text, outcome_envelope jsonb, outcome_hash text)
          WHERE t.trace_id = v.trace_id`,
         [JSON.stringify(batch.map((t) => t.seal))],
       );

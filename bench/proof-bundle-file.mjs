@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ensureWorkDir, loadProof, progress } from './bench-kit.mjs';
 
 /** Bump when the generated content changes: cached files of another version are not reused. */
-export const BUNDLE_GENERATOR_VERSION = 'bundle-v2';
+export const BUNDLE_GENERATOR_VERSION = 'bundle-v3';
 
 const TENANT_ID = 'bench-tenant';
 const RUN_ID = '6f1c2b9e-4d1a-4c7e-9a53-0b8e2f4d7c11';
@@ -68,6 +68,7 @@ function benchEnvelope(i) {
     cost_cents: 0,
     duration_ms: ((i * 7919) % 100_000) / 1000 + 0.001,
     error: null,
+    lease_epoch: 0,
     outcome_category: 'success',
     outcome_code: 'OK',
     outcome_data: echo ? { message } : { id: i },
@@ -166,34 +167,53 @@ async function generateBundle(steps, paths) {
     if ((i + 1) % 250_000 === 0) progress(`proof bundle: ${i + 1}/${steps} steps hashed`);
   }
 
-  const seal = proof.sealChain({ signingKey, tenantId: TENANT_ID, runId: RUN_ID, leafHashes, rootHash: head });
   const completedAt = iso(BASE_TIME + steps * 3 + 10);
+  const run = {
+    id: RUN_ID,
+    tenant_id: TENANT_ID,
+    agent_id: AGENT_ID,
+    origin_system_id: 'cus-cli',
+    goal: plan.goal,
+    idempotency_key: null,
+    status: 'succeeded',
+    error_message: null,
+    attempts: 1,
+    plan_hash: planHash,
+    created_at: iso(BASE_TIME - 50),
+    completed_at: completedAt,
+  };
+  const traceFacts = {
+    trace_id: TRACE_ID,
+    run_id: RUN_ID,
+    tenant_id: TENANT_ID,
+    plan_hash: planHash,
+    genesis_hash: genesis,
+    status: 'completed',
+    started_at: iso(BASE_TIME - 40),
+    completed_at: completedAt,
+  };
+  // The seal the sealer would write, computed from the public pieces (the sealer itself would
+  // hold every step in memory): header leaf, the steps' leaves, outcome leaf, one checkpoint.
+  const headerEnvelope = proof.toRunHeader(run, traceFacts);
+  const outcomeEnvelope = proof.toRunOutcome(run, traceFacts, { chain_length: steps, root_hash: head, total_cost_cents: 0 });
+  const headerHash = proof.computeEnvelopeHash(headerEnvelope);
+  const outcomeHash = proof.computeEnvelopeHash(outcomeEnvelope);
+  const merkleRoot = proof.merkleTreeHash([headerHash, ...leafHashes, outcomeHash]);
+  const checkpoint = proof.signCheckpoint(
+    { origin: proof.checkpointOrigin(signingKey.name, TENANT_ID, RUN_ID), treeSize: steps + 2, rootHash: merkleRoot },
+    signingKey,
+  );
+  const seal = { root_hash: head, merkle_root: merkleRoot, chain_length: steps, checkpoint };
   const header = {
     format: proof.PROOF_BUNDLE_FORMAT,
-    run: {
-      id: RUN_ID,
-      tenant_id: TENANT_ID,
-      agent_id: AGENT_ID,
-      goal: plan.goal,
-      status: 'succeeded',
-      origin_system_id: 'cus-cli',
-      plan_hash: planHash,
-      created_at: iso(BASE_TIME - 50),
-      completed_at: completedAt,
-    },
+    run,
     plan,
-    trace: {
-      trace_id: TRACE_ID,
-      run_id: RUN_ID,
-      tenant_id: TENANT_ID,
-      plan_hash: planHash,
-      genesis_hash: genesis,
-      status: 'completed',
-      ...seal,
-      sealed_at: completedAt,
-    },
+    trace: { ...traceFacts, ...seal, sealed_at: completedAt },
+    header: { envelope: headerEnvelope, leaf_hash: headerHash },
+    outcome: { envelope: outcomeEnvelope, leaf_hash: outcomeHash },
     verifier_key_name: signingKey.name,
     exported_at: completedAt,
+    receipt: null,
   };
   function* records() {
     for (let i = 0; i < steps; i++) {

@@ -203,7 +203,9 @@ export async function verifyBundleFileParallel(
   const leaves = Buffer.concat(results.map((part) => Buffer.from(part.leaves)));
   const leafHex = [];
   for (let i = 0; i < n; i++) leafHex.push(leaves.toString('hex', i * 32, i * 32 + 32));
-  const merkleRoot = proof.merkleTreeHash(leafHex);
+  // Trace v3: the tree holds the header leaf, the steps and the outcome leaf. The prototype takes
+  // the two run leaves as shipped (the product re-derives them from the run and trace).
+  const merkleRoot = proof.merkleTreeHash([outline.header.leaf_hash, ...leafHex, outline.outcome.leaf_hash]);
   if (trace.merkle_root !== merkleRoot) return finish('merkle_root does not match the leaf hashes', n);
   const key = proof.parseVerifierKey(verifierKey);
   const note = proof.verifyNote(trace.checkpoint, [key]);
@@ -211,7 +213,7 @@ export async function verifyBundleFileParallel(
   const checkpoint = proof.parseCheckpointBody(note.body);
   if (checkpoint.origin !== proof.checkpointOrigin(key.name, trace.tenant_id, trace.run_id))
     return finish('checkpoint: origin', n);
-  if (checkpoint.treeSize !== n || checkpoint.rootHash !== merkleRoot) return finish('checkpoint: size or root', n);
+  if (checkpoint.treeSize !== n + 2 || checkpoint.rootHash !== merkleRoot) return finish('checkpoint: size or root', n);
   return finish(null, n);
 }
 

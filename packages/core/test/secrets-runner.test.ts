@@ -93,12 +93,18 @@ describeEachDriver('secrets at execution', (t) => {
     expect(done.error_message).toMatch(
       /^step_failed:s3:.*HTTP 401: \{"error":"invalid credential Bearer \{\{secrets\.API_TOKEN\}\}"\}$/,
     );
-    const stored = await db
+    const rows = await db
       .selectFrom('aos_trace_steps')
-      .select(['plan_step_id', 'params', 'outcome_data', 'error'])
+      .select(['plan_step_id', 'status', 'params', 'outcome_data', 'error'])
       .where('run_id', '=', run.id)
       .orderBy('step_index')
       .execute();
+    // http_call has side effects: a `started` row (commit before act) precedes its outcome row,
+    // and holds the same redacted params.
+    const started = rows.filter((r) => r.status === 'started');
+    expect(started.map((r) => r.plan_step_id)).toEqual(['s1', 's3']);
+    expect(started[0]?.params).toEqual(rows.find((r) => r.plan_step_id === 's1' && r.status !== 'started')?.params);
+    const stored = rows.filter((r) => r.status !== 'started');
     expect(stored[0]?.params).toEqual({
       url: `${peer.url}/echo?key={{secrets.API_TOKEN}}`,
       headers: { Authorization: 'Bearer {{secrets.API_TOKEN}}' },
@@ -113,7 +119,7 @@ describeEachDriver('secrets at execution', (t) => {
 
     // No row of any table, no proof bundle, no event holds the value.
     expect(await rowsContaining(db, token)).toEqual({});
-    expect(await rowsContaining(db, '{{secrets.API_TOKEN}}')).toMatchObject({ aos_trace_steps: 3 });
+    expect(await rowsContaining(db, '{{secrets.API_TOKEN}}')).toMatchObject({ aos_trace_steps: 5 });
     const bundle = join(scratch, `${run.id}.json`);
     await exportProofBundleToFile(db, tenant, run.id, bundle);
     const bundleText = readFileSync(bundle, 'utf8');

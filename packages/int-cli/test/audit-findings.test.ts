@@ -49,15 +49,16 @@ describeEachDriver('int-cli audit findings', (t) => {
     await deleteBehindTriggers(t, victim!, { run: true });
     const { code, doc } = await audit(t, 'orphan');
     expect(code).toBe(5);
-    // Its own record still verifies; the missing run is what is reported.
-    expect(doc).toMatchObject({ checked: 2, verified: 2, failed: 0, traces: 2, runs_expecting_trace: 1 });
+    // Trace v3 signs the run's header and outcome: without the run row the trace cannot verify,
+    // and the missing run is what is reported.
+    expect(doc).toMatchObject({ checked: 2, verified: 1, failed: 0, traces: 2, runs_expecting_trace: 1 });
     expect(doc.findings).toEqual([
       {
         kind: 'orphan_trace',
         run_id: victim,
         trace_id: `trace_${victim}`,
         tenant_id: 'orphan',
-        message: expect.stringMatching(/^sealed trace .* has no run row \(its own record verifies\)/),
+        message: expect.stringMatching(/^sealed trace .* has no run row: run .* was deleted$/),
       },
       expect.objectContaining({ kind: 'count_mismatch', message: expect.stringMatching(/^2 traces but 1 run /) }),
     ]);

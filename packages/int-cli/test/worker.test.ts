@@ -68,7 +68,7 @@ describeEachDriver('int-cli worker', (t) => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
       new RegExp(
-        `^run ${poisonedId} \\(tenant poisoned\\) could not be executed: worker_error: ZodError: plan_id: .+; marked failed$`,
+        `^run ${poisonedId} \\(tenant poisoned\\) could not be executed: worker_error: AosError: run ${poisonedId}: the stored plan does not match its plan_hash; refusing to execute it; marked failed$`,
       ),
     );
     for (const [i, id] of goodIds.entries()) {

@@ -615,27 +615,18 @@ export async function auditSealedTraces(
     }
     for (const trace of traces) {
       const run = runs.get(trace.run_id);
-      const orphan = run === undefined;
-      // Without its run row a trace's header and outcome cannot be checked: it fails, and is an orphan.
-      const verification: ReturnType<typeof verifyStoredTrace> = orphan
-        ? {
-            verification_status: 'FAILED',
-            failure_reason: `the run row of trace ${trace.trace_id} is missing`,
-            first_divergent_step: null,
-            signature_valid: false,
-            chain_length: trace.chain_length,
-            root_hash: trace.root_hash,
-            merkle_root: trace.merkle_root,
-            outcome_unknown_steps: [],
-          }
-        : verifyStoredTrace(
-            run,
-            trace,
-            byTrace.get(trace.trace_id) ?? [],
-            options.trustedKeys,
-          );
-      result.checked += 1;
       const ids = { run_id: trace.run_id, tenant_id: trace.tenant_id, trace_id: trace.trace_id };
+      result.checked += 1;
+      if (run === undefined) {
+        // Without its run row a trace's header and outcome cannot be checked: the finding is the orphan.
+        result.findings.push({
+          kind: 'orphan_trace',
+          ...ids,
+          message: `sealed trace ${trace.trace_id} has no run row: run ${trace.run_id} was deleted`,
+        });
+        continue;
+      }
+      const verification = verifyStoredTrace(run, trace, byTrace.get(trace.trace_id) ?? [], options.trustedKeys);
       if (verification.verification_status === 'VERIFIED') result.verified += 1;
       else {
         const failure: AuditFailure = {
@@ -645,13 +636,6 @@ export async function auditSealedTraces(
         };
         result.failed.push(failure);
         result.findings.push({ kind: 'verification_failed', ...ids, message: failure.failure_reason });
-      }
-      if (orphan) {
-        result.findings.push({
-          kind: 'orphan_trace',
-          ...ids,
-          message: `sealed trace ${trace.trace_id} has no run row: run ${trace.run_id} was deleted`,
-        });
       }
     }
     after = traces[traces.length - 1]?.trace_id ?? after;
