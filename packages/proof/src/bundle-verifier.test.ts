@@ -8,7 +8,8 @@ import { ProofError } from './errors';
 import { extendChain } from './hash-chain';
 import { merkleTreeHash } from './merkle-tree';
 import { generateSigningKey } from './note-key';
-import { computeEnvelopeHash } from './run-envelopes';
+import { computeGenesisHash, computePlanHash } from './plan-hash';
+import { computeEnvelopeHash, toRunHeader, toRunOutcome } from './run-envelopes';
 import { STEP_ENVELOPE_FIELDS, type StepEnvelope } from './step-envelope';
 
 const key = generateSigningKey('aos.test');
@@ -251,5 +252,103 @@ describe('verifyProofBundle: write then verify random steps', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('verifyProofBundle: every edit of what a reader relies on is FAILED, naming it (trace v3)', () => {
+  /** A forger without the key: recomputes every hash that follows from an edited plan or run. */
+  function reforge(bundle: ProofBundle): void {
+    const trace = bundle.trace;
+    trace.plan_hash = computePlanHash(bundle.plan);
+    bundle.run.plan_hash = trace.plan_hash;
+    trace.genesis_hash = computeGenesisHash(trace);
+    rechain(bundle, 0);
+    trace.root_hash = bundle.steps.at(-1)?.step_hash ?? trace.genesis_hash;
+    const header = toRunHeader(bundle.run, trace);
+    const outcome = toRunOutcome(bundle.run, trace, {
+      chain_length: bundle.steps.length,
+      root_hash: trace.root_hash,
+      total_cost_cents: bundle.steps.reduce((sum, s) => sum + (s.envelope.cost_cents ?? 0), 0),
+    });
+    bundle.header = { envelope: { ...header }, leaf_hash: computeEnvelopeHash(header) };
+    bundle.outcome = { envelope: { ...outcome }, leaf_hash: computeEnvelopeHash(outcome) };
+    trace.merkle_root = merkleTreeHash([
+      bundle.header.leaf_hash,
+      ...bundle.steps.map((s) => s.leaf_hash),
+      bundle.outcome.leaf_hash,
+    ]);
+  }
+
+  const cases: [string, (b: ProofBundle) => void, string | RegExp, number | null][] = [
+    ['the goal', (b) => void (b.run.goal = 'echo forged'), "plan.goal does not match the run's goal", null],
+    [
+      'the plan, with every hash recomputed and no key',
+      (b) => {
+        ((b.plan as { steps: { description: string }[] }).steps[0] as { description: string }).description = 'forged';
+        reforge(b);
+      },
+      'checkpoint: root hash does not match merkle_root',
+      null,
+    ],
+    [
+      'the goal and the plan together, every hash recomputed',
+      (b) => {
+        b.run.goal = 'forged';
+        (b.plan as { goal: string }).goal = 'forged';
+        reforge(b);
+      },
+      'checkpoint: root hash does not match merkle_root',
+      null,
+    ],
+    ['the run status', (b) => void (b.run.status = 'failed'), 'run_outcome.run_status does not match the run', null],
+    ['the error', (b) => void (b.run.error_message = 'fine'), 'run_outcome.error_message does not match the run', null],
+    ['the attempts', (b) => void (b.run.attempts = 3), 'run_outcome.attempts does not match the run', null],
+    ['the trace status', (b) => void (b.trace.status = 'aborted'), 'run_outcome.trace_status does not match the trace', null],
+    ['the agent', (b) => void (b.run.agent_id = '00000000-0000-4000-8000-000000000000'), 'run_header.agent_id does not match the run', null],
+    ['the origin', (b) => void (b.run.origin_system_id = 'elsewhere'), 'run_header.origin_system_id does not match the run', null],
+    ['the idempotency key', (b) => void (b.run.idempotency_key = 'k'), 'run_header.idempotency_key does not match the run', null],
+    ['the creation time', (b) => void (b.run.created_at = '2026-02-09T18:11:58.000Z'), 'run_header.created_at does not match the run', null],
+    [
+      'a sub-millisecond creation time',
+      (b) => void (b.run.created_at = '2026-02-09T18:11:59.0004Z'),
+      /^run\.created_at is not written as the signed time/,
+      null,
+    ],
+    ['the completion time of the run', (b) => void (b.run.completed_at = '2026-02-09T18:13:00.001Z'), /^run\.completed_at does not match/, null],
+    ['the seal time', (b) => void (b.trace.sealed_at = '2026-02-09T18:14:00.000Z'), /^trace\.sealed_at does not match/, null],
+    ['the header leaf', (b) => void (b.header!.envelope.goal = 'x'), 'run_header.goal does not match the run', null],
+    ['the outcome leaf', (b) => void (b.outcome!.leaf_hash = b.header!.leaf_hash), 'run_outcome: leaf_hash does not match its contents', null],
+    [
+      'a step moved to another plan step',
+      (b) => void (b.steps[1]!.envelope.plan_step_id = 's9'),
+      'step 1: plan_step_id "s9" is not a step of the plan',
+      1,
+    ],
+    [
+      'a step claiming another skill, rehashed',
+      (b) => {
+        b.steps[0]!.envelope.skill_name = 'http_call';
+        reforge(b);
+      },
+      'step 0: skill_name "http_call" is not the plan\'s skill "echo" for s1',
+      0,
+    ],
+    ['an unknown member', (b) => void ((b.run as Record<string, unknown>).extra = 1), /^bundle: run: /, null],
+  ];
+
+  it.each(cases)('an edit of %s', (_name, change, reason, step) => {
+    const bundle = threeSteps();
+    change(bundle);
+    expectFailure(jsonCopy(bundle), reason, step);
+  });
+
+  it('a step that was started and never finished is reported, and FAILS a run that claims success', () => {
+    const contents = [sampleStepContent(0), { ...sampleStepContent(1), status: 'started', completed_at: null }];
+    const failed = jsonCopy(buildSealedRun({ key, contents, runStatus: 'failed' }).bundle);
+    expect(verifyProofBundle(failed, { trustedKeys })).toMatchObject({
+      verification_status: 'VERIFIED',
+      outcome_unknown_steps: [1],
+    });
+    expect(() => buildSealedRun({ key, contents, runStatus: 'succeeded' })).toThrow(/started with no outcome, yet the run succeeded/);
   });
 });

@@ -117,7 +117,30 @@ export function openBundleCheck(
           ? 'run.plan_hash does not match trace.plan_hash'
           : null;
   if (mismatch !== null) return traceVerification(trace, note, { reason: mismatch, step: null });
+  const loose = looseTimestamp(outline);
+  if (loose !== null) {
+    return traceVerification(trace, note, { reason: `${loose} is not written as the signed time (ISO-8601 UTC, milliseconds)`, step: null });
+  }
   return { outline, note, opening: openTraceCheck(run, outline.plan, trace, outline.header) };
+}
+
+const SIGNED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The first run or trace time of a bundle not written exactly as it is hashed. Verification
+ * compares times as instants, so `…00.9861Z` would pass for the signed `…00.986Z`; a reader
+ * would then be shown a value that was never signed.
+ */
+function looseTimestamp(outline: ProofBundleOutline): string | null {
+  const times: [string, string | null][] = [
+    ['run.created_at', outline.run.created_at],
+    ['run.completed_at', outline.run.completed_at],
+    ['trace.started_at', outline.trace.started_at],
+    ['trace.completed_at', outline.trace.completed_at],
+    ['trace.sealed_at', outline.trace.sealed_at],
+  ];
+  for (const [field, value] of times) if (value !== null && !SIGNED_TIME.test(value)) return field;
+  return null;
 }
 
 /**

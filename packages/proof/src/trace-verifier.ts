@@ -54,6 +54,8 @@ export interface TraceRecord extends TraceFacts {
   merkle_root: string | null;
   chain_length: number | null;
   checkpoint: string | null;
+  /** When given, it must equal completed_at: a trace is sealed in the update that completes it. */
+  sealed_at?: TimestampInput;
 }
 
 /**
@@ -525,6 +527,9 @@ export function checkTraceSeal(
   if (run.completed_at !== undefined && isoOrProblem(run.completed_at) !== expected.completed_at) {
     return fail('run.completed_at does not match the signed completion time of the trace');
   }
+  if (trace.sealed_at !== undefined && isoOrProblem(trace.sealed_at) !== expected.completed_at) {
+    return fail('trace.sealed_at does not match the signed completion time of the trace');
+  }
   const size = n + 2;
   const merkleRoot = merkleRootOfLeafBuffer(chain.treeLeaves(outcomeLeaf), size).toString('hex');
   if (trace.merkle_root !== merkleRoot) {
@@ -569,7 +574,7 @@ export function expectedOrigin(name: string, ids: { readonly tenant_id: string; 
 
 function isoOrProblem(value: TimestampInput): string | null {
   try {
-    return toIsoTimestamp(value, 'run.completed_at');
+    return toIsoTimestamp(value, 'timestamp');
   } catch {
     return 'invalid';
   }
