@@ -48,4 +48,6 @@ const here = (relative: string): string => fileURLToPath(new URL(relative, impor
 export const BUILT = {
   cusCli: here('../dist/bin.js'),
   aosProof: here('../../proof/dist/bin.js'),
+  // Spawned only, as an operator would run it next to the customer's CLI (never imported).
+  intCli: here('../../int-cli/dist/bin.js'),
 } as const;
