@@ -195,7 +195,11 @@ async function generateBundle(steps, paths) {
   // The seal the sealer would write, computed from the public pieces (the sealer itself would
   // hold every step in memory): header leaf, the steps' leaves, outcome leaf, one checkpoint.
   const headerEnvelope = proof.toRunHeader(run, traceFacts);
-  const outcomeEnvelope = proof.toRunOutcome(run, traceFacts, { chain_length: steps, root_hash: head, total_cost_cents: 0 });
+  const outcomeEnvelope = proof.toRunOutcome(run, traceFacts, {
+    chain_length: steps,
+    root_hash: head,
+    total_cost_cents: 0,
+  });
   const headerHash = proof.computeEnvelopeHash(headerEnvelope);
   const outcomeHash = proof.computeEnvelopeHash(outcomeEnvelope);
   const merkleRoot = proof.merkleTreeHash([headerHash, ...leafHashes, outcomeHash]);

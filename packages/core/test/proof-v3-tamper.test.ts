@@ -113,7 +113,11 @@ async function forgePlan(trx: Transaction<Database>, runId: string, change: (pla
   const traceFacts = { ...trace, plan_hash: planHash, genesis_hash: genesis };
   const header = toRunHeader(run, traceFacts);
   const total = steps.reduce((sum, s) => sum + s.cost_cents, 0);
-  const outcome = toRunOutcome(run, traceFacts, { chain_length: steps.length, root_hash: head, total_cost_cents: total });
+  const outcome = toRunOutcome(run, traceFacts, {
+    chain_length: steps.length,
+    root_hash: head,
+    total_cost_cents: total,
+  });
   const headerHash = computeEnvelopeHash(header);
   const outcomeHash = computeEnvelopeHash(outcome);
   await trx
@@ -138,17 +142,27 @@ async function forgePlan(trx: Transaction<Database>, runId: string, change: (pla
     .execute();
 }
 
-type Tamper = (trx: Transaction<Database>, ids: { runId: string; traceId: string; otherAgent: string }) => Promise<unknown>;
+type Tamper = (
+  trx: Transaction<Database>,
+  ids: { runId: string; traceId: string; otherAgent: string },
+) => Promise<unknown>;
 
 // Each case edits what a reader relies on; all three verifiers must report FAILED naming it.
 const CASES: [string, Tamper, RegExp, number | null][] = [
-  ['the goal', (trx, { runId }) => sql`UPDATE runs SET goal = 'echo forged' WHERE id = ${runId}`.execute(trx), /^plan\.goal does not match the run's goal$/, null],
+  [
+    'the goal',
+    (trx, { runId }) => sql`UPDATE runs SET goal = 'echo forged' WHERE id = ${runId}`.execute(trx),
+    /^plan\.goal does not match the run's goal$/,
+    null,
+  ],
   [
     'the goal and the plan together (plan_hash left alone)',
     (trx, { runId }) =>
-      sql`UPDATE runs SET goal = 'forged' WHERE id = ${runId};`.execute(trx).then(() =>
-        sql`UPDATE aos_traces SET plan = jsonb_set(plan, '{goal}', '"forged"') WHERE run_id = ${runId}`.execute(trx),
-      ),
+      sql`UPDATE runs SET goal = 'forged' WHERE id = ${runId};`
+        .execute(trx)
+        .then(() =>
+          sql`UPDATE aos_traces SET plan = jsonb_set(plan, '{goal}', '"forged"') WHERE run_id = ${runId}`.execute(trx),
+        ),
     /^plan_hash does not match the plan$/,
     null,
   ],
@@ -161,44 +175,109 @@ const CASES: [string, Tamper, RegExp, number | null][] = [
     /^checkpoint: root hash does not match merkle_root$/,
     null,
   ],
-  ['the run status', (trx, { runId }) => sql`UPDATE runs SET status = 'failed' WHERE id = ${runId}`.execute(trx), /^run_outcome\.run_status does not match the run$/, null],
-  ['the error message', (trx, { runId }) => sql`UPDATE runs SET error_message = 'all fine' WHERE id = ${runId}`.execute(trx), /^run_outcome\.error_message does not match the run$/, null],
-  ['the attempts', (trx, { runId }) => sql`UPDATE runs SET attempts = 2 WHERE id = ${runId}`.execute(trx), /^run_outcome\.attempts does not match the run$/, null],
-  ['the trace status', (trx, { runId }) => sql`UPDATE aos_traces SET status = 'failed' WHERE run_id = ${runId}`.execute(trx), /^run_outcome\.trace_status does not match the trace$/, null],
-  ['the agent', (trx, { runId, otherAgent }) => sql`UPDATE runs SET agent_id = ${otherAgent} WHERE id = ${runId}`.execute(trx), /^run_header\.agent_id does not match the run$/, null],
-  ['the origin', (trx, { runId }) => sql`UPDATE runs SET origin_system_id = 'elsewhere' WHERE id = ${runId}`.execute(trx), /^run_header\.origin_system_id does not match the run$/, null],
-  ['the idempotency key', (trx, { runId }) => sql`UPDATE runs SET idempotency_key = 'k' WHERE id = ${runId}`.execute(trx), /^run_header\.idempotency_key does not match the run$/, null],
-  ['the creation time', (trx, { runId }) => sql`UPDATE runs SET created_at = created_at - interval '1 second' WHERE id = ${runId}`.execute(trx), /^run_header\.created_at does not match the run$/, null],
-  ['the completion time of the run', (trx, { runId }) => sql`UPDATE runs SET completed_at = completed_at + interval '1 ms' WHERE id = ${runId}`.execute(trx), /^run\.completed_at does not match the signed completion time/, null],
-  ['the completion time of the trace', (trx, { runId }) => sql`UPDATE aos_traces SET completed_at = completed_at + interval '1 ms' WHERE run_id = ${runId}`.execute(trx), /^run_outcome\.completed_at does not match the trace$/, null],
+  [
+    'the run status',
+    (trx, { runId }) => sql`UPDATE runs SET status = 'failed' WHERE id = ${runId}`.execute(trx),
+    /^run_outcome\.run_status does not match the run$/,
+    null,
+  ],
+  [
+    'the error message',
+    (trx, { runId }) => sql`UPDATE runs SET error_message = 'all fine' WHERE id = ${runId}`.execute(trx),
+    /^run_outcome\.error_message does not match the run$/,
+    null,
+  ],
+  [
+    'the attempts',
+    (trx, { runId }) => sql`UPDATE runs SET attempts = 2 WHERE id = ${runId}`.execute(trx),
+    /^run_outcome\.attempts does not match the run$/,
+    null,
+  ],
+  [
+    'the trace status',
+    (trx, { runId }) => sql`UPDATE aos_traces SET status = 'failed' WHERE run_id = ${runId}`.execute(trx),
+    /^run_outcome\.trace_status does not match the trace$/,
+    null,
+  ],
+  [
+    'the agent',
+    (trx, { runId, otherAgent }) => sql`UPDATE runs SET agent_id = ${otherAgent} WHERE id = ${runId}`.execute(trx),
+    /^run_header\.agent_id does not match the run$/,
+    null,
+  ],
+  [
+    'the origin',
+    (trx, { runId }) => sql`UPDATE runs SET origin_system_id = 'elsewhere' WHERE id = ${runId}`.execute(trx),
+    /^run_header\.origin_system_id does not match the run$/,
+    null,
+  ],
+  [
+    'the idempotency key',
+    (trx, { runId }) => sql`UPDATE runs SET idempotency_key = 'k' WHERE id = ${runId}`.execute(trx),
+    /^run_header\.idempotency_key does not match the run$/,
+    null,
+  ],
+  [
+    'the creation time',
+    (trx, { runId }) =>
+      sql`UPDATE runs SET created_at = created_at - interval '1 second' WHERE id = ${runId}`.execute(trx),
+    /^run_header\.created_at does not match the run$/,
+    null,
+  ],
+  [
+    'the completion time of the run',
+    (trx, { runId }) =>
+      sql`UPDATE runs SET completed_at = completed_at + interval '1 ms' WHERE id = ${runId}`.execute(trx),
+    /^run\.completed_at does not match the signed completion time/,
+    null,
+  ],
+  [
+    'the completion time of the trace',
+    (trx, { runId }) =>
+      sql`UPDATE aos_traces SET completed_at = completed_at + interval '1 ms' WHERE run_id = ${runId}`.execute(trx),
+    /^run_outcome\.completed_at does not match the trace$/,
+    null,
+  ],
   [
     'a step timestamp by a sub-millisecond amount',
     (trx, { traceId }) =>
-      sql`UPDATE aos_trace_steps SET started_at = started_at + interval '600 microseconds' WHERE trace_id = ${traceId} AND step_index = 1`.execute(trx),
+      sql`UPDATE aos_trace_steps SET started_at = started_at + interval '600 microseconds' WHERE trace_id = ${traceId} AND step_index = 1`.execute(
+        trx,
+      ),
     /^step 1: leaf_hash does not match its contents$/,
     1,
   ],
   [
     'the stored header leaf',
-    (trx, { runId }) => sql`UPDATE aos_traces SET header_envelope = jsonb_set(header_envelope, '{goal}', '"x"') WHERE run_id = ${runId}`.execute(trx),
+    (trx, { runId }) =>
+      sql`UPDATE aos_traces SET header_envelope = jsonb_set(header_envelope, '{goal}', '"x"') WHERE run_id = ${runId}`.execute(
+        trx,
+      ),
     /^run_header\.goal does not match the run$/,
     null,
   ],
   [
     'the stored outcome leaf',
-    (trx, { runId }) => sql`UPDATE aos_traces SET outcome_envelope = jsonb_set(outcome_envelope, '{run_status}', '"failed"') WHERE run_id = ${runId}`.execute(trx),
+    (trx, { runId }) =>
+      sql`UPDATE aos_traces SET outcome_envelope = jsonb_set(outcome_envelope, '{run_status}', '"failed"') WHERE run_id = ${runId}`.execute(
+        trx,
+      ),
     /^run_outcome\.run_status does not match the run$/,
     null,
   ],
   [
     'a step moved to a plan step it does not execute',
-    (trx, { traceId }) => sql`UPDATE aos_trace_steps SET plan_step_id = 's9' WHERE trace_id = ${traceId} AND step_index = 2`.execute(trx),
+    (trx, { traceId }) =>
+      sql`UPDATE aos_trace_steps SET plan_step_id = 's9' WHERE trace_id = ${traceId} AND step_index = 2`.execute(trx),
     /^step 2: plan_step_id "s9" is not a step of the plan$/,
     2,
   ],
   [
     'a step claiming another skill',
-    (trx, { traceId }) => sql`UPDATE aos_trace_steps SET skill_name = 'http_call' WHERE trace_id = ${traceId} AND step_index = 0`.execute(trx),
+    (trx, { traceId }) =>
+      sql`UPDATE aos_trace_steps SET skill_name = 'http_call' WHERE trace_id = ${traceId} AND step_index = 0`.execute(
+        trx,
+      ),
     /^step 0: skill_name "http_call" is not the plan's skill "echo" for s1$/,
     0,
   ],
@@ -207,8 +286,12 @@ const CASES: [string, Tamper, RegExp, number | null][] = [
     (trx, { traceId }) =>
       sql`UPDATE aos_trace_steps SET step_index = 100 WHERE trace_id = ${traceId} AND step_index = 0`
         .execute(trx)
-        .then(() => sql`UPDATE aos_trace_steps SET step_index = 0 WHERE trace_id = ${traceId} AND step_index = 1`.execute(trx))
-        .then(() => sql`UPDATE aos_trace_steps SET step_index = 1 WHERE trace_id = ${traceId} AND step_index = 100`.execute(trx)),
+        .then(() =>
+          sql`UPDATE aos_trace_steps SET step_index = 0 WHERE trace_id = ${traceId} AND step_index = 1`.execute(trx),
+        )
+        .then(() =>
+          sql`UPDATE aos_trace_steps SET step_index = 1 WHERE trace_id = ${traceId} AND step_index = 100`.execute(trx),
+        ),
     /^step 0: /,
     0,
   ],
@@ -235,102 +318,114 @@ const STEP_COLUMNS: [string, string][] = [
   ['leaf_hash', "leaf_hash = repeat('0', 64)"],
 ];
 
-describeEachDriver('proof v3: every edit of what a reader relies on is FAILED by all three verifiers', (t: TestDatabase) => {
-  let db: Kysely<Database>;
-  let dir: string;
-  const tenant = 'tamper-tenant';
-  let otherAgent: string;
-  beforeAll(async () => {
-    db = await t.db();
-    dir = mkdtempSync(join(tmpdir(), 'aos-tamper-'));
-    otherAgent = (await createAgent(db, { name: 'other', tenantId: tenant })).id;
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describeEachDriver(
+  'proof v3: every edit of what a reader relies on is FAILED by all three verifiers',
+  (t: TestDatabase) => {
+    let db: Kysely<Database>;
+    let dir: string;
+    const tenant = 'tamper-tenant';
+    let otherAgent: string;
+    beforeAll(async () => {
+      db = await t.db();
+      dir = mkdtempSync(join(tmpdir(), 'aos-tamper-'));
+      otherAgent = (await createAgent(db, { name: 'other', tenantId: tenant })).id;
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('an untouched run is VERIFIED by all three, with timestamps stored at millisecond precision', async () => {
-    const runId = await sealedRun(db, tenant);
-    const v = await verdicts(db, tenant, runId, dir);
-    expect(v.coordinator).toEqual({ status: 'VERIFIED', reason: null, step: null });
-    expect(v.bundle).toEqual({ status: 'VERIFIED', reason: null, step: null });
-    expect(v.audit.failed).toBe(false);
-    const micro = await sql<{ n: number }>`
+    it('an untouched run is VERIFIED by all three, with timestamps stored at millisecond precision', async () => {
+      const runId = await sealedRun(db, tenant);
+      const v = await verdicts(db, tenant, runId, dir);
+      expect(v.coordinator).toEqual({ status: 'VERIFIED', reason: null, step: null });
+      expect(v.bundle).toEqual({ status: 'VERIFIED', reason: null, step: null });
+      expect(v.audit.failed).toBe(false);
+      const micro = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM aos_trace_steps
       WHERE run_id = ${runId} AND (extract(microseconds FROM started_at)::int % 1000 <> 0)`.execute(db);
-    expect(micro.rows[0]?.n).toBe(0);
-  });
+      expect(micro.rows[0]?.n).toBe(0);
+    });
 
-  it.each(CASES)('an edit of %s', async (_name, tamper, reason, step) => {
-    const runId = await sealedRun(db, tenant);
-    await t.tamper((trx) => tamper(trx, { runId, traceId: `trace_${runId}`, otherAgent }));
-    expectAllFailed(await verdicts(db, tenant, runId, dir), reason, step);
-  });
+    it.each(CASES)('an edit of %s', async (_name, tamper, reason, step) => {
+      const runId = await sealedRun(db, tenant);
+      await t.tamper((trx) => tamper(trx, { runId, traceId: `trace_${runId}`, otherAgent }));
+      expectAllFailed(await verdicts(db, tenant, runId, dir), reason, step);
+    });
 
-  it.each(STEP_COLUMNS)('an edit of step column %s names the step', async (_column, assignment) => {
-    const runId = await sealedRun(db, tenant);
-    await t.tamper((trx) =>
-      sql.raw(`UPDATE aos_trace_steps SET ${assignment} WHERE trace_id = 'trace_${runId}' AND step_index = 1`).execute(trx),
-    );
-    expectAllFailed(await verdicts(db, tenant, runId, dir), /^step 1: /, 1);
-  });
+    it.each(STEP_COLUMNS)('an edit of step column %s names the step', async (_column, assignment) => {
+      const runId = await sealedRun(db, tenant);
+      await t.tamper((trx) =>
+        sql
+          .raw(`UPDATE aos_trace_steps SET ${assignment} WHERE trace_id = 'trace_${runId}' AND step_index = 1`)
+          .execute(trx),
+      );
+      expectAllFailed(await verdicts(db, tenant, runId, dir), /^step 1: /, 1);
+    });
 
-  it('a removed seal is FAILED, and the database refuses to seal the trace again', async () => {
-    const runId = await sealedRun(db, tenant);
-    const before = await db.selectFrom('aos_traces').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
-    await t.tamper((trx) =>
-      sql`UPDATE aos_traces SET root_hash = NULL, merkle_root = NULL, chain_length = NULL, checkpoint = NULL, sealed_at = NULL,
+    it('a removed seal is FAILED, and the database refuses to seal the trace again', async () => {
+      const runId = await sealedRun(db, tenant);
+      const before = await db
+        .selectFrom('aos_traces')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .executeTakeFirstOrThrow();
+      await t.tamper((trx) =>
+        sql`UPDATE aos_traces SET root_hash = NULL, merkle_root = NULL, chain_length = NULL, checkpoint = NULL, sealed_at = NULL,
             header_envelope = NULL, header_hash = NULL, outcome_envelope = NULL, outcome_hash = NULL
           WHERE run_id = ${runId}`.execute(trx),
-    );
-    const v = await verdicts(db, tenant, runId, dir);
-    expect(v.coordinator).toMatchObject({ status: 'FAILED', reason: 'trace is completed but not sealed: its seal is missing' });
-    expect(v.bundle).toMatchObject({ status: 'FAILED', reason: 'trace is not sealed' });
-    expect(v.audit.failed).toBe(true);
-    await expect(
-      db
-        .updateTable('aos_traces')
-        .set({
-          root_hash: before.root_hash,
-          merkle_root: before.merkle_root,
-          chain_length: before.chain_length,
-          checkpoint: before.checkpoint,
-          sealed_at: before.sealed_at,
-          header_envelope: JSON.stringify(before.header_envelope),
-          header_hash: before.header_hash,
-          outcome_envelope: JSON.stringify(before.outcome_envelope),
-          outcome_hash: before.outcome_hash,
-        })
-        .where('run_id', '=', runId)
-        .execute(),
-    ).rejects.toThrow(/never sealed twice/);
-  });
+      );
+      const v = await verdicts(db, tenant, runId, dir);
+      expect(v.coordinator).toMatchObject({
+        status: 'FAILED',
+        reason: 'trace is completed but not sealed: its seal is missing',
+      });
+      expect(v.bundle).toMatchObject({ status: 'FAILED', reason: 'trace is not sealed' });
+      expect(v.audit.failed).toBe(true);
+      await expect(
+        db
+          .updateTable('aos_traces')
+          .set({
+            root_hash: before.root_hash,
+            merkle_root: before.merkle_root,
+            chain_length: before.chain_length,
+            checkpoint: before.checkpoint,
+            sealed_at: before.sealed_at,
+            header_envelope: JSON.stringify(before.header_envelope),
+            header_hash: before.header_hash,
+            outcome_envelope: JSON.stringify(before.outcome_envelope),
+            outcome_hash: before.outcome_hash,
+          })
+          .where('run_id', '=', runId)
+          .execute(),
+      ).rejects.toThrow(/never sealed twice/);
+    });
 
-  it('a finished run is immutable and moves only along the lifecycle; the ledger is append-only', async () => {
-    const runId = await sealedRun(db, tenant);
-    await expect(db.updateTable('runs').set({ status: 'failed' }).where('id', '=', runId).execute()).rejects.toThrow(
-      /finished run .* is immutable/,
-    );
-    await expect(
-      db.updateTable('runs').set({ error_message: 'x' }).where('id', '=', runId).execute(),
-    ).rejects.toThrow(/finished run .* is immutable/);
-    await expect(
-      db.updateTable('runs').set({ plan_json: '{}' }).where('id', '=', runId).execute(),
-    ).rejects.toThrow(/plan is written once/);
-    await expect(
-      db.updateTable('runs').set({ idempotency_key: 'late' }).where('id', '=', runId).execute(),
-    ).rejects.toThrow(/run identity is immutable/);
-    const fresh = await createPlannedRun(db, { tenantId: tenant, steps: [planStep(1, 'echo', { message: 'x' })] });
-    await expect(
-      db.updateTable('runs').set({ status: 'succeeded' }).where('id', '=', fresh.id).execute(),
-    ).rejects.toThrow(/run status cannot move from queued to succeeded/);
-    await expect(db.updateTable('cost_events').set({ cost_cents: 0 }).where('run_id', '=', runId).execute()).rejects.toThrow(
-      /cost_events is append-only/,
-    );
-    await expect(db.deleteFrom('cost_events').where('run_id', '=', runId).execute()).rejects.toThrow(
-      /cost_events is append-only/,
-    );
-    await expect(sql`TRUNCATE budget_alerts`.execute(db)).rejects.toThrow(/budget_alerts is append-only/);
-  });
-});
+    it('a finished run is immutable and moves only along the lifecycle; the ledger is append-only', async () => {
+      const runId = await sealedRun(db, tenant);
+      await expect(db.updateTable('runs').set({ status: 'failed' }).where('id', '=', runId).execute()).rejects.toThrow(
+        /finished run .* is immutable/,
+      );
+      await expect(
+        db.updateTable('runs').set({ error_message: 'x' }).where('id', '=', runId).execute(),
+      ).rejects.toThrow(/finished run .* is immutable/);
+      await expect(db.updateTable('runs').set({ plan_json: '{}' }).where('id', '=', runId).execute()).rejects.toThrow(
+        /plan is written once/,
+      );
+      await expect(
+        db.updateTable('runs').set({ idempotency_key: 'late' }).where('id', '=', runId).execute(),
+      ).rejects.toThrow(/run identity is immutable/);
+      const fresh = await createPlannedRun(db, { tenantId: tenant, steps: [planStep(1, 'echo', { message: 'x' })] });
+      await expect(
+        db.updateTable('runs').set({ status: 'succeeded' }).where('id', '=', fresh.id).execute(),
+      ).rejects.toThrow(/run status cannot move from queued to succeeded/);
+      await expect(
+        db.updateTable('cost_events').set({ cost_cents: 0 }).where('run_id', '=', runId).execute(),
+      ).rejects.toThrow(/cost_events is append-only/);
+      await expect(db.deleteFrom('cost_events').where('run_id', '=', runId).execute()).rejects.toThrow(
+        /cost_events is append-only/,
+      );
+      await expect(sql`TRUNCATE budget_alerts`.execute(db)).rejects.toThrow(/budget_alerts is append-only/);
+    });
+  },
+);
 
 describeEachDriver('proof v3: sealing checks before it signs', (t: TestDatabase) => {
   let db: Kysely<Database>;
@@ -353,8 +448,17 @@ describeEachDriver('proof v3: sealing checks before it signs', (t: TestDatabase)
       steps: [planStep(1, 'echo', { message: 'real' }), planStep(2, 'echo', { message: 'later' })],
     });
     const traceId = `trace_${run.id}`;
-    const genesis = computeGenesisHash({ plan_hash: run.plan_hash!, run_id: run.id, tenant_id: tenant, trace_id: traceId });
-    await db.updateTable('runs').set({ status: 'running', attempts: 1, started_at: new Date(Date.now() - 3_600_000) }).where('id', '=', run.id).execute();
+    const genesis = computeGenesisHash({
+      plan_hash: run.plan_hash!,
+      run_id: run.id,
+      tenant_id: tenant,
+      trace_id: traceId,
+    });
+    await db
+      .updateTable('runs')
+      .set({ status: 'running', attempts: 1, started_at: new Date(Date.now() - 3_600_000) })
+      .where('id', '=', run.id)
+      .execute();
     await db
       .insertInto('aos_traces')
       .values({
@@ -416,7 +520,10 @@ describeEachDriver('proof v3: sealing checks before it signs', (t: TestDatabase)
     }
     if (mode === 'forged') {
       // Hashes are public arithmetic; the step key is not.
-      await db.insertInto('aos_trace_steps').values({ ...stepRow(1, first.step_hash, 'forged'), step_mac: '0'.repeat(64) }).execute();
+      await db
+        .insertInto('aos_trace_steps')
+        .values({ ...stepRow(1, first.step_hash, 'forged'), step_mac: '0'.repeat(64) })
+        .execute();
     }
     return run.id;
   }
@@ -431,7 +538,11 @@ describeEachDriver('proof v3: sealing checks before it signs', (t: TestDatabase)
 
   it('a forged step appended to an open trace is not signed by recovery: run failed trace_integrity, every verifier FAILED', async () => {
     const runId = await crashedRun('forged');
-    const [recovered] = await recoverStaleRuns(db, { signingKey: TEST_SIGNING_KEY, olderThanMs: 60_000, tenantId: tenant });
+    const [recovered] = await recoverStaleRuns(db, {
+      signingKey: TEST_SIGNING_KEY,
+      olderThanMs: 60_000,
+      tenantId: tenant,
+    });
     expect(recovered).toMatchObject({ runId, traceSealed: false });
     const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     expect(run.status).toBe('failed');
@@ -494,18 +605,64 @@ describe('proof v3: the coordinator verifies what the runner wrote, for random r
 
     const FIELDS: [string, (runId: string) => string][] = [
       ['runs.goal', (id) => `UPDATE runs SET goal = overlay(goal placing 'Z' from 1 for 1) WHERE id = '${id}'`],
-      ['runs.origin_system_id', (id) => `UPDATE runs SET origin_system_id = origin_system_id || 'x' WHERE id = '${id}'`],
-      ['aos_traces.plan', (id) => `UPDATE aos_traces SET plan = jsonb_set(plan, '{plan_id}', to_jsonb((plan->>'plan_id') || 'x')) WHERE run_id = '${id}'`],
-      ['aos_traces.genesis_hash', (id) => `UPDATE aos_traces SET genesis_hash = overlay(genesis_hash placing (CASE WHEN left(genesis_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`],
-      ['aos_traces.root_hash', (id) => `UPDATE aos_traces SET root_hash = overlay(root_hash placing (CASE WHEN left(root_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`],
-      ['aos_traces.merkle_root', (id) => `UPDATE aos_traces SET merkle_root = overlay(merkle_root placing (CASE WHEN left(merkle_root, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`],
-      ['aos_traces.header_hash', (id) => `UPDATE aos_traces SET header_hash = overlay(header_hash placing (CASE WHEN left(header_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`],
-      ['aos_traces.outcome_hash', (id) => `UPDATE aos_traces SET outcome_hash = overlay(outcome_hash placing (CASE WHEN left(outcome_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`],
-      ['aos_traces.checkpoint', (id) => `UPDATE aos_traces SET checkpoint = overlay(checkpoint placing 'x' from 1 for 1) WHERE run_id = '${id}'`],
-      ['aos_traces.chain_length', (id) => `UPDATE aos_traces SET chain_length = chain_length + 1 WHERE run_id = '${id}'`],
-      ['aos_trace_steps.params', (id) => `UPDATE aos_trace_steps SET params = jsonb_set(params, '{message}', to_jsonb('Z' || substr(params->>'message', 2))) WHERE run_id = '${id}' AND step_index = 0`],
-      ['aos_trace_steps.prev_hash', (id) => `UPDATE aos_trace_steps SET prev_hash = overlay(prev_hash placing (CASE WHEN left(prev_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}' AND step_index = 0`],
-      ['aos_trace_steps.step_hash', (id) => `UPDATE aos_trace_steps SET step_hash = overlay(step_hash placing (CASE WHEN left(step_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}' AND step_index = 0`],
+      [
+        'runs.origin_system_id',
+        (id) => `UPDATE runs SET origin_system_id = origin_system_id || 'x' WHERE id = '${id}'`,
+      ],
+      [
+        'aos_traces.plan',
+        (id) =>
+          `UPDATE aos_traces SET plan = jsonb_set(plan, '{plan_id}', to_jsonb((plan->>'plan_id') || 'x')) WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_traces.genesis_hash',
+        (id) =>
+          `UPDATE aos_traces SET genesis_hash = overlay(genesis_hash placing (CASE WHEN left(genesis_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_traces.root_hash',
+        (id) =>
+          `UPDATE aos_traces SET root_hash = overlay(root_hash placing (CASE WHEN left(root_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_traces.merkle_root',
+        (id) =>
+          `UPDATE aos_traces SET merkle_root = overlay(merkle_root placing (CASE WHEN left(merkle_root, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_traces.header_hash',
+        (id) =>
+          `UPDATE aos_traces SET header_hash = overlay(header_hash placing (CASE WHEN left(header_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_traces.outcome_hash',
+        (id) =>
+          `UPDATE aos_traces SET outcome_hash = overlay(outcome_hash placing (CASE WHEN left(outcome_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_traces.checkpoint',
+        (id) =>
+          `UPDATE aos_traces SET checkpoint = overlay(checkpoint placing 'x' from 1 for 1) WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_traces.chain_length',
+        (id) => `UPDATE aos_traces SET chain_length = chain_length + 1 WHERE run_id = '${id}'`,
+      ],
+      [
+        'aos_trace_steps.params',
+        (id) =>
+          `UPDATE aos_trace_steps SET params = jsonb_set(params, '{message}', to_jsonb('Z' || substr(params->>'message', 2))) WHERE run_id = '${id}' AND step_index = 0`,
+      ],
+      [
+        'aos_trace_steps.prev_hash',
+        (id) =>
+          `UPDATE aos_trace_steps SET prev_hash = overlay(prev_hash placing (CASE WHEN left(prev_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}' AND step_index = 0`,
+      ],
+      [
+        'aos_trace_steps.step_hash',
+        (id) =>
+          `UPDATE aos_trace_steps SET step_hash = overlay(step_hash placing (CASE WHEN left(step_hash, 1) = '0' THEN '1' ELSE '0' END) from 1 for 1) WHERE run_id = '${id}' AND step_index = 0`,
+      ],
     ];
 
     it('VERIFIED as written; FAILED after any one-byte change', async () => {

@@ -83,7 +83,11 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
     const proof = await cusCli(['proof', runId, '--tenant-id', TENANT, '--export', file, '--step', '0']);
     expect(proof.code, proof.stderr).toBe(0);
     expect(proof.stderr).toContain(`aos-proof verify-step ${file} --key ${verifierKey}`);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: 'aos.step-proof.v2', index: 1, tree_size: 3 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      format: 'aos.step-proof.v2',
+      index: 1,
+      tree_size: 3,
+    });
     const verified = await aosProof(['verify-step', file, '--key', verifierKey]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });

@@ -55,7 +55,11 @@ describeEachDriver('trace v3 tamper cases: every verifier exits 5', (t) => {
     [
       'a step',
       (trx, id) =>
-        trx.updateTable('aos_trace_steps').set({ outcome_data: '{"message":"forged"}' }).where('run_id', '=', id).execute(),
+        trx
+          .updateTable('aos_trace_steps')
+          .set({ outcome_data: '{"message":"forged"}' })
+          .where('run_id', '=', id)
+          .execute(),
       /step 0: leaf_hash does not match its contents/,
     ],
   ];

@@ -12,13 +12,7 @@ import { ProofError } from './errors';
 import { fileByteSource, LineReader, NotStreamable } from './line-reader';
 import { sha256Hex } from './sha256-hash';
 import { assertStrictJson, parseStrictJson, type JsonPlace } from './strict-json';
-import {
-  checkTraceSeal,
-  parseTrustedKeys,
-  StepChainCheck,
-  TraceOpening,
-  traceVerification,
-} from './trace-verifier';
+import { checkTraceSeal, parseTrustedKeys, StepChainCheck, TraceOpening, traceVerification } from './trace-verifier';
 
 /**
  * Options of {@link verifyProofBundleFile}.

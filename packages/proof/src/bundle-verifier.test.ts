@@ -303,21 +303,61 @@ describe('verifyProofBundle: every edit of what a reader relies on is FAILED, na
     ['the run status', (b) => void (b.run.status = 'failed'), 'run_outcome.run_status does not match the run', null],
     ['the error', (b) => void (b.run.error_message = 'fine'), 'run_outcome.error_message does not match the run', null],
     ['the attempts', (b) => void (b.run.attempts = 3), 'run_outcome.attempts does not match the run', null],
-    ['the trace status', (b) => void (b.trace.status = 'aborted'), 'run_outcome.trace_status does not match the trace', null],
-    ['the agent', (b) => void (b.run.agent_id = '00000000-0000-4000-8000-000000000000'), 'run_header.agent_id does not match the run', null],
-    ['the origin', (b) => void (b.run.origin_system_id = 'elsewhere'), 'run_header.origin_system_id does not match the run', null],
-    ['the idempotency key', (b) => void (b.run.idempotency_key = 'k'), 'run_header.idempotency_key does not match the run', null],
-    ['the creation time', (b) => void (b.run.created_at = '2026-02-09T18:11:58.000Z'), 'run_header.created_at does not match the run', null],
+    [
+      'the trace status',
+      (b) => void (b.trace.status = 'aborted'),
+      'run_outcome.trace_status does not match the trace',
+      null,
+    ],
+    [
+      'the agent',
+      (b) => void (b.run.agent_id = '00000000-0000-4000-8000-000000000000'),
+      'run_header.agent_id does not match the run',
+      null,
+    ],
+    [
+      'the origin',
+      (b) => void (b.run.origin_system_id = 'elsewhere'),
+      'run_header.origin_system_id does not match the run',
+      null,
+    ],
+    [
+      'the idempotency key',
+      (b) => void (b.run.idempotency_key = 'k'),
+      'run_header.idempotency_key does not match the run',
+      null,
+    ],
+    [
+      'the creation time',
+      (b) => void (b.run.created_at = '2026-02-09T18:11:58.000Z'),
+      'run_header.created_at does not match the run',
+      null,
+    ],
     [
       'a sub-millisecond creation time',
       (b) => void (b.run.created_at = '2026-02-09T18:11:59.0004Z'),
       /^run\.created_at is not written as the signed time/,
       null,
     ],
-    ['the completion time of the run', (b) => void (b.run.completed_at = '2026-02-09T18:13:00.001Z'), /^run\.completed_at does not match/, null],
-    ['the seal time', (b) => void (b.trace.sealed_at = '2026-02-09T18:14:00.000Z'), /^trace\.sealed_at does not match/, null],
+    [
+      'the completion time of the run',
+      (b) => void (b.run.completed_at = '2026-02-09T18:13:00.001Z'),
+      /^run\.completed_at does not match/,
+      null,
+    ],
+    [
+      'the seal time',
+      (b) => void (b.trace.sealed_at = '2026-02-09T18:14:00.000Z'),
+      /^trace\.sealed_at does not match/,
+      null,
+    ],
     ['the header leaf', (b) => void (b.header!.envelope.goal = 'x'), 'run_header.goal does not match the run', null],
-    ['the outcome leaf', (b) => void (b.outcome!.leaf_hash = b.header!.leaf_hash), 'run_outcome: leaf_hash does not match its contents', null],
+    [
+      'the outcome leaf',
+      (b) => void (b.outcome!.leaf_hash = b.header!.leaf_hash),
+      'run_outcome: leaf_hash does not match its contents',
+      null,
+    ],
     [
       'a step moved to another plan step',
       (b) => void (b.steps[1]!.envelope.plan_step_id = 's9'),
@@ -349,6 +389,8 @@ describe('verifyProofBundle: every edit of what a reader relies on is FAILED, na
       verification_status: 'VERIFIED',
       outcome_unknown_steps: [1],
     });
-    expect(() => buildSealedRun({ key, contents, runStatus: 'succeeded' })).toThrow(/started with no outcome, yet the run succeeded/);
+    expect(() => buildSealedRun({ key, contents, runStatus: 'succeeded' })).toThrow(
+      /started with no outcome, yet the run succeeded/,
+    );
   });
 });

@@ -119,7 +119,10 @@ export function openBundleCheck(
   if (mismatch !== null) return traceVerification(trace, note, { reason: mismatch, step: null });
   const loose = looseTimestamp(outline);
   if (loose !== null) {
-    return traceVerification(trace, note, { reason: `${loose} is not written as the signed time (ISO-8601 UTC, milliseconds)`, step: null });
+    return traceVerification(trace, note, {
+      reason: `${loose} is not written as the signed time (ISO-8601 UTC, milliseconds)`,
+      step: null,
+    });
   }
   return { outline, note, opening: openTraceCheck(run, outline.plan, trace, outline.header) };
 }

@@ -10,13 +10,7 @@ import {
   type TraceFacts,
 } from './run-envelopes';
 import { checkpointOrigin, signCheckpoint } from './tlog-checkpoint';
-import {
-  expectedOutcome,
-  openTraceCheck,
-  StepChainCheck,
-  TraceOpening,
-  type TraceFailure,
-} from './trace-verifier';
+import { expectedOutcome, openTraceCheck, StepChainCheck, TraceOpening, type TraceFailure } from './trace-verifier';
 
 /**
  * What {@link sealRunTrace} needs: the deployment key and the run's stored record, with the
@@ -67,8 +61,7 @@ export interface RunSeal {
  * ```
  */
 export type SealResult =
-  | { ok: true; seal: RunSeal; outcome_unknown_steps: number[] }
-  | { ok: false; failure: TraceFailure };
+  { ok: true; seal: RunSeal; outcome_unknown_steps: number[] } | { ok: false; failure: TraceFailure };
 
 /**
  * Seals a run's trace, checking before it signs: recomputes the header leaf from the run and

@@ -81,7 +81,11 @@ describe('SPEC §9 hashes against an independent Python computation', () => {
     };
     const header = toRunHeader(run, trace);
     const outcome = toRunOutcome(run, trace, { chain_length: 1, root_hash: sha256Hex('head'), total_cost_cents: 0.25 });
-    expect(header).toMatchObject({ type: 'run_header', format: 'aos.trace.v3', created_at: '2026-02-09T18:11:59.500Z' });
+    expect(header).toMatchObject({
+      type: 'run_header',
+      format: 'aos.trace.v3',
+      created_at: '2026-02-09T18:11:59.500Z',
+    });
     expect(outcome).toMatchObject({ type: 'run_outcome', completed_at: '2026-02-09T18:12:02.250Z' });
     const leafOf = `import sys, json, hashlib; d = json.load(sys.stdin); print(hashlib.sha256(b"\\x00" + ${PY_JCS}.encode()).hexdigest())`;
     expect(computeEnvelopeHash(header)).toBe(runPython(leafOf, header));

@@ -45,7 +45,12 @@ function capDepth(value: JsonValue, depth: number): JsonValue {
   if (Array.isArray(value)) return value.map((item) => capDepth(item, depth + 1));
   const out: { [key: string]: JsonValue } = {};
   for (const [key, item] of Object.entries(value)) {
-    Object.defineProperty(out, key, { value: capDepth(item, depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: capDepth(item, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -333,27 +333,33 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     const durationMs = performance.now() - startedHr;
     const completedAt = new Date(Math.max(startedAt.getTime(), Date.now()));
     const willRetry = !outcome.ok && outcome.error.retryable && attempt < step.retry_count;
-    const appended = await appendTraceStep(db, ctx.trace, head, {
-      attempt: run.attempts,
-      planStepId: step.step_id,
-      skillName: step.skill,
-      skillVersion: skill?.version ?? 'unknown',
-      params: redactSecrets(params, secrets),
-      status: outcome.ok ? 'success' : 'failure',
-      outcomeCategory: outcome.ok ? 'success' : outcome.error.category,
-      outcomeCode: outcome.ok ? outcome.result.outcomeCode : outcome.error.outcomeCode,
-      outcomeData: outcome.ok ? outcome.result.output : (outcome.error.output ?? null),
-      error: outcome.ok ? null : outcome.error.message,
-      costCents: outcome.ok ? outcome.result.costCents : outcome.error.costCents,
-      durationMs,
-      retryCount: attempt - 1,
-      replayBehavior: 'execute',
-      startedAt,
-      completedAt,
-      tokens: outcome.ok ? outcome.result.tokens : undefined,
-      model: outcome.ok ? outcome.result.model : undefined,
-      reservationId,
-    }, deps.signingKey).catch(async (error: unknown) => {
+    const appended = await appendTraceStep(
+      db,
+      ctx.trace,
+      head,
+      {
+        attempt: run.attempts,
+        planStepId: step.step_id,
+        skillName: step.skill,
+        skillVersion: skill?.version ?? 'unknown',
+        params: redactSecrets(params, secrets),
+        status: outcome.ok ? 'success' : 'failure',
+        outcomeCategory: outcome.ok ? 'success' : outcome.error.category,
+        outcomeCode: outcome.ok ? outcome.result.outcomeCode : outcome.error.outcomeCode,
+        outcomeData: outcome.ok ? outcome.result.output : (outcome.error.output ?? null),
+        error: outcome.ok ? null : outcome.error.message,
+        costCents: outcome.ok ? outcome.result.costCents : outcome.error.costCents,
+        durationMs,
+        retryCount: attempt - 1,
+        replayBehavior: 'execute',
+        startedAt,
+        completedAt,
+        tokens: outcome.ok ? outcome.result.tokens : undefined,
+        model: outcome.ok ? outcome.result.model : undefined,
+        reservationId,
+      },
+      deps.signingKey,
+    ).catch(async (error: unknown) => {
       await releaseReservation(db, reservationId);
       throw error;
     });

@@ -306,7 +306,13 @@ export async function finishAndSealRun(
         .execute();
       const failed = await trx
         .updateTable('runs')
-        .set({ status: 'failed', error_message: message, completed_at: now, next_attempt_at: null, duration_ms: durationMs })
+        .set({
+          status: 'failed',
+          error_message: message,
+          completed_at: now,
+          next_attempt_at: null,
+          duration_ms: durationMs,
+        })
         .where('id', '=', run.id)
         .returningAll()
         .executeTakeFirstOrThrow();

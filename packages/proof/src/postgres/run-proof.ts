@@ -16,12 +16,7 @@ import {
 import { ProofError } from '../errors';
 import { createInclusionProof } from '../merkle-tree';
 import { toStepEnvelope } from '../step-envelope';
-import {
-  verifyTraceRecord,
-  type EnvelopeRecord,
-  type TrustedKeys,
-  type TraceVerification,
-} from '../trace-verifier';
+import { verifyTraceRecord, type EnvelopeRecord, type TrustedKeys, type TraceVerification } from '../trace-verifier';
 import type { ProofTables } from './proof-tables';
 import type { RunFacts } from '../run-envelopes';
 import type { AuditFinding } from './trace-coverage-audit';
@@ -496,7 +491,10 @@ export async function exportStepInclusionProof(
 ): Promise<StepInclusionProof> {
   const { trace, steps } = await loadSealed(db, tenantId, runId);
   if (trace.checkpoint === null || trace.header_hash === null || trace.outcome_hash === null) {
-    throw new ProofError('PROOF_NOT_SEALED', `trace ${trace.trace_id} is ${trace.status} but not sealed; no step can be proven`);
+    throw new ProofError(
+      'PROOF_NOT_SEALED',
+      `trace ${trace.trace_id} is ${trace.status} but not sealed; no step can be proven`,
+    );
   }
   const step = Number.isInteger(stepIndex) ? steps[stepIndex] : undefined;
   if (!step) {
