@@ -125,7 +125,7 @@ export function buildSealedRun(options: {
     origin_system_id: 'cus-cli',
     goal,
     idempotency_key: null as string | null,
-    status: options.runStatus ?? ('succeeded'),
+    status: options.runStatus ?? 'succeeded',
     error_message: null as string | null,
     attempts: 1,
     plan_hash: planHash,
