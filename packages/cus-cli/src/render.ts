@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Agent, JsonValue, Run, RunDetails, RunEvent, SecretSummary, SetSecretResult, TraceStep } from '@aos/core';
 import { paint, writeJson } from '@aos/core/cli';
@@ -361,11 +361,25 @@ export function printProof(context: CommandContext, document: ProofJson, options
   }
 }
 
-/** Writes an exported bundle or step proof as JSON to `target` (`-` = stdout). */
+/**
+ * Writes an exported step proof as JSON to `target` (`-` = stdout): mode 0600 like bundles (a
+ * proof shows params and outcomes), and only once complete (written beside it, then renamed).
+ */
 export function writeProofArtifact(context: CommandContext, target: string, artifact: unknown): void {
   const text = `${JSON.stringify(artifact, null, 2)}\n`;
-  if (target === '-') context.io.stdout.write(text);
-  else writeFileSync(target, text);
+  if (target === '-') {
+    context.io.stdout.write(text);
+    return;
+  }
+  const partial = `${target}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, text, { mode: 0o600 });
+    chmodSync(partial, 0o600);
+    renameSync(partial, target);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
 }
 
 /** Tells (on stderr) what was exported and the exact command that verifies it offline. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -88,6 +88,7 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
       index: 1,
       tree_size: 3,
     });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const verified = await aosProof(['verify-step', file, '--key', verifierKey]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
