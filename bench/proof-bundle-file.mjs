@@ -63,7 +63,8 @@ function benchEnvelope(i) {
   const echo = i % 2 === 0;
   const message = `étape ${i} ✓ order-${(i * 31) % 9973}`;
   return {
-    attempt: 1,
+    // Each attempt executes the two-step plan once (s1 then s2): plan order holds (trace v3).
+    attempt: Math.floor(i / 2) + 1,
     completed_at: iso(started + 2),
     cost_cents: 0,
     duration_ms: ((i * 7919) % 100_000) / 1000 + 0.001,
@@ -177,7 +178,7 @@ async function generateBundle(steps, paths) {
     idempotency_key: null,
     status: 'succeeded',
     error_message: null,
-    attempts: 1,
+    attempts: Math.max(1, Math.ceil(steps / 2)),
     plan_hash: planHash,
     created_at: iso(BASE_TIME - 50),
     completed_at: completedAt,

@@ -262,6 +262,22 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     let reservedCents: number | null = null;
     // Secret values live only here and in the skill's input: everything recorded is redacted.
     let secrets: ResolvedSecrets = new Map();
+    // What the `started` row and the outcome row of this attempt share (params as they were
+    // resolved, redacted).
+    const stepFacts = () => ({
+      attempt: run.attempts,
+      planStepId: step.step_id,
+      skillName: step.skill,
+      skillVersion: skill?.version ?? 'unknown',
+      params: redactSecrets(params, secrets),
+      outcomeCategory: null,
+      outcomeCode: null,
+      outcomeData: null,
+      error: null,
+      retryCount: attempt - 1,
+      replayBehavior: 'execute' as const,
+      startedAt,
+    });
     try {
       if (!skill)
         throw new SkillError('validation', `skill ${step.skill} is not registered`, {
@@ -283,31 +299,15 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       if (skill.sideEffects) {
         // Commit before act: the intent is durable before the world is touched, so a crash
         // during the call leaves a `started` row that recovery reports as an unknown outcome.
+        const intent = {
+          ...stepFacts(),
+          status: 'started' as const,
+          costCents: 0,
+          durationMs: null,
+          completedAt: null,
+        };
         head = (
-          await appendTraceStep(
-            db,
-            ctx.trace,
-            head,
-            {
-              attempt: run.attempts,
-              planStepId: step.step_id,
-              skillName: step.skill,
-              skillVersion: skill.version,
-              params: redactSecrets(params, secrets),
-              status: 'started',
-              outcomeCategory: null,
-              outcomeCode: null,
-              outcomeData: null,
-              error: null,
-              costCents: 0,
-              durationMs: null,
-              retryCount: attempt - 1,
-              replayBehavior: 'execute',
-              startedAt,
-              completedAt: null,
-            },
-            deps.signingKey,
-          ).catch(async (error: unknown) => {
+          await appendTraceStep(db, ctx.trace, head, intent, deps.signingKey).catch(async (error: unknown) => {
             await releaseReservation(db, reservationId);
             throw error;
           })
@@ -338,11 +338,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       ctx.trace,
       head,
       {
-        attempt: run.attempts,
-        planStepId: step.step_id,
-        skillName: step.skill,
-        skillVersion: skill?.version ?? 'unknown',
-        params: redactSecrets(params, secrets),
+        ...stepFacts(),
         status: outcome.ok ? 'success' : 'failure',
         outcomeCategory: outcome.ok ? 'success' : outcome.error.category,
         outcomeCode: outcome.ok ? outcome.result.outcomeCode : outcome.error.outcomeCode,
@@ -350,9 +346,6 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
         error: outcome.ok ? null : outcome.error.message,
         costCents: outcome.ok ? outcome.result.costCents : outcome.error.costCents,
         durationMs,
-        retryCount: attempt - 1,
-        replayBehavior: 'execute',
-        startedAt,
         completedAt,
         tokens: outcome.ok ? outcome.result.tokens : undefined,
         model: outcome.ok ? outcome.result.model : undefined,

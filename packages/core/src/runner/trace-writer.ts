@@ -273,6 +273,14 @@ export async function finishAndSealRun(
       .execute();
     const { finish } = input;
     const durationMs = now.getTime() - (run.started_at ?? run.created_at).getTime();
+    // The run's final facts, written in the transaction of the seal (they are in its outcome leaf).
+    const finishRun = (status: RunFinish['runStatus'], errorMessage: string | null): Promise<Run> =>
+      trx
+        .updateTable('runs')
+        .set({ status, error_message: errorMessage, completed_at: now, next_attempt_at: null, duration_ms: durationMs })
+        .where('id', '=', run.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
     const checked = checkAndSeal(run, trace, steps, finish, now, input.signingKey);
     if (!checked.ok) {
       const failure = checked.failure;
@@ -304,19 +312,7 @@ export async function finishAndSealRun(
           limit_cents: 0,
         })
         .execute();
-      const failed = await trx
-        .updateTable('runs')
-        .set({
-          status: 'failed',
-          error_message: message,
-          completed_at: now,
-          next_attempt_at: null,
-          duration_ms: durationMs,
-        })
-        .where('id', '=', run.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return { run: failed, integrityFailure: failure };
+      return { run: await finishRun('failed', message), integrityFailure: failure };
     }
     const seal = checked.seal;
     await trx
@@ -337,19 +333,7 @@ export async function finishAndSealRun(
       })
       .where('trace_id', '=', input.traceId)
       .execute();
-    const finished = await trx
-      .updateTable('runs')
-      .set({
-        status: finish.runStatus,
-        error_message: finish.errorMessage,
-        completed_at: now,
-        next_attempt_at: null,
-        duration_ms: durationMs,
-      })
-      .where('id', '=', run.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return { run: finished, integrityFailure: null };
+    return { run: await finishRun(finish.runStatus, finish.errorMessage), integrityFailure: null };
   });
 }
 
