@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@aos/proof';
 import { z } from 'zod';
 import { InvalidInputError } from './errors';
 
@@ -27,11 +28,7 @@ export function labelSchema(max: number) {
 export const tenantIdSchema = labelSchema(200);
 
 /** A UUID in canonical text form. */
-export const uuidSchema = z
-  .string()
-  .trim()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID')
-  .transform((v) => v.toLowerCase());
+export const uuidSchema = z.string().trim().toLowerCase().regex(UUID_PATTERN, 'must be a UUID');
 
 /** Longest goal accepted, in characters. */
 export const MAX_GOAL_LENGTH = 10_000;

@@ -1,12 +1,11 @@
+import { UUID_PATTERN } from '@aos/proof';
 import { z } from 'zod';
 
 // The documents `cus-cli --json` prints, one per invocation (docs/cus-cli.md describes them).
 // Every document is checked against its schema before it is written, and tests parse the real
 // output with the same schemas, so the documentation, the code and the tests cannot drift.
 
-const Uuid = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
+const Uuid = z.string().regex(UUID_PATTERN, 'must be a lowercase UUID');
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 const Timestamp = z.iso.datetime();
 const Json = z.json();

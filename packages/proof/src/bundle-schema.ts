@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { findStepEnvelopeProblem, type StepEnvelope } from './step-envelope';
+import { RUN_STATUSES, TRACE_STATUSES } from './vocabulary';
 
 /**
  * Format tag of a whole-run proof bundle.
@@ -20,25 +21,6 @@ export const PROOF_BUNDLE_FORMAT = 'aos.proof-bundle.v2';
  * ```
  */
 export const STEP_PROOF_FORMAT = 'aos.step-proof.v2';
-
-/**
- * Run statuses of SPEC §3.1.
- *
- * @example
- * ```ts
- * RUN_STATUSES.includes('halted'); // true
- * ```
- */
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'retry', 'halted'] as const;
-/**
- * Trace statuses of SPEC §3.1.
- *
- * @example
- * ```ts
- * TRACE_STATUSES.includes('aborted'); // true
- * ```
- */
-export const TRACE_STATUSES = ['running', 'completed', 'failed', 'aborted'] as const;
 
 const HashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 const IdSchema = z.string().min(1, 'must be a non-empty string');

@@ -63,12 +63,10 @@ export {
   BundleTraceSchema,
   PROOF_BUNDLE_FORMAT,
   ProofBundleSchema,
-  RUN_STATUSES,
   STEP_PROOF_FORMAT,
   StepEnvelopeSchema,
   StepInclusionProofSchema,
   StepRecordSchema,
-  TRACE_STATUSES,
   type BundleLeaf,
   type BundleRun,
   type BundleTrace,
@@ -76,6 +74,17 @@ export {
   type StepInclusionProof,
   type StepRecord,
 } from './bundle-schema';
+export {
+  REPLAY_BEHAVIORS,
+  RUN_STATUSES,
+  STEP_STATUSES,
+  TRACE_STATUSES,
+  UUID_PATTERN,
+  type ReplayBehavior,
+  type RunStatus,
+  type StepStatus,
+  type TraceStatus,
+} from './vocabulary';
 export {
   VERIFICATION_STATUSES,
   verifyTraceRecord,

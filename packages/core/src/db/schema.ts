@@ -1,3 +1,4 @@
+import type { ReplayBehavior, RunStatus, StepStatus, TraceStatus } from '@aos/proof';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** A JSON value as stored in a jsonb column and returned by both drivers. */
@@ -15,18 +16,9 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 export const AGENT_STATUSES = ['active', 'paused', 'disabled'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'retry', 'halted'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export { REPLAY_BEHAVIORS, RUN_STATUSES, STEP_STATUSES, TRACE_STATUSES } from '@aos/proof';
+export type { ReplayBehavior, RunStatus, StepStatus, TraceStatus } from '@aos/proof';
 export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'halted'] as const satisfies readonly RunStatus[];
-
-export const TRACE_STATUSES = ['running', 'completed', 'failed', 'aborted'] as const;
-export type TraceStatus = (typeof TRACE_STATUSES)[number];
-
-export const STEP_STATUSES = ['started', 'success', 'failure', 'skipped'] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
-
-export const REPLAY_BEHAVIORS = ['execute', 'skip', 'check'] as const;
-export type ReplayBehavior = (typeof REPLAY_BEHAVIORS)[number];
 
 export const ALERT_LEVELS = ['warn', 'exceeded', 'critical'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];

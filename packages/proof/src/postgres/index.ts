@@ -18,3 +18,5 @@ export type {
   TraceStepSummary,
   TraceSummary,
 } from './run-proof';
+export { PROOF_TABLE_COLUMNS } from './proof-tables';
+export type { ProofColumnKind, ProofTables } from './proof-tables';

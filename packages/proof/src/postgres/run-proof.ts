@@ -14,6 +14,7 @@ import {
   type ProofBundleHeader,
 } from '../bundle-file-writer';
 import { ProofError } from '../errors';
+import { UUID_PATTERN } from '../vocabulary';
 import { createInclusionProof } from '../merkle-tree';
 import { toStepEnvelope } from '../step-envelope';
 import { verifyTraceRecord, type EnvelopeRecord, type TrustedKeys, type TraceVerification } from '../trace-verifier';
@@ -314,7 +315,7 @@ export async function getRunProof(
 }
 
 function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+  return UUID_PATTERN.test(value.toLowerCase());
 }
 
 async function loadSealedTrace(db: ProofDatabase, tenantId: string, runId: string) {
