@@ -12,6 +12,8 @@ const moduleNamed = (names) => [
   `^(${names})$`,
 ];
 const DRIVERS = 'pg|@electric-sql/pglite|kysely-pglite-dialect';
+// The only files that may import a database driver (tools/boundaries/eslint-boundaries.js names the same).
+const DRIVER_FILES = '(db/database|db/prepared-statements|skills/postgres-query-driver)\\.ts$';
 module.exports = {
   forbidden: [
     {
@@ -54,10 +56,10 @@ module.exports = {
       to: { path: `${P}(cus-cli|int-cli)/`, reachable: true },
     },
     {
-      name: 'drivers-only-in-core-db',
-      comment: 'Only packages/core/src/db imports a database driver.',
+      name: 'drivers-only-in-driver-files',
+      comment: "Only core's driver files import a database driver: the store's connections and postgres_query's.",
       severity: 'error',
-      from: { path: `${P}(core|cus-cli|int-cli|proof)/src/`, pathNot: `${P}core/src/db/` },
+      from: { path: `${P}(core|cus-cli|int-cli|proof)/src/`, pathNot: `${P}core/src/${DRIVER_FILES}` },
       to: { path: moduleNamed(DRIVERS), dependencyTypesNot: ['type-only'] },
     },
   ],

@@ -38,7 +38,9 @@ describe('package boundary rules', () => {
     expect(found('cus-cli-never-reaches-int-cli', 'cus-cli/src/reach-internal.ts')).toBe(true);
     expect(found('proof-is-standalone', 'proof/src/index.ts')).toBe(true);
     expect(found('proof-main-entry-has-no-database', 'proof/src/index.ts')).toBe(true);
-    expect(found('drivers-only-in-core-db', 'core/src/runner/uses-driver.ts')).toBe(true);
+    expect(found('drivers-only-in-driver-files', 'core/src/runner/uses-driver.ts')).toBe(true);
+    // The rule names files, not a folder: another file in db/ is refused too.
+    expect(found('drivers-only-in-driver-files', 'core/src/db/not-a-driver-file.ts')).toBe(true);
   });
 
   it('dependency-cruiser finds no violation in the real packages', async () => {
@@ -65,8 +67,9 @@ describe('package boundary rules', () => {
     expect(messages('cus-cli/src/reach-internal.ts').join('\n')).toMatch(/no internal CLI/);
     expect(messages('proof/src/index.ts').join('\n')).toMatch(/imports no @aos package/);
     expect(messages('core/src/runner/uses-driver.ts').join('\n')).toMatch(
-      /only packages\/core\/src\/db imports a database driver/,
+      /only core's driver files .* import a database driver/,
     );
+    expect(messages('core/src/db/not-a-driver-file.ts').join('\n')).toMatch(/only core's driver files/);
     expect(messages('core/src/runs/create-run.ts')).toEqual([]);
   });
 });

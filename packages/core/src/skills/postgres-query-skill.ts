@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database, JsonValue } from '../db/schema';
-import { QueryConnectionFactsError, runReadOnlyQuery, type QueryConnectionFacts } from '../db/query-database';
+import { QueryConnectionFactsError, runReadOnlyQuery, type QueryConnectionFacts } from './postgres-query-driver';
 import { readNumberSetting, requireSetting } from './skill-env';
 import { boundedJson, boundedString, replaceNulCharacters, strictParams } from './skill-schema';
 import { defineSkill, SkillError, type SkillEnv } from './skill-types';
