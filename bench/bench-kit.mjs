@@ -35,6 +35,7 @@ function distUrl(relative) {
 }
 
 export const loadProof = () => import(distUrl('packages/proof/dist/index.js'));
+export const loadProofNode = () => import(distUrl('packages/proof/dist/node/index.js'));
 export const loadProofPostgres = () => import(distUrl('packages/proof/dist/postgres/index.js'));
 export const loadCore = () => import(distUrl('packages/core/dist/index.js'));
 export const loadCoreRuns = () => import(distUrl('packages/core/dist/runs/index.js'));

@@ -4,7 +4,7 @@
 //   node bench/cli-run-breakdown.mjs imports
 //   node bench/cli-run-breakdown.mjs run <AOS_HOME> <agent id> <tenant id>
 import { join } from 'node:path';
-import { loadCore, loadCoreRuns, loadProof, requireFromCore } from './bench-kit.mjs';
+import { loadCore, loadCoreRuns, loadProofNode, requireFromCore } from './bench-kit.mjs';
 
 const [mode, home, agentId, tenantId] = process.argv.slice(2);
 const timings = {};
@@ -29,7 +29,7 @@ if (mode === 'imports') {
     return loadCore();
   });
   const runs = await loadCoreRuns();
-  const proof = await loadProof();
+  const proof = await loadProofNode();
   const signingKey = await step('load signing key', () => proof.loadSigningKey({ env, home }));
   const store = await step('open embedded database (PGlite)', () =>
     core.openDatabase({ env, dataDir: join(home, 'pgdata'), migrate: false }),

@@ -1,5 +1,5 @@
 // Figure 1, `proof_verify_1m`: verify a large proof bundle from its JSON file with the product
-// verifier (@aos/proof verifyProofBundleFile, what `aos-proof verify <file>` runs), against
+// verifier (@aos/proof/node verifyProofBundleFile, what `aos-proof verify <file>` runs), against
 // reference A (canonicalise + SHA-256 every step, over records parsed in another process) and
 // reference B (an idiomatic Python recomputation of the chain, same file, as a subprocess). Also
 // the product's peak RSS, the `aos-proof verify` command's wall time, the in-memory path

@@ -1,13 +1,13 @@
 // The proof bundle that `proof_verify_1m` verifies: generated once per (format version, size)
 // under bench/.work/, then reused. It is a real aos.proof-bundle.v1 document — steps chained
 // from the genesis hash, Merkle root, checkpoint signed with a generated Ed25519 key — written
-// by @aos/proof's writeProofBundle (one step per line, each envelope as its canonical text), which
+// by @aos/proof/node's writeProofBundle (one step per line, each envelope as its canonical text), which
 // is still plain JSON but can be read back line by line.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { join } from 'node:path';
-import { ensureWorkDir, loadProof, progress } from './bench-kit.mjs';
+import { ensureWorkDir, loadProof, loadProofNode, progress } from './bench-kit.mjs';
 
 /** Bump when the generated content changes: cached files of another version are not reused. */
 export const BUNDLE_GENERATOR_VERSION = 'bundle-v3';
@@ -134,6 +134,7 @@ function removeStaleBundles() {
 async function generateBundle(steps, paths) {
   removeStaleBundles();
   const proof = await loadProof();
+  const proofNode = await loadProofNode();
   progress(`proof bundle: generating ${steps} steps (cached afterwards)...`);
   const t0 = performance.now();
   const signingKey = proof.generateSigningKey('bench.aos.local');
@@ -226,7 +227,7 @@ async function generateBundle(steps, paths) {
       yield { envelope: benchEnvelope(i), leaf_hash: leafHashes[i], prev_hash: prevHash, step_hash: stepHashes[i] };
     }
   }
-  await proof.writeProofBundle(header, records(), paths.file);
+  await proofNode.writeProofBundle(header, records(), paths.file);
 
   const bytes = statSync(paths.file).size;
   const meta = {

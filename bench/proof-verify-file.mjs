@@ -3,10 +3,10 @@
 // the file to the verdict. Prints one JSON line on stdout, with the process's RSS high-water mark.
 //
 //   node bench/proof-verify-file.mjs <bundle.json> <verifier key>
-import { loadProof } from './bench-kit.mjs';
+import { loadProofNode } from './bench-kit.mjs';
 
 const [file, verifierKey] = process.argv.slice(2);
-const proof = await loadProof(); // loaded before the clock starts
+const proof = await loadProofNode(); // loaded before the clock starts
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 const result = await proof.verifyProofBundleFile(file, { trustedKeys: [verifierKey] });

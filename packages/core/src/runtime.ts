@@ -1,4 +1,5 @@
-import { resolveAosHome, type SigningKey } from '@aos/proof';
+import { type SigningKey } from '@aos/proof';
+import { resolveAosHome } from '@aos/proof/node';
 import { openDatabase, type AosDatabase } from './db/database';
 import type { LockWaitListener } from './db/embedded-lock';
 import { loadDeploymentSigningKey, loadVerifierKeySet, type VerifierKeySet } from './keys/verifier-key-set';

@@ -1,4 +1,4 @@
-import { loadSigningKey } from '@aos/proof';
+import { loadSigningKey } from '@aos/proof/node';
 import { describeEachDriver } from '@aos/testkit';
 import { expect, it } from 'vitest';
 import {

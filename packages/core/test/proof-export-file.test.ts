@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
-import { verifyProofBundle, verifyProofBundleFile } from '@aos/proof';
+import { verifyProofBundle } from '@aos/proof';
+import { verifyProofBundleFile } from '@aos/proof/node';
 import { exportProofBundle, exportProofBundleToFile } from '@aos/proof/postgres';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -11,8 +11,8 @@ import {
   toRunHeader,
   toRunOutcome,
   toStepEnvelope,
-  verifyProofBundleFile,
 } from '@aos/proof';
+import { verifyProofBundleFile } from '@aos/proof/node';
 import { auditSealedTraces, auditTraceCoverage, exportProofBundleToFile, getRunProof } from '@aos/proof/postgres';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

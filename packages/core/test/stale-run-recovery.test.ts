@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadSigningKey } from '@aos/proof';
+import { loadSigningKey } from '@aos/proof/node';
 import { getRunProof } from '@aos/proof/postgres';
 import { expect, it } from 'vitest';
 import { describeEachDriver, fixturePath, spawnNode } from '@aos/testkit';

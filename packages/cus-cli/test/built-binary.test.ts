@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadSigningKey } from '@aos/proof';
+import { loadSigningKey } from '@aos/proof/node';
 import { describeEachDriver, spawnNode } from '@aos/testkit';
 import { BUILT, field, requireBuilt } from './cli-harness';
 

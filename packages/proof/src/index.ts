@@ -47,15 +47,6 @@ export {
   type RunOutcomeEnvelope,
   type TraceFacts,
 } from './run-envelopes';
-export {
-  DEFAULT_ORIGIN,
-  loadSigningKey,
-  readSigningKeyFile,
-  resolveAosHome,
-  SIGNING_KEY_FILE,
-  type KeyStoreEnv,
-  type LoadSigningKeyOptions,
-} from './key-store';
 
 export {
   BundleLeafSchema,
@@ -102,13 +93,6 @@ export {
   type CreateProofBundleInput,
   type VerifyProofOptions,
 } from './bundle-verifier';
-export {
-  writeProofBundle,
-  type BundleSink,
-  type BundleWriteSummary,
-  type ProofBundleHeader,
-} from './bundle-file-writer';
-export { verifyProofBundleFile, type VerifyProofFileOptions } from './bundle-file-verifier';
 export {
   createStepInclusionProof,
   verifyStepInclusionProof,

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { generateSigningKey, writeProofBundle } from '../src/index';
+import { generateSigningKey } from '../src/index';
+import { writeProofBundle } from '../src/node/index';
 import { buildSealedRun, sampleStepContent } from './proof-fixtures';
 
 const run = promisify(execFile);
@@ -93,7 +94,7 @@ describe('the built library, shared by several processes', () => {
   it('gives processes racing to create the key file the same key', async () => {
     const home = join(dir, 'race-home');
     const script =
-      `import { loadSigningKey } from ${JSON.stringify(pathToFileURL(join(packageDir, 'dist', 'index.js')).href)};\n` +
+      `import { loadSigningKey } from ${JSON.stringify(pathToFileURL(join(packageDir, 'dist', 'node', 'index.js')).href)};\n` +
       `const key = await loadSigningKey({ env: { AOS_HOME: ${JSON.stringify(home)} } });\n` +
       'process.stdout.write(key.verifierKey);\n';
     const outputs = await Promise.all(

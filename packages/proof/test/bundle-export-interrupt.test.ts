@@ -7,11 +7,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { generateSigningKey, verifyProofBundleFile, writeProofBundle } from '../src/index';
+import { generateSigningKey } from '../src/index';
+import { verifyProofBundleFile, writeProofBundle } from '../src/node/index';
 import { buildSealedRun, sampleStepContent } from './proof-fixtures';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const distIndex = join(packageDir, 'dist', 'index.js');
+const distIndex = join(packageDir, 'dist', 'node', 'index.js');
 const key = generateSigningKey('aos.test');
 const built = buildSealedRun({ key, contents: [0, 1, 2].map(sampleStepContent) });
 let dir: string;

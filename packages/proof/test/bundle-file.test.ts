@@ -6,14 +6,8 @@ import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  generateSigningKey,
-  verifyProofBundle,
-  verifyProofBundleFile,
-  writeProofBundle,
-  type BundleVerification,
-  type ProofBundle,
-} from '../src/index';
+import { generateSigningKey, verifyProofBundle, type BundleVerification, type ProofBundle } from '../src/index';
+import { verifyProofBundleFile, writeProofBundle } from '../src/node/index';
 import { buildSealedRun, jsonCopy, sampleStepContent } from './proof-fixtures';
 
 const key = generateSigningKey('aos.test');

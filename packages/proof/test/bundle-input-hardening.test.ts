@@ -10,12 +10,11 @@ import {
   createStepInclusionProof,
   generateSigningKey,
   verifyProofBundle,
-  verifyProofBundleFile,
   verifyStepInclusionProof,
-  writeProofBundle,
   type JsonValue,
   type ProofBundle,
 } from '../src/index';
+import { verifyProofBundleFile, writeProofBundle } from '../src/node/index';
 import { captureIo } from './cli-io-capture';
 import { buildSealedRun, jsonCopy, planFor, SAMPLE_PLAN, sampleStepContent } from './proof-fixtures';
 

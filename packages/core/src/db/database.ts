@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
-import { resolveAosHome } from '@aos/proof';
+import { resolveAosHome } from '@aos/proof/node';
 import { AosError } from '../errors';
 import { acquireEmbeddedLock, type EmbeddedLock, type LockWaitListener } from './embedded-lock';
 import { migrateToLatest } from './migrator';

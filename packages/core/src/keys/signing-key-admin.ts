@@ -1,17 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  DEFAULT_ORIGIN,
-  encodeSigningKey,
-  generateSigningKey,
-  isValidKeyName,
-  parseVerifierKey,
-  readSigningKeyFile,
-  resolveAosHome,
-  SIGNING_KEY_FILE,
-  type SigningKey,
-} from '@aos/proof';
+import { encodeSigningKey, generateSigningKey, isValidKeyName, parseVerifierKey, type SigningKey } from '@aos/proof';
+import { DEFAULT_ORIGIN, readSigningKeyFile, resolveAosHome, SIGNING_KEY_FILE } from '@aos/proof/node';
 import { AosError } from '../errors';
 import {
   loadVerifierKeySet,

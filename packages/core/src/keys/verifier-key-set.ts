@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  loadSigningKey,
-  parseSigningKey,
-  parseVerifierKey,
-  resolveAosHome,
-  SIGNING_KEY_FILE,
-  type SigningKey,
-  type VerifierKey,
-} from '@aos/proof';
+import { parseSigningKey, parseVerifierKey, type SigningKey, type VerifierKey } from '@aos/proof';
+import { loadSigningKey, resolveAosHome, SIGNING_KEY_FILE } from '@aos/proof/node';
 import { z } from 'zod';
 import { acquireEmbeddedLock } from '../db/embedded-lock';
 import { AosError, isAosError } from '../errors';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveAosHome } from '@aos/proof';
+import { resolveAosHome } from '@aos/proof/node';
 import { AosError } from '../errors';
 
 /** Name of the data key file under AOS_HOME. */

@@ -7,7 +7,8 @@ import {
   type TrustedVerifierKey,
   type VerifierKeySet,
 } from '@aos/core';
-import { isValidKeyName, resolveAosHome, SIGNING_KEY_FILE } from '@aos/proof';
+import { isValidKeyName } from '@aos/proof';
+import { resolveAosHome, SIGNING_KEY_FILE } from '@aos/proof/node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { ProofError } from './errors';
+import { ProofError } from '../errors';
 import { loadSigningKey, readSigningKeyFile, resolveAosHome } from './key-store';
-import { encodeSigningKey, generateSigningKey } from './note-key';
+import { encodeSigningKey, generateSigningKey } from '../note-key';
 
 let dir: string;
 beforeEach(async () => {

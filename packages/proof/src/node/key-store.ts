@@ -3,8 +3,8 @@ import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { isProofError, ProofError } from './errors';
-import { encodeSigningKey, generateSigningKey, parseSigningKey, type SigningKey } from './note-key';
+import { isProofError, ProofError } from '../errors';
+import { encodeSigningKey, generateSigningKey, parseSigningKey, type SigningKey } from '../note-key';
 
 /**
  * Environment variables the key store reads.
