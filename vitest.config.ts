@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vitest/config';
 
-// Migrations are embedded as text, as tsup's `.sql` text loader does in the build.
+// Migrations are embedded as text, as tsup's `.sql` text loader does in the build;
+// `aos-migrations:<file>` names a file of migrations/ (packages/core/tsup.config.ts resolves it too).
 const sqlAsText: Plugin = {
   name: 'aos-sql-as-text',
+  resolveId(source) {
+    if (!source.startsWith('aos-migrations:')) return null;
+    return fileURLToPath(new URL(`migrations/${source.slice('aos-migrations:'.length)}`, import.meta.url));
+  },
   load(id) {
     if (!id.endsWith('.sql')) return null;
     return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;

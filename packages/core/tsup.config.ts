@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 import type { createSkillRegistry } from './src/skills-entry';
 
 const entry = {
@@ -22,8 +22,24 @@ export default defineConfig({
   sourcemap: true,
   // Migrations travel inside the bundle so a published CLI still finds them.
   loader: { '.sql': 'text' },
+  esbuildPlugins: [migrationsFolder()],
   onSuccess: writeSkillManifest,
 });
+
+/**
+ * Resolves `aos-migrations:<file>.sql` (src/db/migration-sources.ts) to the repository's
+ * migrations/ folder, read at build time; vitest.config.ts does the same for the tests.
+ */
+function migrationsFolder(): NonNullable<Options['esbuildPlugins']>[number] {
+  return {
+    name: 'aos-migrations',
+    setup(build) {
+      build.onResolve({ filter: /^aos-migrations:/ }, (args) => ({
+        path: resolve('../../migrations', args.path.slice('aos-migrations:'.length)),
+      }));
+    },
+  };
+}
 
 /**
  * Writes `dist/skill-manifest.js` (`@aos/core/skill-manifest`): the manifest of the registry just

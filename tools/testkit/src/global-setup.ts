@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '@aos/core';
+import { MIGRATIONS, openDatabase } from '@aos/core';
 import { isServerReachable } from './server-postgres';
 
 declare module 'vitest' {
@@ -15,13 +15,9 @@ declare module 'vitest' {
   }
 }
 
-const MIGRATIONS_DIR = new URL('../../../migrations/', import.meta.url);
-
 function migrationsFingerprint(): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(MIGRATIONS_DIR).sort()) {
-    hash.update(file).update(readFileSync(new URL(file, MIGRATIONS_DIR)));
-  }
+  for (const migration of MIGRATIONS) hash.update(`${migration.name}.sql`).update(migration.sql);
   return hash.digest('hex').slice(0, 16);
 }
 

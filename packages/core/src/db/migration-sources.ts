@@ -1,8 +1,12 @@
-import createCoreTables from '../../../../migrations/0001_create_core_tables.sql';
-import addImmutabilityTriggers from '../../../../migrations/0002_add_immutability_triggers.sql';
-import createBudgetReservations from '../../../../migrations/0003_create_budget_reservations.sql';
-import sealTraceV3 from '../../../../migrations/0004_seal_trace_v3.sql';
-import createTenantSecrets from '../../../../migrations/0005_create_tenant_secrets.sql';
+import createCoreTables from 'aos-migrations:0001_create_core_tables.sql';
+import addImmutabilityTriggers from 'aos-migrations:0002_add_immutability_triggers.sql';
+import createBudgetReservations from 'aos-migrations:0003_create_budget_reservations.sql';
+import sealTraceV3 from 'aos-migrations:0004_seal_trace_v3.sql';
+import createTenantSecrets from 'aos-migrations:0005_create_tenant_secrets.sql';
+
+// `aos-migrations:<file>` names a file of the repository's migrations/ folder. The build (tsup.config.ts)
+// and the tests (vitest.config.ts) resolve it and embed the file as text, so the SQL travels inside
+// @aos/core's bundle and no source file reaches outside the package by a relative path.
 
 /** One numbered SQL migration from the repository's `migrations/` folder. */
 export interface MigrationSource {
