@@ -1,6 +1,6 @@
 import { AosError, type AosErrorCode } from './errors';
 
-/** Exit codes of both command lines (SPEC §10). */
+/** Exit codes of both command lines (docs/cus-cli.md, "Exit codes"). */
 export const EXIT_CODES = {
   ok: 0,
   operational: 1,

@@ -28,7 +28,7 @@ describeEachDriver('budgets', (t) => {
     db = await t.db();
   });
 
-  it('reads SPEC defaults for a tenant without a quota row, and stored values after set', async () => {
+  it('reads the default quotas of the README for a tenant without a quota row, and stored values after set', async () => {
     const tenant = `t-${randomUUID()}`;
     expect(await getTenantQuota(db, tenant)).toEqual({ tenant_id: tenant, ...DEFAULT_QUOTA, source: 'default' });
     const updated = await setTenantQuota(db, tenant, { daily_limit_cents: 42 });

@@ -6,7 +6,7 @@ import { isAosError } from '../src/errors';
 import { generatePlanForRun, PlanInvalidError, validatePlan } from '../src/planner/index';
 import { createSkillRegistry, type SkillEnv } from '../src/skills/index';
 
-// SPEC §6.3: planning refuses a credential written into a plan, whichever planner wrote it.
+// docs/skills.md, "Tenant secrets in params": planning refuses a credential written into a plan, whichever planner wrote it.
 
 const registry = createSkillRegistry();
 const agent = { id: '00000000-0000-4000-8000-000000000001', name: 'caller' };

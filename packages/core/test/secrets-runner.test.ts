@@ -9,7 +9,7 @@ import { describeEachDriver, startHttpPeer, type HttpPeer } from '@aos/testkit';
 import { executeRunAttempt, setSecret, validatePlan, createSkillRegistry, type Database } from '@aos/core';
 import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 
-// SPEC §6.3: a credential is referenced as {{secrets.NAME}}, resolved only for the skill, and
+// docs/skills.md, "Tenant secrets in params": a credential is referenced as {{secrets.NAME}}, resolved only for the skill, and
 // redacted from everything recorded — even when the peer sends it back.
 
 /** Rows of every table of the store (but the secrets' own) whose text contains `needle`. */

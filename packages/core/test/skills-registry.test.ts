@@ -29,7 +29,7 @@ const VALID_PARAMS: Record<string, Record<string, unknown>> = {
 describe('skill registry', () => {
   const registry = createSkillRegistry();
 
-  it('lists the twelve skills in the SPEC table order', () => {
+  it('lists the twelve skills in the order docs/skills.md lists them', () => {
     expect(registry.list().map((skill) => skill.name)).toEqual([
       'http_call',
       'json_transform',

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { CommandModule } from './context';
 
-/** The commands of `cus-cli` (SPEC §10). */
+/** The commands of `cus-cli` (docs/cus-cli.md). */
 export const COMMAND_NAMES = [
   'run',
   'create-agent',

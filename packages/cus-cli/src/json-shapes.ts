@@ -131,7 +131,7 @@ export const VERIFICATION_STATUS_VALUES = ['VERIFIED', 'FAILED', 'UNSUPPORTED'] 
 // verdict must not fail to print because a forged hash is not well-formed.
 const StoredHash = z.string();
 
-/** The integrity verdict of a run (SPEC §9). */
+/** The integrity verdict of a run (docs/proof.md). */
 export const IntegrityJsonSchema = z.strictObject({
   model: z.literal('HASH_CHAIN'),
   verification_status: z.enum(VERIFICATION_STATUS_VALUES),
@@ -188,7 +188,7 @@ export const ProofStepJsonSchema = z.strictObject({
 });
 
 /**
- * `proof`: SPEC §9's RunProofResult (`run_id`, `integrity`, `aos_traces`, `aos_trace_steps`,
+ * `proof`: `getRunProof`'s RunProofResult (`run_id`, `integrity`, `aos_traces`, `aos_trace_steps`,
  * `verified_at`), plus the counts the text output prints and the export when asked for.
  */
 export const ProofJsonSchema = z.strictObject({

@@ -22,7 +22,7 @@ export function cliVersion(): string {
 
 /**
  * Runs `cus-cli` with `argv` (without `node` and the script path) against `io`, and returns the
- * exit code (SPEC §10). Never exits the process: the one place where an error becomes an exit
+ * exit code (docs/cus-cli.md, "Exit codes"). Never exits the process: the one place where an error becomes an exit
  * code is here. Only `@aos/core/cli` (no database driver) and yargs load up front; a command's
  * implementation, and with it the database stack, loads when that command runs.
  *

@@ -210,7 +210,7 @@ export function printSkillsJson(context: CommandContext, skills: readonly SkillJ
 
 // ----- run ----------------------------------------------------------------------------------
 
-/** Narrates a run on stderr from its {@link RunEvent}s (SPEC §10 `--verbose`). */
+/** Narrates a run on stderr from its {@link RunEvent}s (`--verbose`, docs/cus-cli.md). */
 export interface RunNarrator {
   /** Before the run is created. */
   begin(): void;
@@ -220,7 +220,7 @@ export interface RunNarrator {
 }
 
 /**
- * Progress of `run` on stderr. With `--verbose`: the SPEC's lines (`Creating run for agent …`,
+ * Progress of `run` on stderr. With `--verbose`: the lines of docs/cus-cli.md (`Creating run for agent …`,
  * `Goal:`, `Run created:`, `Executing...`, one line per step, `Status:`, `Error:`). Without it,
  * one line per finished step in human mode and nothing in JSON mode.
  */

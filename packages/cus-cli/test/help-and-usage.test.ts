@@ -33,7 +33,7 @@ describe('cus-cli help, version and usage (no database)', () => {
     },
   );
 
-  it('run --help documents the SPEC flags with their short forms', async () => {
+  it('run --help documents the flags of docs/cus-cli.md with their short forms', async () => {
     const { stdout } = await runCli(['run', '--help'], env);
     for (const flag of [
       '-a, --agent-id',

@@ -155,7 +155,7 @@ describeEachDriver('cus-cli secrets', (t) => {
     expect(await stored('PIPED')).toBe('piped-value');
   });
 
-  it('run refuses a goal whose plan would hold a literal credential, in SPEC words', async () => {
+  it('run refuses a goal whose plan would hold a literal credential, in the words docs/skills.md uses', async () => {
     const agentId = await createAgentViaCli(t, ['--name', 'secrets-agent', '--tenant-id', tenant]);
     const result = await cliOn(t, [
       'run',

@@ -30,7 +30,7 @@ describeEachDriver('cus-cli seed scenario: run with origin, then a VERIFIED proo
       'Status: succeeded',
       expect.stringMatching(/^Steps executed: [1-9]\d*$/),
     ]);
-    // The verbose narration, in the SPEC's order, on stderr.
+    // The verbose narration, in the order docs/cus-cli.md shows, on stderr.
     const narration = [
       `Creating run for agent ${agentId}...`,
       `Goal: ${GOAL}`,

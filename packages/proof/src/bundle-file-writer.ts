@@ -70,7 +70,7 @@ export interface BundleWriteSummary {
 
 // Lines are gathered into writes of about this many characters.
 const WRITE_CHUNK_CHARS = 1 << 20;
-// Exported bundles are readable by their owner only (SPEC §6.3).
+// Exported bundles are readable by their owner only (docs/cus-cli.md, `proof`).
 const BUNDLE_FILE_MODE = 0o600;
 
 /**

@@ -2,7 +2,7 @@ import { ProofError } from './errors';
 import { JSON_MAX_DEPTH } from './strict-json';
 
 /**
- * Deeper nesting is refused (SPEC §9), which also stops a cyclic value from overflowing the
+ * Deeper nesting is refused (docs/proof.md), which also stops a cyclic value from overflowing the
  * stack. The check costs one comparison per array or object, which was already made.
  */
 const MAX_DEPTH = JSON_MAX_DEPTH;

@@ -37,7 +37,7 @@ const ROW = {
   completed_at: '2026-02-09T18:12:01.5+00:00',
 };
 
-describe('SPEC §9 hashes against an independent Python computation', () => {
+describe('docs/proof.md hashes against an independent Python computation', () => {
   it('plan_hash and genesis_hash', () => {
     const plan = { plan_id: 'p1', steps: [{ step_id: 's1', skill: 'echo', params: { message: 'hi' } }] };
     const planHash = computePlanHash(plan);

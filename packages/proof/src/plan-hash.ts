@@ -2,7 +2,7 @@ import { canonicalize } from './canonical-json';
 import { ProofError } from './errors';
 import { assertHashHex, describeValue, sha256Hex } from './sha256-hash';
 
-/** Domain-separation prefix of the genesis hash (SPEC §9). */
+/** Domain-separation prefix of the genesis hash (docs/proof.md). */
 export const GENESIS_PREFIX = 'aos.trace.v3\n';
 
 /**

@@ -2,7 +2,7 @@ import { ProofError } from './errors';
 import { describeValue } from './sha256-hash';
 
 /**
- * The 22 stored fields of a trace step that its leaf hash commits to, in SPEC §9 order.
+ * The 22 stored fields of a trace step that its leaf hash commits to, in stored order (docs/proof.md, "The run's tree").
  *
  * @example
  * ```ts
@@ -55,7 +55,7 @@ export type StepEnvelopeField = (typeof STEP_ENVELOPE_FIELDS)[number];
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /**
- * The JSON object a step's leaf hash is computed from (SPEC §9). Absent values are `null`;
+ * The JSON object a step's leaf hash is computed from (docs/proof.md). Absent values are `null`;
  * timestamps are ISO-8601 UTC with milliseconds (`2026-02-09T18:12:00.986Z`).
  *
  * @example
@@ -140,7 +140,7 @@ const HAS_ZONE = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
  * absent values into `null` and timestamps (a `Date`, or a string with an explicit time zone)
  * into ISO-8601 UTC with milliseconds. Throws a {@link ProofError} `PROOF_BAD_VALUE` naming
  * the field when a value has the wrong type (e.g. an int8 column read back as a string).
- * The envelope's members are laid out in canonical (JCS) order rather than SPEC order, which
+ * The envelope's members are laid out in canonical (JCS) order rather than the stored-field order, which
  * changes nothing in its hash but lets hashing skip a sort.
  *
  * @example

@@ -2,7 +2,7 @@ import { ProofError } from './errors';
 
 /**
  * The deepest nesting of arrays and objects accepted wherever JSON is read for verification
- * (SPEC §9): a document nested deeper is refused with the place named, before anything walks
+ * (docs/proof.md): a document nested deeper is refused with the place named, before anything walks
  * it recursively.
  *
  * @example

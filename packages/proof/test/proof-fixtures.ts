@@ -15,7 +15,7 @@ import {
   type StepRowLike,
 } from '../src/index';
 
-/** A plan shaped like the planner's (SPEC §5). */
+/** A plan shaped like the planner's. */
 export const SAMPLE_PLAN = {
   plan_id: 'plan-1',
   planner: 'rules',

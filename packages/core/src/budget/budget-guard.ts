@@ -107,7 +107,7 @@ function formatCents(value: number, places = 4): string {
 }
 
 /**
- * The halt message for a step whose recorded cost is more than was reserved for it (SPEC §8:
+ * The halt message for a step whose recorded cost is more than was reserved for it (README, "Budgets":
  * the cost is recorded as reported, a `critical` alert is raised and the run halts), or null
  * when it kept within its reservation or nothing was reserved.
  *

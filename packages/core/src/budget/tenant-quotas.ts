@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/schema';
 import { parseInput, tenantIdSchema } from '../validation';
 
-/** SPEC §8 defaults, used when a tenant has no quota row. */
+/** The default quotas (README, "Budgets"), used when a tenant has no quota row. */
 export const DEFAULT_QUOTA = {
   daily_limit_cents: 10_000,
   hourly_limit_cents: 1_000,
@@ -22,7 +22,7 @@ export interface TenantQuotaView {
   readonly run_limit_cents: number;
   readonly warn_threshold: number;
   readonly hard_limit: boolean;
-  /** `stored` when the tenant has its own row, `default` when SPEC §8 defaults apply. */
+  /** `stored` when the tenant has its own row, `default` when the default quotas (README, "Budgets") apply. */
   readonly source: 'stored' | 'default';
 }
 

@@ -168,7 +168,7 @@ export interface BudgetReservationsTable {
 }
 
 /**
- * A tenant's secret (SPEC §6.3): AES-256-GCM ciphertext of the value, never the value. bytea
+ * A tenant's secret (docs/skills.md, "Tenant secrets in params"): AES-256-GCM ciphertext of the value, never the value. bytea
  * comes back as a Buffer from pg and a Uint8Array from PGlite.
  */
 export interface TenantSecretsTable {

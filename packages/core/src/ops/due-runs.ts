@@ -79,7 +79,7 @@ export interface RecordedRunError {
 }
 
 /**
- * Records on a run that executing it threw (SPEC §11: one tenant's bad run never stops another's):
+ * Records on a run that executing it threw (one tenant's bad run never stops another's):
  * a `queued`, `retry` or `running` run without a trace is marked `failed` with
  * `worker_error: <message>` in one conditional UPDATE, so a run another process finished or
  * one with a trace to seal is never touched. The message is one line and storable (NUL

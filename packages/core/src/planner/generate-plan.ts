@@ -10,7 +10,7 @@ import { requestLlmPlanCandidate } from './llm-planner';
 import { validatePlan } from './plan-validator';
 import { createRulesPlan } from './rules-planner';
 
-/** Everything planning a run needs (SPEC §5). */
+/** Everything planning a run needs. */
 export interface GeneratePlanInput {
   /** The run's tenant; not sent to an LLM. */
   readonly tenantId: string;
@@ -47,7 +47,7 @@ export function selectPlanner(env: SkillEnv): PlannerKind {
 }
 
 /**
- * Plans a run (SPEC §4 step 2): the planner chosen by {@link selectPlanner} proposes a plan,
+ * Plans a run: the planner chosen by {@link selectPlanner} proposes a plan,
  * {@link validatePlan} checks it — whichever planner wrote it — and `planHash` is computed with
  * `computePlanHash` of `@aos/proof`. Every planning failure is an AosError
  * `PLAN_GENERATION_FAILED` whose message is the one-line reason (an invalid plan keeps its

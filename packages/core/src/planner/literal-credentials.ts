@@ -5,7 +5,7 @@ import { formatFieldPath, type JsonPath } from './plan-templates';
 
 /**
  * A plan that writes a credential into its params instead of referencing a tenant secret
- * (SPEC §6.3). The message is SPEC's, without the `plan invalid:` prefix, so the run fails
+ * (docs/skills.md, "Tenant secrets in params"). The message is the one docs/skills.md quotes, without the `plan invalid:` prefix, so the run fails
  * with `plan_generation_failed: literal credential at s1.params.headers.Authorization (use
  * {{secrets.NAME}})`. It never contains the credential.
  */
@@ -188,7 +188,7 @@ function find(value: unknown, path: readonly (string | number)[]): string | unde
 }
 
 /**
- * Refuses a step whose params write a credential literally (SPEC §6.3): a credential header
+ * Refuses a step whose params write a credential literally (docs/skills.md, "Tenant secrets in params"): a credential header
  * (Authorization, Cookie, X-Api-Key, X-Auth-Token, …), userinfo in a URL, a URL query parameter
  * named like key/token/secret/signature/password/sig, or a field named like
  * password/secret/token/client_secret/api_key (at any depth, in JSON or form-encoded string

@@ -2,7 +2,7 @@ import { AosError } from '../errors';
 import { escapeUnstorableText } from '../runner/json-sanitize';
 
 /**
- * A plan that fails validation (SPEC §5). The message is one line naming the step and field,
+ * A plan that fails validation. The message is one line naming the step and field,
  * e.g. `plan invalid: step s3 (http_call): params.url: forbidden target 10.0.0.1 (private address)`.
  *
  * @example
@@ -39,7 +39,7 @@ export function oneLine(text: string, maxLength = 400): string {
 }
 
 /**
- * Planning failed (SPEC §4 step 2): the planner could not produce a plan, or its plan is
+ * Planning failed: the planner could not produce a plan, or its plan is
  * invalid. The message is the one-line reason; the run service stores it as
  * `plan_generation_failed: <message>`, so NUL characters and lone surrogates in it (quoted from a
  * goal or an LLM answer) are written as `\uXXXX` escapes: the run's `error_message` must be

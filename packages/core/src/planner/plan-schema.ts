@@ -10,7 +10,7 @@ export type PlannerKind = (typeof PLANNER_KINDS)[number];
 export const STEP_ON_ERROR_ACTIONS = ['abort', 'continue'] as const;
 export type StepOnErrorAction = (typeof STEP_ON_ERROR_ACTIONS)[number];
 
-/** SPEC §5: a plan has 1..25 steps. */
+/** A plan has 1..25 steps. */
 export const MAX_PLAN_STEPS = 25;
 /** Upper bound of `retry_count` (attempts per step), so one step cannot retry for ever. */
 export const MAX_STEP_ATTEMPTS = 10;
@@ -27,7 +27,7 @@ const jsonObject = z.record(z.string(), z.json()) as unknown as z.ZodType<{ [key
  * `retry_count` is the **maximum number of attempts** of the step, first attempt included
  * (1 = never retried, 3 = up to two retries). Only retryable failures (5xx, connection errors,
  * timeouts) use further attempts. Each attempt is its own trace step, whose own `retry_count`
- * column is the attempt number − 1 (SPEC §7).
+ * column is the attempt number − 1.
  *
  * @example
  * ```ts
@@ -54,7 +54,7 @@ export const PlanStepSchema = z.strictObject({
 });
 
 /**
- * A plan as stored in `runs.plan_json` and hashed into `plan_hash` (SPEC §5). Strict: an unknown
+ * A plan as stored in `runs.plan_json` and hashed into `plan_hash`. Strict: an unknown
  * field anywhere is an error, so what is hashed is exactly what was validated.
  *
  * @example

@@ -6,7 +6,7 @@ import type { Plan, PlanStep } from './plan-schema';
 /** Version of the keyword rules; part of every rules plan and of its `plan_id`. */
 export const RULES_PLANNER_VERSION = '1.0.0';
 
-/** The rules, highest priority first (SPEC §5), and the keywords that trigger each one. */
+/** The rules, highest priority first, and the keywords that trigger each one. */
 export const PLANNING_RULES = [
   { rule: 'analyze_url', keywords: ['analyze', 'analyse', 'summarize', 'summarise', 'explain'], needs: 'url' },
   { rule: 'fetch_url', keywords: ['fetch', 'get', 'http', 'api', 'request'], needs: 'url' },

@@ -1,5 +1,5 @@
 /**
- * SPEC §4: a run whose attempt failed retryably waits min(60·2^(attempts−1), 3600) seconds
+ * A run whose attempt failed retryably waits min(60·2^(attempts−1), 3600) seconds
  * before its next attempt.
  *
  * @example

@@ -41,7 +41,7 @@ function emit(deps: RunnerDeps, event: Parameters<RunEventListener>[0]): void {
 }
 
 /**
- * Plans a run (SPEC §4 step 2) unless it already has a plan: the plan is validated and
+ * Plans a run unless it already has a plan: the plan is validated and
  * stored in `plan_json` with `plan_hash` before any step runs. A planning failure marks the
  * run `failed` with `plan_generation_failed: <reason>` and creates no trace.
  * Returns the plan, or null when planning failed.
@@ -133,7 +133,7 @@ async function preparePlan(
 }
 
 /**
- * Executes one attempt of a `queued` or `retry` run (SPEC §4 steps 2–4): plans it if needed,
+ * Executes one attempt of a `queued` or `retry` run: plans it if needed,
  * marks it running, appends one trace step per executed attempt of each plan step, and
  * finishes it `succeeded`, `failed`, `halted` (trace completed and sealed), or `retry`
  * with `next_attempt_at` when a retryable failure leaves attempts (trace stays open for

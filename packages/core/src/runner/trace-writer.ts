@@ -30,7 +30,7 @@ export interface ChainHead {
   readonly prevHash: string;
 }
 
-/** Id of the trace of a run (SPEC §3.1). */
+/** Id of the trace of a run. */
 export function traceIdOf(runId: string): string {
   return `trace_${runId}`;
 }
@@ -134,7 +134,7 @@ export interface StepRecord {
 }
 
 /**
- * Appends one trace step with its hashes and its cost event in one transaction (SPEC §7).
+ * Appends one trace step with its hashes and its cost event in one transaction.
  * Hashes are computed from the values exactly as the database returns them: JSON goes
  * through the jsonb round trip first, timestamps are millisecond Dates.
  */

@@ -28,7 +28,7 @@ export interface CreatedRun {
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Creates a `queued` run (SPEC §4 step 1) after validating the input: the agent must exist,
+ * Creates a `queued` run after validating the input: the agent must exist,
  * be active, and belong to the tenant or be shared. With an idempotency key, the same
  * tenant + key + goal + agent returns the existing run; the same key with a different body
  * is IDEMPOTENCY_CONFLICT. Nothing is written when validation fails.

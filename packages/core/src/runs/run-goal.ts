@@ -16,7 +16,7 @@ export interface GoalRunResult {
 export const INLINE_RETRY_CAP_MS = 5000;
 
 /**
- * Creates a run and executes it inline until it reaches a terminal status (SPEC §4): when
+ * Creates a run and executes it inline until it reaches a terminal status: when
  * an attempt fails retryably, the next attempt is made here after min(backoff, 5 s), up to
  * `max_attempts`, so the result is never left waiting for a worker. A repeated idempotency
  * key returns the existing run (executing it only if it is still queued or retrying).

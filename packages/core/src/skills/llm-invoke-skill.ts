@@ -82,14 +82,14 @@ export function approximateTokens(text: string): number {
 
 /**
  * Token count of text that tokenizers rarely exceed: UTF-8 bytes ÷ 3, rounded up (English runs
- * at about 4 bytes a token). A reported count above it is caught as an overrun (SPEC §8).
+ * at about 4 bytes a token). A reported count above it is caught as an overrun (README, "Budgets").
  */
 export function conservativeTokens(text: string): number {
   return Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
 }
 
 /**
- * Prompt tokens reserved for these messages (SPEC §8: never below UTF-8 bytes ÷ 3): the
+ * Prompt tokens reserved for these messages (docs/skills.md, `llm_invoke`: never below UTF-8 bytes ÷ 3): the
  * content at {@link conservativeTokens}, plus the chat template's tokens per message and per request.
  */
 function estimatePromptTokens(messages: readonly { content: string }[]): number {

@@ -14,7 +14,7 @@ import type { AnySkill, SkillManifestEntry } from './skill-types';
 import { voyageEmbedSkill } from './voyage-embed-skill';
 import { webhookSendSkill } from './webhook-send-skill';
 
-/** Every built-in skill, in the order of the SPEC table (the order `list-skills` prints). */
+/** Every built-in skill, in the order docs/skills.md lists them (the order `list-skills` prints). */
 export const DEFAULT_SKILLS: readonly AnySkill[] = [
   httpCallSkill,
   jsonTransformSkill,

@@ -20,7 +20,7 @@ export interface SkillContext {
   readonly signal: AbortSignal;
   readonly timeoutMs: number;
   /**
-   * Cents the runner reserved for this attempt under the quota lock (SPEC §8). A skill that can
+   * Cents the runner reserved for this attempt under the quota lock (README, "Budgets"). A skill that can
    * bound what it spends (llm_invoke's `max_tokens`) keeps within it. Undefined when nothing was
    * reserved or outside the runner; the skill then bounds itself by its own estimate.
    */

@@ -63,7 +63,7 @@ export const voyageEmbedSkill = defineSkill({
   network: true,
   defaultTimeoutMs: 60_000,
   estimateCostCents(input, env = {}) {
-    // Reserved before the call: a reported usage above it halts the run (SPEC §8).
+    // Reserved before the call: a reported usage above it halts the run (README, "Budgets").
     const tokens = inputs(input).reduce((sum, text) => sum + conservativeTokens(text), 0);
     let price = DEFAULT_VOYAGE_PRICE_CENTS_PER_1K_TOKENS;
     try {

@@ -71,7 +71,7 @@ export async function runWorker(args: Record<string, unknown>, g: GlobalOptions,
               document.skipped.push({ run_id: candidate.id, reason: error.message });
               continue;
             }
-            // One bad run never stops the others (SPEC §11): record it on the run and go on.
+            // One bad run never stops the others (docs/int-cli.md, `worker`): record it on the run and go on.
             const entry = await recordError(runtime.store.db, candidate, error);
             if (!entry.marked_failed) unrecorded.add(candidate.id);
             document.errors.push(entry);

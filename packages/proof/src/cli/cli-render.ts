@@ -32,7 +32,7 @@ export function renderJson(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
 }
 
-/** The JSON error document of SPEC §10. */
+/** The JSON error document of docs/cus-cli.md. */
 export function renderJsonError(code: string, message: string): string {
   return renderJson({ error: { code, message } });
 }

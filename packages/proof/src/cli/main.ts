@@ -11,7 +11,7 @@ import { runVerifyStep } from './verify-step-command';
 export type { CliIo } from './cli-io';
 
 /**
- * The exit codes of SPEC §10, one table for every bin. `aos-proof` uses 0, 1, 2 and 5: it
+ * The exit codes of docs/cus-cli.md, one table for every bin. `aos-proof` uses 0, 1, 2 and 5: it
  * reads no run (3, 4) and needs no API key (6).
  */
 export const EXIT_CODES = {

@@ -64,7 +64,7 @@ export interface TraceStepSummary {
   step_hash: string;
 }
 
-/** SPEC §9: what {@link getRunProof} returns. */
+/** What {@link getRunProof} returns (docs/cus-cli.md, `proof`). */
 export interface RunProofResult {
   run_id: string;
   integrity: {
@@ -234,7 +234,7 @@ function verifyStoredTrace(
 
 /**
  * Recomputes a run's proof from the stored rows and compares it with the stored hashes and
- * the signed checkpoint (SPEC §9). VERIFIED only when everything matches; FAILED names the
+ * the signed checkpoint (docs/proof.md). VERIFIED only when everything matches; FAILED names the
  * first step or field that does not; UNSUPPORTED when the tenant has no trace for that run
  * (a run of another tenant looks exactly the same) or the trace is not sealed yet.
  *

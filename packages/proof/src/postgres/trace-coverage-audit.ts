@@ -3,7 +3,7 @@ import type { ProofTables } from './proof-tables';
 import type { ProofDatabase } from './run-proof';
 
 /**
- * What an audit can find besides a trace that does not verify (SPEC §13): every kind is a
+ * What an audit can find besides a trace that does not verify (docs/int-cli.md, `audit`): every kind is a
  * finding, and any finding makes an audit fail.
  *
  * @example
@@ -90,7 +90,7 @@ function expectsTrace(alias: string) {
 }
 
 /**
- * The coverage half of an audit (SPEC §13), beside the verification of every sealed trace
+ * The coverage half of an audit (docs/int-cli.md, `audit`), beside the verification of every sealed trace
  * (`auditSealedTraces`, which reports sealed orphans): that every unsealed trace has its run,
  * every run that should have a trace has one, no finished run left its trace unsealed, no run
  * is stuck `running`, and no run was deleted while its cost events, alerts or steps remain. A run deleted with
