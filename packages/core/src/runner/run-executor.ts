@@ -74,7 +74,7 @@ async function preparePlan(
   db: Kysely<Database>,
   runId: string,
   deps: RunnerDeps,
-): Promise<{ plan: Plan; planHash: string; unsaved: boolean; tenantId: string } | null> {
+): Promise<{ plan: Plan; planHash: string; unsaved: boolean; tenantId: string; stored?: JsonValue } | null> {
   const run = await db
     .selectFrom('runs')
     .innerJoin('agents', 'agents.id', 'runs.agent_id')
@@ -98,7 +98,13 @@ async function preparePlan(
         `run ${runId}: the stored plan does not match its plan_hash; refusing to execute it`,
       );
     }
-    return { plan: PlanSchema.parse(run.plan_json), planHash: run.plan_hash, unsaved: false, tenantId: run.tenant_id };
+    return {
+      plan: PlanSchema.parse(run.plan_json),
+      planHash: run.plan_hash,
+      unsaved: false,
+      tenantId: run.tenant_id,
+      stored: run.plan_json,
+    };
   }
   const agent = { id: run.agent_id, name: run.agent_name, description: run.agent_description };
   let planned: { plan: Plan; planHash: string };
@@ -155,7 +161,8 @@ export async function executeRunAttempt(
   const claim = await claimAttempt(db, {
     runId,
     tenantId: planned.tenantId,
-    plan: planned.plan,
+    // The trace records the plan exactly as stored (the hash is of those bytes), not as parsed.
+    plan: planned.stored ?? planned.plan,
     planHash: planned.planHash,
     storePlan: planned.unsaved,
   });
