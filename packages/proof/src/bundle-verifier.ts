@@ -9,7 +9,7 @@ import {
   type ProofBundle,
   type StepRecord,
 } from './bundle-schema';
-import type { JsonValue } from './step-envelope';
+import { ISO_MILLIS_UTC, type JsonValue } from './step-envelope';
 import type { VerifierKey } from './note-key';
 import type { NoteVerification } from './signed-note';
 import {
@@ -127,8 +127,6 @@ export function openBundleCheck(
   return { outline, note, opening: openTraceCheck(run, outline.plan, trace, outline.header) };
 }
 
-const SIGNED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /**
  * The first run or trace time of a bundle not written exactly as it is hashed. Verification
  * compares times as instants, so `…00.9861Z` would pass for the signed `…00.986Z`; a reader
@@ -142,7 +140,7 @@ function looseTimestamp(outline: ProofBundleOutline): string | null {
     ['trace.completed_at', outline.trace.completed_at],
     ['trace.sealed_at', outline.trace.sealed_at],
   ];
-  for (const [field, value] of times) if (value !== null && !SIGNED_TIME.test(value)) return field;
+  for (const [field, value] of times) if (value !== null && !ISO_MILLIS_UTC.test(value)) return field;
   return null;
 }
 

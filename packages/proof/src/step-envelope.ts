@@ -132,7 +132,8 @@ const ENVELOPE_FIELD_SET: ReadonlySet<string> = new Set(STEP_ENVELOPE_FIELDS);
 // same envelope read back from a bundle) needs no sort: the verifier's hot path.
 const CANONICAL_FIELD_ORDER: readonly StepEnvelopeField[] = [...STEP_ENVELOPE_FIELDS].sort();
 
-const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A time written exactly as it is hashed: ISO-8601 UTC with milliseconds. */
+export const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const HAS_ZONE = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /**

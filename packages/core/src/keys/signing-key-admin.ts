@@ -1,8 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeSigningKey, generateSigningKey, isValidKeyName, parseVerifierKey, type SigningKey } from '@aos/proof';
-import { DEFAULT_ORIGIN, readSigningKeyFile, resolveAosHome, SIGNING_KEY_FILE } from '@aos/proof/node';
+import { generateSigningKey, isValidKeyName, parseVerifierKey, type SigningKey } from '@aos/proof';
+import {
+  DEFAULT_ORIGIN,
+  readSigningKeyFile,
+  resolveAosHome,
+  SIGNING_KEY_FILE,
+  writeTempSigningKey,
+} from '@aos/proof/node';
 import { AosError } from '../errors';
 import {
   loadVerifierKeySet,
@@ -69,20 +74,6 @@ function checkedName(name: string): string {
   return name;
 }
 
-/** Writes `key` to a new 0600 temporary file beside `file` and returns its path. */
-async function writeTempKey(home: string, key: SigningKey): Promise<string> {
-  await mkdir(home, { recursive: true, mode: 0o700 });
-  const temp = join(home, `.${SIGNING_KEY_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${encodeSigningKey(key)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return temp;
-}
-
 function internal(message: string, error: unknown): AosError {
   if (error instanceof AosError) return error;
   return new AosError('INTERNAL', `${message}: ${(error as Error).message}`, { cause: error });
@@ -125,7 +116,7 @@ export async function generateSigningKeyFile(
     const created = generateSigningKey(name);
     let temp: string | undefined;
     try {
-      temp = await writeTempKey(home, created);
+      temp = await writeTempSigningKey(home, created);
       try {
         // link() never replaces an existing file: a key created meanwhile is not lost.
         await link(temp, file);
@@ -196,7 +187,7 @@ export async function rotateSigningKey(
     const backupPath = join(home, `${BACKUP_PREFIX}${fileTimestamp(now)}`);
     let temp: string | undefined;
     try {
-      temp = await writeTempKey(home, created);
+      temp = await writeTempSigningKey(home, created);
       // link() refuses to overwrite: an earlier backup is never lost either.
       await link(file, backupPath);
       await rename(temp, file);

@@ -6,6 +6,7 @@ export {
   readSigningKeyFile,
   resolveAosHome,
   SIGNING_KEY_FILE,
+  writeTempSigningKey,
   type KeyStoreEnv,
   type LoadSigningKeyOptions,
 } from './key-store';

@@ -102,7 +102,18 @@ export async function loadSigningKey(options: LoadSigningKeyOptions = {}): Promi
   return createKeyFile(home, file, key);
 }
 
-async function createKeyFile(home: string, file: string, key: SigningKey): Promise<SigningKey> {
+/**
+ * Writes `key` to a new 0600 file (fsynced) beside the key file under `home`, creating `home`
+ * 0700 if needed, and returns its path: the first half of every atomic key-file write (the
+ * caller then links or renames it into place). A file left by a failed write is removed.
+ *
+ * @example
+ * ```ts
+ * const temp = await writeTempSigningKey(home, key);
+ * await rename(temp, join(home, SIGNING_KEY_FILE));
+ * ```
+ */
+export async function writeTempSigningKey(home: string, key: SigningKey): Promise<string> {
   const temp = join(home, `.${SIGNING_KEY_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(home, { recursive: true, mode: 0o700 });
@@ -115,6 +126,16 @@ async function createKeyFile(home: string, file: string, key: SigningKey): Promi
     }
   } catch (error) {
     await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return temp;
+}
+
+async function createKeyFile(home: string, file: string, key: SigningKey): Promise<SigningKey> {
+  let temp: string;
+  try {
+    temp = await writeTempSigningKey(home, key);
+  } catch (error) {
     throw ioError(`cannot create signing key file ${file}`, error);
   }
   try {
