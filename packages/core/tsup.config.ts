@@ -9,6 +9,7 @@ const entry = {
   'runs/index': 'src/runs/index.ts',
   cli: 'src/cli.ts',
   skills: 'src/skills-entry.ts',
+  contract: 'src/aos/aos-contract.ts',
 };
 
 export default defineConfig({

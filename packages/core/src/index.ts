@@ -13,3 +13,5 @@ export * from './keys/index';
 export * from './skills/index';
 export * from './planner/index';
 export * from './secrets/index';
+export * from './aos/index';
+export { CreateRunInputSchema } from './runs/create-run';

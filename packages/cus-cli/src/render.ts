@@ -1,18 +1,19 @@
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { z } from 'zod';
-import type { Agent, JsonValue, Run, RunDetails, RunEvent, SecretSummary, SetSecretResult, TraceStep } from '@aos/core';
+import type { JsonValue, RunEvent } from '@aos/core';
+import type {
+  AgentView,
+  RunDetailsView,
+  RunOutcome,
+  RunView,
+  SecretView,
+  SetSecretOutcome,
+  SkillView,
+} from '@aos/core/contract';
 import { paint, writeJson } from '@aos/core/cli';
 import type { CommandContext } from './context';
 import { table } from './text-table';
-import type {
-  AgentJson,
-  GetRunJson,
-  ProofExportJson,
-  ProofJson,
-  RunCommandJson,
-  RunJson,
-  SkillJson,
-} from './json-shapes';
+import type { ProofExportJson, ProofJson, RunCommandJson } from './json-shapes';
 import {
   CreateAgentJsonSchema,
   DeleteSecretJsonSchema,
@@ -33,7 +34,6 @@ export function emitJson<T>(context: CommandContext, schema: z.ZodType<T>, docum
 
 const out = (context: CommandContext, line = ''): void => void context.io.stdout.write(`${line}\n`);
 const err = (context: CommandContext, line: string): void => void context.io.stderr.write(`${line}\n`);
-const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
 
 function statusStyle(status: string): 'green' | 'red' | 'yellow' {
   if (status === 'succeeded' || status === 'success' || status === 'VERIFIED') return 'green';
@@ -50,77 +50,16 @@ function truncate(text: string, max: number): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
-// ----- rows as JSON -------------------------------------------------------------------------
-
-export function agentJson(agent: Agent): AgentJson {
-  return {
-    id: agent.id,
-    tenant_id: agent.tenant_id,
-    name: agent.name,
-    description: agent.description,
-    status: agent.status,
-    budget_cents: agent.budget_cents,
-    spent_cents: agent.spent_cents,
-    created_at: agent.created_at.toISOString(),
-    updated_at: agent.updated_at.toISOString(),
-  };
-}
-
-export function runJson(run: Run): RunJson {
-  return {
-    id: run.id,
-    tenant_id: run.tenant_id,
-    agent_id: run.agent_id,
-    origin_system_id: run.origin_system_id,
-    goal: run.goal,
-    status: run.status,
-    attempts: run.attempts,
-    max_attempts: run.max_attempts,
-    error_message: run.error_message,
-    plan_hash: run.plan_hash,
-    idempotency_key: run.idempotency_key,
-    created_at: run.created_at.toISOString(),
-    started_at: iso(run.started_at),
-    completed_at: iso(run.completed_at),
-    next_attempt_at: iso(run.next_attempt_at),
-    duration_ms: run.duration_ms,
-  };
-}
-
-function stepJson(step: TraceStep): GetRunJson['steps'][number] {
-  return {
-    step_index: step.step_index,
-    attempt: step.attempt,
-    plan_step_id: step.plan_step_id,
-    skill_name: step.skill_name,
-    skill_version: step.skill_version,
-    params: step.params,
-    status: step.status,
-    outcome_category: step.outcome_category,
-    outcome_code: step.outcome_code,
-    outcome_data: step.outcome_data,
-    error: step.error,
-    cost_cents: step.cost_cents,
-    duration_ms: step.duration_ms,
-    retry_count: step.retry_count,
-    started_at: iso(step.started_at),
-    completed_at: iso(step.completed_at),
-    leaf_hash: step.leaf_hash,
-    prev_hash: step.prev_hash,
-    step_hash: step.step_hash,
-  };
-}
-
 // ----- create-agent, list-agents ------------------------------------------------------------
 
 /** `Created agent: <uuid>`. */
-export function printAgentCreated(context: CommandContext, agent: Agent): void {
-  if (context.json) return emitJson(context, CreateAgentJsonSchema, { agent: agentJson(agent) });
+export function printAgentCreated(context: CommandContext, agent: AgentView): void {
+  if (context.json) return emitJson(context, CreateAgentJsonSchema, { agent });
   out(context, `Created agent: ${agent.id}`);
 }
 
-export function printAgents(context: CommandContext, agents: readonly Agent[]): void {
-  if (context.json) return emitJson(context, ListAgentsJsonSchema, { agents: agents.map(agentJson) });
+export function printAgents(context: CommandContext, agents: readonly AgentView[]): void {
+  if (context.json) return emitJson(context, ListAgentsJsonSchema, { agents: [...agents] });
   if (agents.length === 0) return out(context, 'No agents.');
   const rows = agents.map((a) => [
     a.id,
@@ -134,10 +73,10 @@ export function printAgents(context: CommandContext, agents: readonly Agent[]): 
 
 // ----- list-runs, get-run -------------------------------------------------------------------
 
-export function printRuns(context: CommandContext, runs: readonly Run[]): void {
-  if (context.json) return emitJson(context, ListRunsJsonSchema, { runs: runs.map(runJson) });
+export function printRuns(context: CommandContext, runs: readonly RunView[]): void {
+  if (context.json) return emitJson(context, ListRunsJsonSchema, { runs: [...runs] });
   if (runs.length === 0) return out(context, 'No runs.');
-  const rows = runs.map((r) => [r.id, r.status, r.created_at.toISOString(), truncate(r.goal, 60)]);
+  const rows = runs.map((r) => [r.id, r.status, r.created_at, truncate(r.goal, 60)]);
   for (const line of table([['RUN ID', 'STATUS', 'CREATED', 'GOAL'], ...rows])) out(context, line);
 }
 
@@ -148,22 +87,9 @@ function planSummary(plan: JsonValue | null): string | null {
   return `${steps} step${steps === 1 ? '' : 's'}${planner}`;
 }
 
-export function printRunDetails(context: CommandContext, details: RunDetails): void {
+export function printRunDetails(context: CommandContext, details: RunDetailsView): void {
+  if (context.json) return emitJson(context, GetRunJsonSchema, details);
   const { run, trace, steps } = details;
-  if (context.json) {
-    const document: GetRunJson = {
-      run: { ...runJson(run), plan: run.plan_json },
-      trace: trace && {
-        trace_id: trace.trace_id,
-        status: trace.status as NonNullable<GetRunJson['trace']>['status'],
-        chain_length: trace.chain_length,
-        root_hash: trace.root_hash,
-        sealed_at: iso(trace.sealed_at),
-      },
-      steps: steps.map(stepJson),
-    };
-    return emitJson(context, GetRunJsonSchema, document);
-  }
   out(context, `Run ID: ${run.id}`);
   out(context, `Status: ${colored(context, run.status)}`);
   out(context, `Tenant: ${run.tenant_id}`);
@@ -171,17 +97,17 @@ export function printRunDetails(context: CommandContext, details: RunDetails): v
   out(context, `Origin: ${run.origin_system_id}`);
   out(context, `Goal: ${run.goal}`);
   out(context, `Attempts: ${run.attempts} of ${run.max_attempts}`);
-  out(context, `Created: ${run.created_at.toISOString()}`);
-  if (run.started_at) out(context, `Started: ${run.started_at.toISOString()}`);
-  if (run.completed_at) out(context, `Completed: ${run.completed_at.toISOString()}`);
-  if (run.next_attempt_at) out(context, `Next attempt: ${run.next_attempt_at.toISOString()}`);
+  out(context, `Created: ${run.created_at}`);
+  if (run.started_at) out(context, `Started: ${run.started_at}`);
+  if (run.completed_at) out(context, `Completed: ${run.completed_at}`);
+  if (run.next_attempt_at) out(context, `Next attempt: ${run.next_attempt_at}`);
   if (run.duration_ms !== null) out(context, `Duration: ${Math.round(run.duration_ms)} ms`);
   if (run.error_message) out(context, `Error: ${run.error_message}`);
-  const plan = planSummary(run.plan_json);
+  const plan = planSummary(run.plan);
   out(context, plan ? `Plan: ${plan}, plan_hash ${run.plan_hash ?? '-'}` : 'Plan: none');
   if (trace) {
     const seal = trace.sealed_at
-      ? `sealed ${trace.sealed_at.toISOString()}, chain_length ${trace.chain_length}, root_hash ${trace.root_hash}`
+      ? `sealed ${trace.sealed_at}, chain_length ${trace.chain_length}, root_hash ${trace.root_hash}`
       : 'not sealed';
     out(context, `Trace: ${trace.trace_id} (${trace.status}, ${seal})`);
   } else {
@@ -204,7 +130,7 @@ export function printRunDetails(context: CommandContext, details: RunDetails): v
 
 // ----- list-skills --------------------------------------------------------------------------
 
-export function printSkillsJson(context: CommandContext, skills: readonly SkillJson[]): void {
+export function printSkillsJson(context: CommandContext, skills: readonly SkillView[]): void {
   emitJson(context, ListSkillsJsonSchema, { skills: [...skills] });
 }
 
@@ -216,7 +142,7 @@ export interface RunNarrator {
   begin(): void;
   readonly onEvent: (event: RunEvent) => void;
   /** After the run reached its final status. */
-  end(result: { run: Run; created: boolean }): void;
+  end(result: RunOutcome): void;
 }
 
 /**
@@ -304,25 +230,22 @@ export function createRunNarrator(
 }
 
 /** The end of every `run`: `Run ID:`, `Status:`, `Steps executed:` (and `Error:`) on stdout. */
-export function printRunResult(
-  context: CommandContext,
-  result: { run: Run; created: boolean; stepsExecuted: number },
-): void {
-  const { run } = result;
+export function printRunResult(context: CommandContext, outcome: RunOutcome): void {
+  const { run } = outcome;
   if (context.json) {
     const document: RunCommandJson = {
       run_id: run.id,
       status: run.status,
-      steps_executed: result.stepsExecuted,
+      steps_executed: outcome.steps_executed,
       error: run.error_message,
-      created: result.created,
-      run: runJson(run),
+      created: outcome.created,
+      run,
     };
     return emitJson(context, RunCommandJsonSchema, document);
   }
   out(context, `Run ID: ${run.id}`);
   out(context, `Status: ${colored(context, run.status)}`);
-  out(context, `Steps executed: ${result.stepsExecuted}`);
+  out(context, `Steps executed: ${outcome.steps_executed}`);
   if (run.error_message) out(context, `Error: ${run.error_message}`);
 }
 
@@ -411,33 +334,23 @@ function shellQuote(text: string): string {
 
 // ----- secrets ------------------------------------------------------------------------------
 
-function secretJson(secret: SecretSummary): { name: string; created_at: string; updated_at: string } {
-  return {
-    name: secret.name,
-    created_at: secret.created_at.toISOString(),
-    updated_at: secret.updated_at.toISOString(),
-  };
-}
-
 /** `Stored secret <name> for tenant <id> (new|replaced)`: never the value. */
-export function printSecretSet(context: CommandContext, tenantId: string, result: SetSecretResult): void {
-  if (context.json) {
-    return emitJson(context, SetSecretJsonSchema, { secret: secretJson(result.secret), created: result.created });
-  }
+export function printSecretSet(context: CommandContext, tenantId: string, result: SetSecretOutcome): void {
+  if (context.json) return emitJson(context, SetSecretJsonSchema, result);
   out(context, `Stored secret ${result.secret.name} for tenant ${tenantId} (${result.created ? 'new' : 'replaced'})`);
   out(context, `Use it in plan params as {{secrets.${result.secret.name}}}`);
 }
 
 /** A table of names and dates. */
-export function printSecrets(context: CommandContext, secrets: readonly SecretSummary[]): void {
-  if (context.json) return emitJson(context, ListSecretsJsonSchema, { secrets: secrets.map(secretJson) });
+export function printSecrets(context: CommandContext, secrets: readonly SecretView[]): void {
+  if (context.json) return emitJson(context, ListSecretsJsonSchema, { secrets: [...secrets] });
   if (secrets.length === 0) return out(context, 'No secrets.');
-  const rows = secrets.map((s) => [s.name, s.created_at.toISOString(), s.updated_at.toISOString()]);
+  const rows = secrets.map((s) => [s.name, s.created_at, s.updated_at]);
   for (const line of table([['NAME', 'CREATED', 'UPDATED'], ...rows])) out(context, line);
 }
 
 /** `Deleted secret <name>`. */
-export function printSecretDeleted(context: CommandContext, secret: SecretSummary): void {
-  if (context.json) return emitJson(context, DeleteSecretJsonSchema, { deleted: secretJson(secret) });
+export function printSecretDeleted(context: CommandContext, secret: SecretView): void {
+  if (context.json) return emitJson(context, DeleteSecretJsonSchema, { deleted: secret });
   out(context, `Deleted secret ${secret.name}`);
 }

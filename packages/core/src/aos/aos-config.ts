@@ -12,3 +12,14 @@ export interface AosConfig {
   /** Told when another process holds the embedded database's lock (the wait is bounded). */
   readonly onLockWait?: LockWaitListener | undefined;
 }
+
+/**
+ * The line a command line prints while it waits for the embedded database's lock: who holds
+ * it and how long the wait may last (AOS_DB_LOCK_TIMEOUT_MS).
+ */
+export function lockWaitMessage(wait: Parameters<LockWaitListener>[0]): string {
+  return (
+    `Waiting for the embedded database: ${wait.lockPath} is held by process ${wait.holder.pid} ` +
+    `(giving up after ${Math.round(wait.timeoutMs / 1000)}s; AOS_DB_LOCK_TIMEOUT_MS)...\n`
+  );
+}

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { CreateAgentInputSchema, createAgent, EXIT_CODES, type ExitCode } from '@aos/core';
+import { CreateAgentInputSchema, EXIT_CODES, type ExitCode } from '@aos/core';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption } from '../options';
 import { printAgentCreated } from '../render';
-import { withRuntime } from '../runtime-session';
+import { withAos } from '../aos-session';
 
 /** Options of `cus-cli create-agent`. */
 export const CreateAgentOptionsSchema = z.object({
@@ -21,7 +21,7 @@ export const CreateAgentOptionsSchema = z.object({
 /** `create-agent`: prints `Created agent: <uuid>`. */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(CreateAgentOptionsSchema, args);
-  const agent = await withRuntime(context, (runtime) => createAgent(runtime.store.db, options));
+  const agent = await withAos(context, (aos) => aos.agents.create(options));
   printAgentCreated(context, agent);
   return EXIT_CODES.ok;
 }

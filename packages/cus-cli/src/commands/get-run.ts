@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EXIT_CODES, getRun, type ExitCode } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
 import { printRunDetails } from '../render';
-import { withRuntime } from '../runtime-session';
+import { withAos } from '../aos-session';
 
 /** Options of `cus-cli get-run`. */
 export const GetRunOptionsSchema = z.object({ run_id: uuidOption, tenantId: tenantIdOption });
@@ -11,7 +11,7 @@ export const GetRunOptionsSchema = z.object({ run_id: uuidOption, tenantId: tena
 /** `get-run`: one run of the tenant with its plan, trace and steps; another tenant's run is not found (3). */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(GetRunOptionsSchema, args);
-  const details = await withRuntime(context, (runtime) => getRun(runtime.store.db, options.tenantId, options.run_id));
+  const details = await withAos(context, (aos) => aos.runs.get({ tenantId: options.tenantId, runId: options.run_id }));
   printRunDetails(context, details);
   return EXIT_CODES.ok;
 }

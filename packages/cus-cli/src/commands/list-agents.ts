@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EXIT_CODES, listAgents, type ExitCode } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption } from '../options';
 import { printAgents } from '../render';
-import { withRuntime } from '../runtime-session';
+import { withAos } from '../aos-session';
 
 /** Options of `cus-cli list-agents`. */
 export const ListAgentsOptionsSchema = z.object({ tenantId: tenantIdOption.optional() });
@@ -11,7 +11,7 @@ export const ListAgentsOptionsSchema = z.object({ tenantId: tenantIdOption.optio
 /** `list-agents`: every agent, or those a tenant can use (its own and the shared ones). */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(ListAgentsOptionsSchema, args);
-  const agents = await withRuntime(context, (runtime) => listAgents(runtime.store.db, options));
+  const agents = await withAos(context, (aos) => aos.agents.list(options));
   printAgents(context, agents);
   return EXIT_CODES.ok;
 }

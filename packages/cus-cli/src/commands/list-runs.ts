@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EXIT_CODES, listRuns, type ExitCode } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, runStatusOption, tenantIdOption } from '../options';
 import { printRuns } from '../render';
-import { withRuntime } from '../runtime-session';
+import { withAos } from '../aos-session';
 
 /** Options of `cus-cli list-runs`. */
 export const ListRunsOptionsSchema = z.object({
@@ -15,7 +15,7 @@ export const ListRunsOptionsSchema = z.object({
 /** `list-runs`: a tenant's runs, newest first. */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(ListRunsOptionsSchema, args);
-  const runs = await withRuntime(context, (runtime) => listRuns(runtime.store.db, options));
+  const runs = await withAos(context, (aos) => aos.runs.list(options));
   printRuns(context, runs);
   return EXIT_CODES.ok;
 }

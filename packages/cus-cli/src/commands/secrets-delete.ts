@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { deleteSecret, EXIT_CODES, type ExitCode } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, secretNameOption, tenantIdOption } from '../options';
 import { printSecretDeleted } from '../render';
-import { withStore } from '../runtime-session';
+import { withAos } from '../aos-session';
 
 /** Options of `cus-cli secrets delete`. */
 export const SecretsDeleteOptionsSchema = z.object({ name: secretNameOption, tenantId: tenantIdOption });
@@ -11,7 +11,7 @@ export const SecretsDeleteOptionsSchema = z.object({ name: secretNameOption, ten
 /** `secrets delete <name>`: exit 3 (SECRET_NOT_FOUND) when the tenant has no secret of that name. */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(SecretsDeleteOptionsSchema, args);
-  const deleted = await withStore(context, (store) => deleteSecret(store.db, options.tenantId, options.name));
+  const deleted = await withAos(context, (aos) => aos.secrets.delete(options));
   printSecretDeleted(context, deleted);
   return EXIT_CODES.ok;
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EXIT_CODES, listSecrets, type ExitCode } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption } from '../options';
 import { printSecrets } from '../render';
-import { withStore } from '../runtime-session';
+import { withAos } from '../aos-session';
 
 /** Options of `cus-cli secrets list`. */
 export const SecretsListOptionsSchema = z.object({ tenantId: tenantIdOption });
@@ -11,7 +11,7 @@ export const SecretsListOptionsSchema = z.object({ tenantId: tenantIdOption });
 /** `secrets list`: the tenant's secrets, names and dates only. Needs no data key. */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(SecretsListOptionsSchema, args);
-  const secrets = await withStore(context, (store) => listSecrets(store.db, options.tenantId));
+  const secrets = await withAos(context, (aos) => aos.secrets.list(options));
   printSecrets(context, secrets);
   return EXIT_CODES.ok;
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { EXIT_CODES, setSecret, type ExitCode } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, secretNameOption, tenantIdOption } from '../options';
 import { readSecretValue } from '../read-secret-value';
 import { printSecretSet } from '../render';
-import { withStore } from '../runtime-session';
+import { withAos } from '../aos-session';
 
 /** Options of `cus-cli secrets set`. The value is not an option: it comes from stdin. */
 export const SecretsSetOptionsSchema = z.object({ name: secretNameOption, tenantId: tenantIdOption });
@@ -13,8 +13,8 @@ export const SecretsSetOptionsSchema = z.object({ name: secretNameOption, tenant
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(SecretsSetOptionsSchema, args);
   const value = await readSecretValue(context.io, options.name);
-  const result = await withStore(context, (store) =>
-    setSecret(store.db, { tenantId: options.tenantId, name: options.name, value }, { env: context.io.env }),
+  const result = await withAos(context, (aos) =>
+    aos.secrets.set({ tenantId: options.tenantId, name: options.name, value }),
   );
   printSecretSet(context, options.tenantId, result);
   return EXIT_CODES.ok;

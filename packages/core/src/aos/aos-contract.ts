@@ -1,0 +1,196 @@
+import { RUN_STATUSES, STEP_STATUSES, TRACE_STATUSES, UUID_PATTERN } from '@aos/proof';
+import { z } from 'zod';
+import { AGENT_STATUSES } from '../db/schema';
+
+// The data the `Aos` facade takes and returns, as zod schemas: plain JSON values only (ids,
+// numbers, ISO-8601 strings, JSON), so the local facade, the HTTP API and the remote client
+// exchange exactly these documents. The CLIs' `--json` output is built from them, and tests
+// parse real output with them: the facade, the wire and the docs cannot drift apart.
+
+const Uuid = z.string().regex(UUID_PATTERN, 'must be a lowercase UUID');
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+const Timestamp = z.iso.datetime();
+const Json = z.json();
+// What a proof reports are stored values, shown as they are even when tampered with: a verdict
+// must not fail to print because a forged hash is not well-formed.
+const StoredHash = z.string();
+
+/** An agent. `tenant_id` null = shared by every tenant. */
+export const AgentViewSchema = z.strictObject({
+  id: Uuid,
+  tenant_id: z.string().nullable(),
+  name: z.string(),
+  description: z.string(),
+  status: z.enum(AGENT_STATUSES),
+  budget_cents: z.number().nullable(),
+  spent_cents: z.number(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type AgentView = z.infer<typeof AgentViewSchema>;
+
+/** A run (without its plan). */
+export const RunViewSchema = z.strictObject({
+  id: Uuid,
+  tenant_id: z.string(),
+  agent_id: Uuid,
+  origin_system_id: z.string(),
+  goal: z.string(),
+  status: z.enum(RUN_STATUSES),
+  attempts: z.number().int(),
+  max_attempts: z.number().int(),
+  error_message: z.string().nullable(),
+  plan_hash: Hash.nullable(),
+  idempotency_key: z.string().nullable(),
+  created_at: Timestamp,
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  next_attempt_at: Timestamp.nullable(),
+  duration_ms: z.number().nullable(),
+});
+export type RunView = z.infer<typeof RunViewSchema>;
+
+/** What running a goal came to: the run after it, and how many trace steps this call appended. */
+export const RunOutcomeSchema = z.strictObject({
+  run: RunViewSchema,
+  /** False when the idempotency key matched an existing run. */
+  created: z.boolean(),
+  steps_executed: z.number().int().nonnegative(),
+});
+export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
+
+/** The trace of a run; seal fields are null until sealed. */
+export const TraceViewSchema = z.strictObject({
+  trace_id: z.string(),
+  status: z.enum(TRACE_STATUSES),
+  chain_length: z.number().int().nullable(),
+  root_hash: Hash.nullable(),
+  sealed_at: Timestamp.nullable(),
+});
+export type TraceView = z.infer<typeof TraceViewSchema>;
+
+/** One trace step (one executed attempt of a plan step). */
+export const TraceStepViewSchema = z.strictObject({
+  step_index: z.number().int().nonnegative(),
+  attempt: z.number().int(),
+  plan_step_id: z.string().nullable(),
+  skill_name: z.string().nullable(),
+  skill_version: z.string().nullable(),
+  params: Json.nullable(),
+  status: z.enum(STEP_STATUSES),
+  outcome_category: z.string().nullable(),
+  outcome_code: z.string().nullable(),
+  outcome_data: Json.nullable(),
+  error: z.string().nullable(),
+  cost_cents: z.number(),
+  duration_ms: z.number().nullable(),
+  retry_count: z.number().int(),
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  leaf_hash: Hash,
+  prev_hash: Hash,
+  step_hash: Hash,
+});
+export type TraceStepView = z.infer<typeof TraceStepViewSchema>;
+
+/** A run with its plan, its trace (null before execution) and its steps. */
+export const RunDetailsViewSchema = z.strictObject({
+  run: RunViewSchema.extend({ plan: Json.nullable() }),
+  trace: TraceViewSchema.nullable(),
+  steps: z.array(TraceStepViewSchema),
+});
+export type RunDetailsView = z.infer<typeof RunDetailsViewSchema>;
+
+/** One skill of the registry, with its input JSON Schema. */
+export const SkillViewSchema = z.strictObject({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  description: z.string().min(1),
+  deterministic: z.boolean(),
+  side_effects: z.boolean(),
+  network: z.boolean(),
+  input_schema: z.record(z.string(), z.unknown()),
+});
+export type SkillView = z.infer<typeof SkillViewSchema>;
+
+/** A secret: name and dates, never the value. */
+export const SecretViewSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type SecretView = z.infer<typeof SecretViewSchema>;
+
+/** Storing a secret: `created` is false when an existing value was replaced. */
+export const SetSecretOutcomeSchema = z.strictObject({ secret: SecretViewSchema, created: z.boolean() });
+export type SetSecretOutcome = z.infer<typeof SetSecretOutcomeSchema>;
+
+export const VERIFICATION_STATUSES = ['VERIFIED', 'FAILED', 'UNSUPPORTED'] as const;
+
+/** The integrity verdict of a run (docs/proof.md). */
+export const IntegrityViewSchema = z.strictObject({
+  model: z.literal('HASH_CHAIN'),
+  verification_status: z.enum(VERIFICATION_STATUSES),
+  chain_length: z.number().int().nullable(),
+  root_hash: StoredHash.nullable(),
+  merkle_root: StoredHash.nullable(),
+  failure_reason: z.string().nullable(),
+  first_divergent_step: z.number().int().nullable(),
+  signature_valid: z.boolean(),
+  outcome_unknown_steps: z.array(z.number().int().nonnegative()),
+});
+
+/** One trace as a proof report summarises it. */
+export const ProofTraceViewSchema = z.strictObject({
+  trace_id: z.string(),
+  run_id: Uuid,
+  tenant_id: z.string(),
+  status: z.string(),
+  plan_hash: StoredHash,
+  genesis_hash: StoredHash,
+  root_hash: StoredHash.nullable(),
+  merkle_root: StoredHash.nullable(),
+  chain_length: z.number().int().nullable(),
+  started_at: Timestamp,
+  completed_at: Timestamp.nullable(),
+  sealed_at: Timestamp.nullable(),
+});
+
+/** One trace step as a proof report summarises it. */
+export const ProofStepViewSchema = z.strictObject({
+  step_index: z.number().int().nonnegative(),
+  attempt: z.number().int(),
+  plan_step_id: z.string().nullable(),
+  skill_name: z.string().nullable(),
+  status: z.string(),
+  retry_count: z.number().int(),
+  cost_cents: z.number(),
+  duration_ms: z.number().nullable(),
+  leaf_hash: z.string(),
+  prev_hash: z.string(),
+  step_hash: z.string(),
+});
+
+/** The verifier keys proofs are checked against: the current one and every trusted one. */
+export const TrustedKeysViewSchema = z.strictObject({
+  /** The key new runs are sealed with; null when the deployment has none yet. */
+  current: z.string().min(1).nullable(),
+  /** Every trusted key (`name+keyid+base64`), current and retired. */
+  keys: z.array(z.string().min(1)),
+});
+export type TrustedKeysView = z.infer<typeof TrustedKeysViewSchema>;
+
+/** A run's proof, recomputed from its stored rows and checked against the trusted keys. */
+export const ProofReportSchema = z.strictObject({
+  run_id: Uuid,
+  integrity: IntegrityViewSchema,
+  trace_count: z.number().int().nonnegative(),
+  step_count: z.number().int().nonnegative(),
+  aos_traces: z.array(ProofTraceViewSchema),
+  aos_trace_steps: z.array(ProofStepViewSchema),
+  verified_at: Timestamp,
+  trusted_keys: TrustedKeysViewSchema,
+});
+export type ProofReport = z.infer<typeof ProofReportSchema>;
+
+export const PROOF_EXPORT_FORMATS = ['aos.proof-bundle.v2', 'aos.step-proof.v2'] as const;

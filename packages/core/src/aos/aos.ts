@@ -1,0 +1,200 @@
+import { exportProofBundleToFile, exportStepInclusionProof, getRunProof } from '@aos/proof/postgres';
+import type { StepInclusionProof } from '@aos/proof';
+import type { BundleSink } from '@aos/proof/node';
+import { createAgent, listAgents, type CreateAgentInput } from '../agents/agent-service';
+import { getRun, listRuns, type ListRunsInputSchema } from '../queries/run-queries';
+import type { RunEventListener } from '../runner/run-events';
+import { openRuntime } from '../runtime';
+import { runGoal } from '../runs/run-goal';
+import type { CreateRunInput } from '../runs/create-run';
+import { deleteSecret, listSecrets, setSecret } from '../secrets/secret-store';
+import type { z } from 'zod';
+import type { AosConfig } from './aos-config';
+import type {
+  AgentView,
+  PROOF_EXPORT_FORMATS,
+  ProofReport,
+  RunDetailsView,
+  RunOutcome,
+  RunView,
+  SecretView,
+  SetSecretOutcome,
+  SkillView,
+  TrustedKeysView,
+} from './aos-contract';
+import { agentView, runDetailsView, runView, secretView, setSecretOutcome } from './views';
+
+/** One run of one tenant. */
+export interface RunRef {
+  readonly tenantId: string;
+  readonly runId: string;
+}
+
+/**
+ * What a customer can do with AOS: the one interface every face implements. The local CLI
+ * gets it from {@link openAos}; the HTTP API serves it; the remote client implements it over
+ * HTTP. Plain data in, plain data out (the schemas of `aos-contract.ts`); failures are
+ * `AosError`s (or `@aos/proof` errors) with stable codes.
+ */
+export interface Aos {
+  readonly agents: {
+    /** Creates an agent of a tenant (or a shared one when `tenantId` is absent). */
+    create(input: CreateAgentInput): Promise<AgentView>;
+    /** Every agent, or the ones a tenant can use: its own and the shared ones. */
+    list(query?: { readonly tenantId?: string | undefined }): Promise<AgentView[]>;
+  };
+  readonly runs: {
+    /**
+     * Creates the run and executes it to a terminal status, reporting progress to `onEvent`.
+     * A repeated idempotency key returns the existing run.
+     */
+    run(input: CreateRunInput, options?: { readonly onEvent?: RunEventListener }): Promise<RunOutcome>;
+    /** One run with its plan, trace and steps; another tenant's run is RUN_NOT_FOUND. */
+    get(ref: RunRef): Promise<RunDetailsView>;
+    /** A tenant's runs, newest first. */
+    list(query: z.input<typeof ListRunsInputSchema>): Promise<RunView[]>;
+  };
+  readonly proofs: {
+    /** The verifier keys proofs are checked against (no private key is read). */
+    trustedKeys(): Promise<TrustedKeysView>;
+    /**
+     * Recomputes the run's hash chain, Merkle root and checkpoint signature from its stored
+     * rows against the trusted keys. A missing run (or another tenant's) is RUN_NOT_FOUND; a
+     * run with nothing sealed is UNSUPPORTED.
+     */
+    verify(ref: RunRef): Promise<ProofReport>;
+    /** Writes the run's proof bundle to a file (mode 0600) or a stream, a batch of steps at a time. */
+    exportBundle(
+      ref: RunRef & { readonly target: string | BundleSink },
+    ): Promise<{ readonly format: (typeof PROOF_EXPORT_FORMATS)[0] }>;
+    /** The RFC 9162 inclusion proof of one step (0-based step index). */
+    stepProof(ref: RunRef & { readonly stepIndex: number }): Promise<StepInclusionProof>;
+  };
+  readonly skills: {
+    /** The skills plans can use, with each one's input JSON Schema. */
+    list(): Promise<SkillView[]>;
+  };
+  readonly secrets: {
+    /** Stores (or replaces) a secret, encrypted; the value never comes back. */
+    set(input: { readonly tenantId: string; readonly name: string; readonly value: string }): Promise<SetSecretOutcome>;
+    /** Names and dates of a tenant's secrets. */
+    list(query: { readonly tenantId: string }): Promise<SecretView[]>;
+    /** Deletes one; SECRET_NOT_FOUND when the tenant has none of that name. */
+    delete(ref: { readonly tenantId: string; readonly name: string }): Promise<SecretView>;
+  };
+  /** Releases the database (and the embedded directory's lock). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens AOS locally: the store (a server when a URL is given or DATABASE_URL is set, the
+ * embedded database under AOS_HOME otherwise) and the skill registry. No key is read here:
+ * proofs read the public key set when they verify, and only `runs.run`, which seals, loads
+ * the private signing key — before it writes anything, so a key problem leaves no run behind.
+ *
+ * @example
+ * ```ts
+ * const aos = await openAos({ env: process.env })
+ * try {
+ *   const agent = await aos.agents.create({ name: 'helper', tenantId: 'acme' })
+ *   const { run } = await aos.runs.run({ tenantId: 'acme', agentId: agent.id, goal: 'echo hi' })
+ * } finally { await aos.close() }
+ * ```
+ */
+export async function openAos(config: AosConfig): Promise<Aos> {
+  const runtime = await openRuntime({
+    env: config.env,
+    databaseUrl: config.databaseUrl,
+    onLockWait: config.onLockWait,
+  });
+  const db = runtime.store.db;
+  const trustedKeys = async (): Promise<TrustedKeysView> => {
+    const keySet = await runtime.keySet();
+    return { current: keySet.current?.verifierKey ?? null, keys: keySet.keys.map((k) => k.verifierKey) };
+  };
+  return {
+    agents: {
+      create: async (input) => agentView(await createAgent(db, input)),
+      list: async (query = {}) => (await listAgents(db, query)).map(agentView),
+    },
+    runs: {
+      async run(input, options = {}) {
+        const signingKey = await runtime.signer();
+        const result = await runGoal(db, input, {
+          registry: runtime.registry,
+          env: runtime.env,
+          signingKey,
+          onEvent: options.onEvent,
+        });
+        return { run: runView(result.run), created: result.created, steps_executed: result.stepsExecuted };
+      },
+      get: async ({ tenantId, runId }) => runDetailsView(await getRun(db, tenantId, runId)),
+      list: async (query) => (await listRuns(db, query)).map(runView),
+    },
+    proofs: {
+      trustedKeys,
+      async verify({ tenantId, runId }) {
+        // The deployment's whole key set, read without touching the private key: a run sealed
+        // before a key rotation verifies against its retired key.
+        const keySet = await runtime.keySet();
+        const result = await getRunProof(db, tenantId, runId, { trustedKeys: keySet.keys });
+        // The coordinator answers "no trace" alike for a missing run, another tenant's run and
+        // a run that failed before its trace began; only the first two are RUN_NOT_FOUND.
+        if (result.aos_traces.length === 0) await getRun(db, tenantId, runId);
+        return {
+          run_id: result.run_id,
+          integrity: result.integrity,
+          trace_count: result.aos_traces.length,
+          step_count: result.aos_trace_steps.length,
+          aos_traces: result.aos_traces,
+          aos_trace_steps: result.aos_trace_steps,
+          verified_at: result.verified_at,
+          trusted_keys: { current: keySet.current?.verifierKey ?? null, keys: keySet.keys.map((k) => k.verifierKey) },
+        };
+      },
+      async exportBundle({ tenantId, runId, target }) {
+        const { format } = await exportProofBundleToFile(db, tenantId, runId, target);
+        return { format };
+      },
+      stepProof: ({ tenantId, runId, stepIndex }) => exportStepInclusionProof(db, tenantId, runId, stepIndex),
+    },
+    skills: {
+      list: () =>
+        Promise.resolve(
+          runtime.registry.manifest().map((entry) => ({
+            name: entry.name,
+            version: entry.version,
+            description: entry.description,
+            deterministic: entry.deterministic,
+            side_effects: entry.sideEffects,
+            network: entry.network,
+            input_schema: entry.inputSchema,
+          })),
+        ),
+    },
+    secrets: {
+      set: async (input) => setSecretOutcome(await setSecret(db, input, { env: runtime.env })),
+      list: async ({ tenantId }) => (await listSecrets(db, tenantId)).map(secretView),
+      delete: async ({ tenantId, name }) => secretView(await deleteSecret(db, tenantId, name)),
+    },
+    close: () => runtime.close(),
+  };
+}
+
+/**
+ * Opens AOS for one piece of work and always closes it, so the embedded directory's lock is
+ * released even when the work fails.
+ *
+ * @example
+ * ```ts
+ * const runs = await withAos({ env: process.env }, (aos) => aos.runs.list({ tenantId: 'acme', limit: 5 }))
+ * ```
+ */
+export async function withAos<T>(config: AosConfig, use: (aos: Aos) => Promise<T>): Promise<T> {
+  const aos = await openAos(config);
+  try {
+    return await use(aos);
+  } finally {
+    await aos.close();
+  }
+}
