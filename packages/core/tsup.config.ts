@@ -10,6 +10,7 @@ const entry = {
   cli: 'src/cli.ts',
   skills: 'src/skills-entry.ts',
   contract: 'src/aos/aos-contract.ts',
+  testing: 'src/testing.ts',
 };
 
 export default defineConfig({

@@ -4,8 +4,6 @@
 import { createSkillRegistry } from './skills/skill-registry';
 import type { SkillManifestEntry } from './skills/skill-types';
 
-export type { SkillManifestEntry } from './skills/skill-types';
-
 /**
  * The built-in skills' manifest, exactly `createSkillRegistry().manifest()`: name, version,
  * description, flags and input JSON Schema of every skill, in registry order.

@@ -1,3 +1,4 @@
-// The skill registry and skills without the storage layer: `list-skills` and planners that
-// only need the manifest import this instead of the main entry (no PGlite, no pool).
-export * from './skills/index';
+// The skill registry without the storage layer, built as dist/skills.js only so that the build
+// (tsup.config.ts) can write the skill manifest from the very registry it bundled. Not a package
+// entry: nothing outside core imports it.
+export { createSkillRegistry } from './skills/skill-registry';

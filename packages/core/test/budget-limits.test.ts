@@ -9,7 +9,7 @@ import {
   setTenantQuota,
   DEFAULT_QUOTA,
   type Database,
-} from '@aos/core';
+} from '@aos/core/testing';
 import { createPlannedRun, planStep, testDeps } from './runner-fixtures';
 
 const paidStep = (id: number, cents: number) =>

@@ -8,7 +8,7 @@ import {
   listDueRuns,
   recordAndReadCostEvent,
   recordRunExecutionError,
-} from '@aos/core';
+} from '@aos/core/testing';
 import { createRun, runGoal } from '@aos/core/runs';
 
 describeEachDriver('operator ops: storage', (t) => {

@@ -12,7 +12,7 @@ import { exportProofBundle, exportStepInclusionProof, getRunProof } from '@aos/p
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver, type TestDatabase } from '@aos/testkit';
-import { executeRunAttempt, type Database } from '@aos/core';
+import { executeRunAttempt, type Database } from '@aos/core/testing';
 import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 
 const trusted = { trustedKeys: [TEST_SIGNING_KEY.verifierKey] };

@@ -17,7 +17,7 @@ import { auditSealedTraces, auditTraceCoverage, exportProofBundleToFile, getRunP
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDriver, type TestDatabase } from '@aos/testkit';
-import { createAgent, executeRunAttempt, recoverStaleRuns, type Database } from '@aos/core';
+import { createAgent, executeRunAttempt, recoverStaleRuns, type Database } from '@aos/core/testing';
 import { computeStepMac, stepKeyOf } from '../src/runner/step-auth';
 import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 

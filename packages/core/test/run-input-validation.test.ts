@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver } from '@aos/testkit';
-import { createAgent, setAgentStatus, type Database } from '@aos/core';
+import { createAgent, setAgentStatus, type Database } from '@aos/core/testing';
 import { createRun } from '@aos/core/runs';
 
 async function rowCounts(db: Kysely<Database>) {

@@ -1,6 +1,13 @@
 import { computePlanHash, generateSigningKey, type SigningKey } from '@aos/proof';
 import type { Kysely } from 'kysely';
-import { createAgent, createSkillRegistry, type Database, type Run, type RunEvent, type RunnerDeps } from '@aos/core';
+import {
+  createAgent,
+  createSkillRegistry,
+  type Database,
+  type Run,
+  type RunEvent,
+  type RunnerDeps,
+} from '@aos/core/testing';
 import { createRun } from '@aos/core/runs';
 
 /** One signing key for the whole test file (generation is cheap, but keep it stable per file). */

@@ -3,9 +3,9 @@ import { getRunProof } from '@aos/proof/postgres';
 import type { Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver } from '@aos/testkit';
-import { executeRunAttempt, runRetryDelaySeconds, type Database } from '@aos/core';
+import { executeRunAttempt, runRetryDelaySeconds, type Database } from '@aos/core/testing';
 import { runGoal } from '@aos/core/runs';
-import { createAgent } from '@aos/core';
+import { createAgent } from '@aos/core/testing';
 import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 
 /** A run's stored trace and steps, and its proof as the proof coordinator recomputes it from them. */

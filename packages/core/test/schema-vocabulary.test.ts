@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { PROOF_TABLE_COLUMNS, type ProofColumnKind } from '@aos/proof/postgres';
 import { describeEachDriver } from '@aos/testkit';
-import { AGENT_STATUSES, REPLAY_BEHAVIORS, RUN_STATUSES, STEP_STATUSES, TRACE_STATUSES } from '@aos/core';
+import { AGENT_STATUSES, REPLAY_BEHAVIORS, RUN_STATUSES, STEP_STATUSES, TRACE_STATUSES } from '@aos/core/testing';
 
 // The TypeScript vocabularies and the CHECK constraints of migrations/ are written twice (SQL
 // cannot import TypeScript); these tests keep the two equal on the migrated schema itself.

@@ -6,7 +6,7 @@ import { exportProofBundleToFile, getRunProof } from '@aos/proof/postgres';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDriver, startHttpPeer, type HttpPeer } from '@aos/testkit';
-import { executeRunAttempt, setSecret, validatePlan, createSkillRegistry, type Database } from '@aos/core';
+import { executeRunAttempt, setSecret, validatePlan, createSkillRegistry, type Database } from '@aos/core/testing';
 import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 
 // docs/skills.md, "Tenant secrets in params": a credential is referenced as {{secrets.NAME}}, resolved only for the skill, and

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDriver } from '@aos/testkit';
-import { deleteSecret, isAosError, listSecrets, setSecret, type Database } from '@aos/core';
+import { deleteSecret, isAosError, listSecrets, setSecret, type Database } from '@aos/core/testing';
 import { resolveSecrets } from '../src/secrets/secret-store';
 
 const keyOf = (): string => randomBytes(32).toString('base64');

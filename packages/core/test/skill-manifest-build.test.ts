@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createSkillRegistry } from '../src/index';
+import { createSkillRegistry } from '../src/testing';
 
 // The published `@aos/core/skill-manifest` is data the build wrote (tsup.config.ts onSuccess);
 // `list-skills` prints it. These tests run after `pnpm build` and fail when it drifts from the

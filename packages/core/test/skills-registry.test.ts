@@ -9,7 +9,7 @@ import {
   SKILL_NAMES,
   SkillError,
   type AnySkill,
-} from '../src/index';
+} from '../src/testing';
 
 const VALID_PARAMS: Record<string, Record<string, unknown>> = {
   http_call: { url: 'https://example.com/x', method: 'GET' },

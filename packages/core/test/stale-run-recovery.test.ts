@@ -3,7 +3,7 @@ import { loadSigningKey } from '@aos/proof/node';
 import { getRunProof } from '@aos/proof/postgres';
 import { expect, it } from 'vitest';
 import { describeEachDriver, fixturePath, spawnNode } from '@aos/testkit';
-import { recoverStaleRuns } from '@aos/core';
+import { recoverStaleRuns } from '@aos/core/testing';
 
 describeEachDriver('stale-run recovery after SIGKILL', (t) => {
   it('finishes a run whose process was killed mid-run: failed, trace aborted and sealed, no step lost', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { fixturePath, spawnNode } from '@aos/testkit';
-import { openDatabase } from '@aos/core';
+import { openDatabase } from '@aos/core/testing';
 
 // Real child processes use the built @aos/core (pnpm test builds first).
 describe('embedded directory lock (two processes)', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver } from '@aos/testkit';
-import type { Database } from '@aos/core';
+import type { Database } from '@aos/core/testing';
 
 const HEX = (c: string): string => c.repeat(64);
 

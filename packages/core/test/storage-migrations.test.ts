@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { describeEachDriver } from '@aos/testkit';
-import { AosError, getMigrationStatus, MIGRATIONS, migrateToLatest } from '@aos/core';
+import { AosError, getMigrationStatus, MIGRATIONS, migrateToLatest } from '@aos/core/testing';
 
 const SPEC_COLUMNS: Record<string, string[]> = {
   agents: [

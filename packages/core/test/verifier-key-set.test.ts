@@ -11,7 +11,7 @@ import {
   openRuntime,
   rotateSigningKey,
   VERIFIER_KEYS_FILE,
-} from '@aos/core';
+} from '@aos/core/testing';
 
 const KEY_FILE = 'signing.key';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSkillRegistry } from '@aos/core';
+import { createSkillRegistry } from '@aos/core/testing';
 import { COMMAND_SPECS } from '../src/args';
 import { runCli } from './cli-harness';
 

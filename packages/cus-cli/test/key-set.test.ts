@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rotateSigningKey, VERIFIER_KEYS_FILE } from '@aos/core';
+import { rotateSigningKey, VERIFIER_KEYS_FILE } from '@aos/core/testing';
 import { encodeSigningKey, generateSigningKey } from '@aos/proof';
 import { describeEachDriver } from '@aos/testkit';
 import { expect, it } from 'vitest';

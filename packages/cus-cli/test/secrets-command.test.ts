@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { expect, it } from 'vitest';
 import type { z } from 'zod';
 import { describeEachDriver, spawnNode, type TestDatabase } from '@aos/testkit';
-import { resolveSecrets } from '@aos/core';
+import { resolveSecrets } from '@aos/core/testing';
 import {
   DeleteSecretJsonSchema,
   ErrorJsonSchema,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { Database } from '@aos/core';
+import type { Database } from '@aos/core/testing';
 import { createCliHarness, query, type TestDatabase } from '@aos/testkit';
 import { main } from '../src/main';
 

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { createAgent, createSkillRegistry } from '@aos/core';
+import { createAgent, createSkillRegistry } from '@aos/core/testing';
 import { runGoal } from '@aos/core/runs';
 import { generateSigningKey } from '@aos/proof';
 import { describeEachDriver } from '@aos/testkit';

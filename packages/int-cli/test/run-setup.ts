@@ -1,4 +1,4 @@
-import { createAgent, createSkillRegistry, executeRunAttempt, loadDeploymentSigningKey } from '@aos/core';
+import { createAgent, createSkillRegistry, executeRunAttempt, loadDeploymentSigningKey } from '@aos/core/testing';
 import { createRun, runGoal } from '@aos/core/runs';
 import { computePlanHash } from '@aos/proof';
 import type { TestDatabase } from '@aos/testkit';

@@ -1,4 +1,4 @@
-import { createAgent } from '@aos/core';
+import { createAgent } from '@aos/core/testing';
 import { createRun } from '@aos/core/runs';
 import { describeEachDriver } from '@aos/testkit';
 import { expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import type { Database } from '@aos/core';
+import type { Database } from '@aos/core/testing';
 import type { CliIo } from '@aos/core/cli';
 import type { TestDatabase } from './test-databases';
 

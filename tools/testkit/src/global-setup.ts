@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { MIGRATIONS, openDatabase } from '@aos/core';
+import { MIGRATIONS, openDatabase } from '@aos/core/testing';
 import { isServerReachable } from './server-postgres';
 
 declare module 'vitest' {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
-import { openDatabase, type AosDatabase, type Database } from '@aos/core';
+import { openDatabase, type AosDatabase, type Database } from '@aos/core/testing';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './server-postgres';
 
 export const TEST_DRIVERS = ['embedded', 'server'] as const;

@@ -51,7 +51,7 @@ export const RunViewSchema = z.strictObject({
 export type RunView = z.infer<typeof RunViewSchema>;
 
 /** What running a goal came to: the run after it, and how many trace steps this call appended. */
-export const RunOutcomeSchema = z.strictObject({
+const RunOutcomeSchema = z.strictObject({
   run: RunViewSchema,
   /** False when the idempotency key matched an existing run. */
   created: z.boolean(),
@@ -60,7 +60,7 @@ export const RunOutcomeSchema = z.strictObject({
 export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
 
 /** The trace of a run; seal fields are null until sealed. */
-export const TraceViewSchema = z.strictObject({
+const TraceViewSchema = z.strictObject({
   trace_id: z.string(),
   status: z.enum(TRACE_STATUSES),
   chain_length: z.number().int().nullable(),
@@ -70,7 +70,7 @@ export const TraceViewSchema = z.strictObject({
 export type TraceView = z.infer<typeof TraceViewSchema>;
 
 /** One trace step (one executed attempt of a plan step). */
-export const TraceStepViewSchema = z.strictObject({
+const TraceStepViewSchema = z.strictObject({
   step_index: z.number().int().nonnegative(),
   attempt: z.number().int(),
   plan_step_id: z.string().nullable(),
@@ -128,7 +128,7 @@ export type SetSecretOutcome = z.infer<typeof SetSecretOutcomeSchema>;
 export const VERIFICATION_STATUSES = ['VERIFIED', 'FAILED', 'UNSUPPORTED'] as const;
 
 /** The integrity verdict of a run (docs/proof.md). */
-export const IntegrityViewSchema = z.strictObject({
+const IntegrityViewSchema = z.strictObject({
   model: z.literal('HASH_CHAIN'),
   verification_status: z.enum(VERIFICATION_STATUSES),
   chain_length: z.number().int().nullable(),
@@ -141,7 +141,7 @@ export const IntegrityViewSchema = z.strictObject({
 });
 
 /** One trace as a proof report summarises it. */
-export const ProofTraceViewSchema = z.strictObject({
+const ProofTraceViewSchema = z.strictObject({
   trace_id: z.string(),
   run_id: Uuid,
   tenant_id: z.string(),
@@ -157,7 +157,7 @@ export const ProofTraceViewSchema = z.strictObject({
 });
 
 /** One trace step as a proof report summarises it. */
-export const ProofStepViewSchema = z.strictObject({
+const ProofStepViewSchema = z.strictObject({
   step_index: z.number().int().nonnegative(),
   attempt: z.number().int(),
   plan_step_id: z.string().nullable(),
@@ -172,7 +172,7 @@ export const ProofStepViewSchema = z.strictObject({
 });
 
 /** The verifier keys proofs are checked against: the current one and every trusted one. */
-export const TrustedKeysViewSchema = z.strictObject({
+const TrustedKeysViewSchema = z.strictObject({
   /** The key new runs are sealed with; null when the deployment has none yet. */
   current: z.string().min(1).nullable(),
   /** Every trusted key (`name+keyid+base64`), current and retired. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CreateAgentInputSchema, EXIT_CODES, type ExitCode } from '@aos/core';
+import { CreateAgentInputSchema } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption } from '../options';
 import { printAgentCreated } from '../render';

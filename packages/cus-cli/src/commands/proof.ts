@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EXIT_CODES, InvalidInputError, type ExitCode } from '@aos/core';
+import { InvalidInputError } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
 import type { CommandContext, ParsedArgs } from '../context';
 import type { ProofExportJson } from '../json-shapes';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';

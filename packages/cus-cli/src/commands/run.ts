@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CreateRunInputSchema, EXIT_CODES, goalSchema, originSystemIdSchema, type ExitCode } from '@aos/core';
+import { CreateRunInputSchema, goalSchema, originSystemIdSchema } from '@aos/core';
+import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
 import { createRunNarrator, printRunResult } from '../render';

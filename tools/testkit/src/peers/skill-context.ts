@@ -7,7 +7,7 @@ import {
   type DatabaseConnection,
   type Driver,
 } from 'kysely';
-import type { Database, SkillContext, SkillEnv } from '@aos/core';
+import type { Database, SkillContext, SkillEnv } from '@aos/core/testing';
 
 // Skills that never touch the store still need a `db`; this one refuses every query, so a
 // test can never pass by quietly talking to nothing.
