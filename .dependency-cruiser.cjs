@@ -56,6 +56,14 @@ module.exports = {
       to: { path: `${P}(cus-cli|int-cli)/`, reachable: true },
     },
     {
+      name: 'core-internals-only-for-tests',
+      comment:
+        "@aos/core/testing is core's internals for this repository's tests and test kit: no package's src imports it.",
+      severity: 'error',
+      from: { path: `${P}[a-z-]+/src/`, pathNot: `${P}core/src/testing\\.ts$` },
+      to: { path: [`${P}core/src/testing\\.ts$`, '^@aos/core/testing$'] },
+    },
+    {
       name: 'drivers-only-in-driver-files',
       comment: "Only core's driver files import a database driver: the store's connections and postgres_query's.",
       severity: 'error',

@@ -7,17 +7,29 @@ const CLI_FORBIDDEN = [...DRIVERS, 'kysely'];
 // postgres_query skill's own connection. .dependency-cruiser.cjs names the same files.
 const DRIVER_FILES = ['db/database.ts', 'db/prepared-statements.ts', 'skills/postgres-query-driver.ts'];
 
+// Every package's src is refused core's internals. ESLint keeps only the last options of a rule
+// per file, so each package rule below carries this refusal too (with its own message).
+const CORE_INTERNALS = {
+  name: '@aos/core/testing',
+  message: "@aos/core/testing: core's internals are for tests and the test kit, not for a package's src",
+};
+
 const restrict = (message, names, patterns = []) => ({
   'no-restricted-imports': [
     'error',
     {
-      paths: names.map((name) => ({ name, message })),
+      paths: [...names.map((name) => ({ name, message })), CORE_INTERNALS],
       patterns: patterns.map((group) => ({ group: [group], message })),
     },
   ],
 });
 
 export const boundaryConfigs = [
+  {
+    name: 'aos/core-internals-only-for-tests',
+    files: ['**/packages/*/src/**/*.ts'],
+    rules: restrict(CORE_INTERNALS.message, []),
+  },
   {
     name: 'aos/proof-is-standalone',
     files: ['**/packages/proof/src/**/*.ts'],

@@ -39,6 +39,7 @@ describe('package boundary rules', () => {
     expect(found('proof-is-standalone', 'proof/src/index.ts')).toBe(true);
     expect(found('proof-main-entry-has-no-database', 'proof/src/index.ts')).toBe(true);
     expect(found('drivers-only-in-driver-files', 'core/src/runner/uses-driver.ts')).toBe(true);
+    expect(found('core-internals-only-for-tests', 'cus-cli/src/uses-core-internals.ts')).toBe(true);
     // The rule names files, not a folder: another file in db/ is refused too.
     expect(found('drivers-only-in-driver-files', 'core/src/db/not-a-driver-file.ts')).toBe(true);
   });
@@ -71,5 +72,6 @@ describe('package boundary rules', () => {
     );
     expect(messages('core/src/db/not-a-driver-file.ts').join('\n')).toMatch(/only core's driver files/);
     expect(messages('core/src/runs/create-run.ts')).toEqual([]);
+    expect(messages('cus-cli/src/uses-core-internals.ts').join('\n')).toMatch(/core's internals are for tests/);
   });
 });
