@@ -24,6 +24,11 @@ export const AOS_ERROR_CODES = [
   'SECRET_NOT_FOUND',
   'SECRET_UNREADABLE',
   'DATA_KEY_UNAVAILABLE',
+  'TENANT_NOT_FOUND',
+  'TENANT_EXISTS',
+  'API_KEY_NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
   'INTERNAL',
 ] as const;
 export type AosErrorCode = (typeof AOS_ERROR_CODES)[number];

@@ -16,3 +16,4 @@ export * from './keys/index';
 export * from './skills/index';
 export * from './planner/index';
 export * from './secrets/index';
+export * from './tenants/index';

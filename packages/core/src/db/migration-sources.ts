@@ -3,6 +3,7 @@ import addImmutabilityTriggers from 'aos-migrations:0002_add_immutability_trigge
 import createBudgetReservations from 'aos-migrations:0003_create_budget_reservations.sql';
 import sealTraceV3 from 'aos-migrations:0004_seal_trace_v3.sql';
 import createTenantSecrets from 'aos-migrations:0005_create_tenant_secrets.sql';
+import createTenantsApiKeys from 'aos-migrations:0006_create_tenants_api_keys.sql';
 
 // `aos-migrations:<file>` names a file of the repository's migrations/ folder. The build (tsup.config.ts)
 // and the tests (vitest.config.ts) resolve it and embed the file as text, so the SQL travels inside
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   { name: '0003_create_budget_reservations', sql: createBudgetReservations },
   { name: '0004_seal_trace_v3', sql: sealTraceV3 },
   { name: '0005_create_tenant_secrets', sql: createTenantSecrets },
+  { name: '0006_create_tenants_api_keys', sql: createTenantsApiKeys },
 ];

@@ -182,6 +182,35 @@ export interface TenantSecretsTable {
   updated_at: Generated<Date>;
 }
 
+export const TENANT_STATUSES = ['active', 'suspended'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/** A tenant of a service deployment (docs/deploy.md). Local mode needs none. */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  status: ColumnType<TenantStatus, TenantStatus | undefined, TenantStatus>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** What an API key may do (docs/deploy.md, "API keys"). */
+export const API_KEY_SCOPES = ['runs:write', 'runs:read', 'proofs:read', 'secrets:write'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** An API key: its SHA-256, never the key. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  tenant_id: string;
+  prefix: string;
+  secret_sha256: string;
+  scopes: ApiKeyScope[];
+  name: Generated<string>;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 /** Every table of the AOS store, as kysely sees it. */
 export interface Database {
   agents: AgentsTable;
@@ -194,6 +223,8 @@ export interface Database {
   kv_entries: KvEntriesTable;
   budget_reservations: BudgetReservationsTable;
   tenant_secrets: TenantSecretsTable;
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Agent = Selectable<AgentsTable>;
