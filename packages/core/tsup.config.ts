@@ -11,6 +11,7 @@ const entry = {
   skills: 'src/skills-entry.ts',
   contract: 'src/aos/aos-contract.ts',
   testing: 'src/testing.ts',
+  'service/index': 'src/service/index.ts',
 };
 
 export default defineConfig({

@@ -43,9 +43,16 @@ export async function openRuntime(options: {
   env: NodeJS.ProcessEnv;
   databaseUrl?: string | undefined;
   onLockWait?: LockWaitListener | undefined;
+  /** Apply pending migrations on open (default true); a least-privilege role may not. */
+  migrate?: boolean | undefined;
 }): Promise<AosRuntime> {
   const env = options.env;
-  const store = await openDatabase({ env, url: options.databaseUrl, onLockWait: options.onLockWait });
+  const store = await openDatabase({
+    env,
+    url: options.databaseUrl,
+    onLockWait: options.onLockWait,
+    migrate: options.migrate,
+  });
   let signing: Promise<SigningKey> | undefined;
   return {
     store,

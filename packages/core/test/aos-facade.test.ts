@@ -61,7 +61,7 @@ describeEachDriver('the Aos facade', (t) => {
     const details = await aos.runs.get(ref);
     expect(plain(details)).toEqual(details);
     expect(RunDetailsViewSchema.parse(details).steps).toHaveLength(1);
-    expect(await aos.runs.list({ tenantId: 'acme', limit: 5 })).toEqual([outcome.run]);
+    expect(await aos.runs.list({ tenantId: 'acme', limit: 1 })).toEqual([outcome.run]);
 
     const report = await aos.proofs.verify(ref);
     expect(plain(report)).toEqual(report);
@@ -86,6 +86,30 @@ describeEachDriver('the Aos facade', (t) => {
       await expect(aos.runs.get(ref)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
       await expect(aos.proofs.verify(ref)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
     }
+  });
+
+  it('creates a run without executing it, then executes it for its tenant only', async () => {
+    const [agent] = await aos.agents.list({ tenantId: 'acme' });
+    const input = { tenantId: 'acme', agentId: agent!.id, goal: 'echo later', idempotencyKey: 'later-1' };
+    const { run, created } = await aos.runs.create(input);
+    expect(created).toBe(true);
+    expect(run.status).toBe('queued');
+    expect(await aos.runs.create(input)).toEqual({ run, created: false });
+    await expect(aos.runs.execute({ tenantId: 'other', runId: run.id })).rejects.toMatchObject({
+      code: 'RUN_NOT_FOUND',
+    });
+    expect((await aos.runs.get({ tenantId: 'acme', runId: run.id })).run.status).toBe('queued');
+    const events: string[] = [];
+    const outcome = await aos.runs.execute(
+      { tenantId: 'acme', runId: run.id },
+      { onEvent: (e) => events.push(e.type) },
+    );
+    expect(outcome).toMatchObject({ created: false, steps_executed: 1, run: { id: run.id, status: 'succeeded' } });
+    expect(events).toContain('finished');
+    // A finished run comes back as it is: nothing runs twice.
+    const again = await aos.runs.execute({ tenantId: 'acme', runId: run.id });
+    expect(again.steps_executed).toBe(0);
+    expect(again.run).toEqual(outcome.run);
   });
 
   it('stores secrets without ever returning a value, and deletes them', async () => {

@@ -56,3 +56,43 @@ export async function createThrowawayDatabase(prefix = 'aos_test'): Promise<Thro
     },
   };
 }
+
+/** A login role of the test server, and a URL that connects to a database as it. */
+export interface TestLoginRole {
+  readonly role: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a login role on the test server (roles are cluster-wide, so the name is unique) with
+ * `grants` run in `database` as the admin (`{role}` stands for the role's name), and returns the
+ * database's URL as that role. Trust auth: no password.
+ */
+export async function createTestLoginRole(
+  database: ThrowawayDatabase,
+  options: { attributes?: string; grants?: readonly string[] } = {},
+): Promise<TestLoginRole> {
+  const role = `aos_role_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE ROLE ${role} LOGIN ${options.attributes ?? ''}`);
+  for (const grant of options.grants ?? []) await adminQuery(grant.replaceAll('{role}', role), database.url);
+  const url = new URL(database.url);
+  url.username = role;
+  return {
+    role,
+    url: url.toString(),
+    drop: async () => {
+      await adminQuery(`REASSIGN OWNED BY ${role} TO CURRENT_USER; DROP OWNED BY ${role}`, database.url).catch(
+        () => undefined,
+      );
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    },
+  };
+}
+
+/** The grants of an application role that reads and writes rows and changes no schema. */
+export const APP_ROLE_GRANTS: readonly string[] = [
+  'GRANT USAGE ON SCHEMA public TO {role}',
+  'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}',
+  'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}',
+];

@@ -11,6 +11,11 @@ export interface AosConfig {
   readonly databaseUrl?: string | undefined;
   /** Told when another process holds the embedded database's lock (the wait is bounded). */
   readonly onLockWait?: LockWaitListener | undefined;
+  /**
+   * Apply pending migrations on open (default true). A deployment whose role may not change the
+   * schema opens with false and checks that the schema is current instead.
+   */
+  readonly migrate?: boolean | undefined;
 }
 
 /**

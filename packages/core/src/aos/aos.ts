@@ -4,9 +4,9 @@ import type { BundleSink } from '@aos/proof/node';
 import { createAgent, listAgents, type CreateAgentInput } from '../agents/agent-service';
 import { getRun, listRuns, type ListRunsInputSchema } from '../queries/run-queries';
 import type { RunEventListener } from '../runner/run-events';
-import { openRuntime } from '../runtime';
-import { runGoal } from '../runs/run-goal';
-import type { CreateRunInput } from '../runs/create-run';
+import { openRuntime, type AosRuntime } from '../runtime';
+import { executeRunToEnd, runGoal } from '../runs/run-goal';
+import { createRun, type CreateRunInput } from '../runs/create-run';
 import { deleteSecret, listSecrets, setSecret } from '../secrets/secret-store';
 import type { z } from 'zod';
 import type { AosConfig } from './aos-config';
@@ -49,6 +49,17 @@ export interface Aos {
      * A repeated idempotency key returns the existing run.
      */
     run(input: CreateRunInput, options?: { readonly onEvent?: RunEventListener }): Promise<RunOutcome>;
+    /**
+     * Creates the run (`queued`) without executing it: the HTTP API answers with it at once and
+     * the run is executed afterwards (`execute`, or a worker). A repeated idempotency key
+     * returns the existing run with `created: false`.
+     */
+    create(input: CreateRunInput): Promise<{ readonly run: RunView; readonly created: boolean }>;
+    /**
+     * Executes a tenant's queued (or retrying) run to a terminal status; a finished run comes
+     * back as it is. Another tenant's run is RUN_NOT_FOUND.
+     */
+    execute(ref: RunRef, options?: { readonly onEvent?: RunEventListener }): Promise<RunOutcome>;
     /** One run with its plan, trace and steps; another tenant's run is RUN_NOT_FOUND. */
     get(ref: RunRef): Promise<RunDetailsView>;
     /** A tenant's runs, newest first. */
@@ -106,7 +117,13 @@ export async function openAos(config: AosConfig): Promise<Aos> {
     env: config.env,
     databaseUrl: config.databaseUrl,
     onLockWait: config.onLockWait,
+    migrate: config.migrate,
   });
+  return aosOver(runtime);
+}
+
+/** The facade over an open runtime (core-internal: the service builds on the same runtime). */
+export function aosOver(runtime: AosRuntime): Aos {
   const db = runtime.store.db;
   const trustedKeys = async (): Promise<TrustedKeysView> => {
     const keySet = await runtime.keySet();
@@ -127,6 +144,17 @@ export async function openAos(config: AosConfig): Promise<Aos> {
           onEvent: options.onEvent,
         });
         return { run: runView(result.run), created: result.created, steps_executed: result.stepsExecuted };
+      },
+      async create(input) {
+        const { run, created } = await createRun(db, input);
+        return { run: runView(run), created };
+      },
+      async execute({ tenantId, runId }, options = {}) {
+        const { run } = await getRun(db, tenantId, runId);
+        const signingKey = await runtime.signer();
+        const deps = { registry: runtime.registry, env: runtime.env, signingKey, onEvent: options.onEvent };
+        const result = await executeRunToEnd(db, run, deps);
+        return { run: runView(result.run), created: false, steps_executed: result.stepsExecuted };
       },
       get: async ({ tenantId, runId }) => runDetailsView(await getRun(db, tenantId, runId)),
       list: async (query) => (await listRuns(db, query)).map(runView),

@@ -31,8 +31,20 @@ export async function runGoal(
   input: CreateRunInput,
   deps: RunnerDeps & { readonly inlineRetryCapMs?: number },
 ): Promise<GoalRunResult> {
-  const { run: created, created: isNew } = await createRun(db, input);
-  let run = created;
+  const { run, created } = await createRun(db, input);
+  return { ...(await executeRunToEnd(db, run, deps)), created };
+}
+
+/**
+ * Executes a run until it reaches a terminal status (a finished run is returned as it is):
+ * a retryable failure is retried here after min(backoff, 5 s), up to `max_attempts`.
+ */
+export async function executeRunToEnd(
+  db: Kysely<Database>,
+  start: Run,
+  deps: RunnerDeps & { readonly inlineRetryCapMs?: number },
+): Promise<{ run: Run; stepsExecuted: number }> {
+  let run = start;
   let stepsExecuted = 0;
   while (run.status === 'queued' || run.status === 'retry') {
     if (run.status === 'retry') {
@@ -43,5 +55,5 @@ export async function runGoal(
     run = outcome.run;
     stepsExecuted += outcome.stepsAppended;
   }
-  return { run, created: isNew, stepsExecuted };
+  return { run, stepsExecuted };
 }

@@ -1,0 +1,110 @@
+import { sql } from 'kysely';
+import { aosOver, type Aos } from '../aos/aos';
+import type { AosConfig } from '../aos/aos-config';
+import { getMigrationStatus } from '../db/migrator';
+import type { ApiKeyScope } from '../db/schema';
+import { AosError } from '../errors';
+import { openRuntime } from '../runtime';
+import { authenticateApiKey, type ApiKeyPrincipal } from '../tenants/api-key-store';
+
+/**
+ * What `aos-server` is built on: the customer facade (called with the tenant of the caller's
+ * key, never one the caller names), key authentication, and the checks a deployment makes of
+ * its own database before it serves.
+ */
+export interface AosService {
+  readonly aos: Aos;
+  /**
+   * Who a presented API key speaks for: UNAUTHENTICATED when it is missing, invalid or revoked,
+   * FORBIDDEN when its tenant is suspended or it lacks `scope`.
+   */
+  authenticate(presented: string | undefined, scope?: ApiKeyScope): Promise<ApiKeyPrincipal>;
+  /** Resolves when the database answers and its schema is current; throws (with why) otherwise. */
+  ready(): Promise<void>;
+  /** The database role the service works as (for logs and messages). */
+  readonly role: string;
+  close(): Promise<void>;
+}
+
+/** What the service's database role may not be, and what to do instead (docs/deploy.md). */
+interface RoleFacts {
+  readonly role: string;
+  readonly superuser: boolean;
+  readonly bypassRls: boolean;
+  readonly ownedTables: number;
+}
+
+function refuseRole(facts: RoleFacts): void {
+  const fix = 'connect as a login role granted aos_app (int-cli db roles; docs/deploy.md, "Roles")';
+  if (facts.superuser) {
+    throw new AosError(
+      'CONFIG_INVALID',
+      `database role ${facts.role} is a superuser, which bypasses row-level security: ${fix}`,
+    );
+  }
+  if (facts.bypassRls) {
+    throw new AosError('CONFIG_INVALID', `database role ${facts.role} has BYPASSRLS: ${fix}`);
+  }
+  if (facts.ownedTables > 0) {
+    throw new AosError(
+      'CONFIG_INVALID',
+      `database role ${facts.role} owns ${facts.ownedTables} of the AOS tables (an owner bypasses row-level security and may change the schema): ${fix}`,
+    );
+  }
+}
+
+/**
+ * Opens AOS as a deployment serves it: a Postgres server only (the embedded database belongs to
+ * one process), never as a superuser, a BYPASSRLS role or the tables' owner, without applying
+ * migrations (the service's role may not change the schema) and only on a current schema.
+ *
+ * @example
+ * ```ts
+ * const service = await openService({ env: process.env })
+ * const { tenantId } = await service.authenticate(bearerToken, 'runs:read')
+ * const runs = await service.aos.runs.list({ tenantId, limit: 20 })
+ * ```
+ */
+export async function openService(config: AosConfig): Promise<AosService> {
+  const url = config.databaseUrl ?? (config.env.DATABASE_URL || undefined);
+  if (url === undefined) {
+    throw new AosError(
+      'CONFIG_INVALID',
+      'the service needs a Postgres server: set DATABASE_URL (the embedded database serves one local process only)',
+    );
+  }
+  const runtime = await openRuntime({ env: config.env, databaseUrl: url, migrate: false });
+  const db = runtime.store.db;
+  try {
+    const facts = await sql<RoleFacts>`
+      SELECT current_user AS role, r.rolsuper AS superuser, r.rolbypassrls AS "bypassRls",
+             (SELECT count(*)::int FROM pg_tables t
+               WHERE t.schemaname = current_schema()
+                 AND t.tablename IN ('runs', 'aos_traces', 'aos_trace_steps', 'api_keys')
+                 AND pg_has_role(current_user, t.tableowner, 'USAGE')) AS "ownedTables"
+        FROM pg_roles r WHERE r.rolname = current_user`.execute(db);
+    const row = facts.rows[0];
+    if (!row) throw new AosError('CONFIG_INVALID', 'the database role the service connects as could not be read');
+    refuseRole(row);
+    const ready = async (): Promise<void> => {
+      const pending = (await getMigrationStatus(db)).filter((m) => m.executedAt === null).map((m) => m.name);
+      if (pending.length > 0) {
+        throw new AosError(
+          'MIGRATION_FAILED',
+          `the database schema is not current (pending: ${pending.join(', ')}): run int-cli migrate as the owner role`,
+        );
+      }
+    };
+    await ready();
+    return {
+      aos: aosOver(runtime),
+      authenticate: (presented, scope) => authenticateApiKey(db, presented, scope),
+      ready,
+      role: row.role,
+      close: () => runtime.close(),
+    };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}
