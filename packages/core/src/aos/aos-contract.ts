@@ -51,7 +51,7 @@ export const RunViewSchema = z.strictObject({
 export type RunView = z.infer<typeof RunViewSchema>;
 
 /** What running a goal came to: the run after it, and how many trace steps this call appended. */
-const RunOutcomeSchema = z.strictObject({
+export const RunOutcomeSchema = z.strictObject({
   run: RunViewSchema,
   /** False when the idempotency key matched an existing run. */
   created: z.boolean(),
