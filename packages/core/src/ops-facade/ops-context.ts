@@ -21,6 +21,7 @@ export interface OpsContext {
   close(): Promise<void>;
 }
 
+/** Resolves where the store is and defers everything else to first use; a closed context refuses to be used. */
 export function createOpsContext(config: AosConfig, options: OpenOpsOptions): OpsContext {
   const env = config.env;
   const target = resolveStoreTarget({ env, url: config.databaseUrl });
