@@ -24,6 +24,31 @@ module.exports = {
       to: { path: `${P}core/src/runs/`, reachable: true },
     },
     {
+      name: 'ops-facade-cannot-create-runs',
+      comment: "Core's operator facade (@aos/core/ops, what int-cli uses) never reaches run creation either.",
+      severity: 'error',
+      from: { path: `${P}core/src/ops-facade/` },
+      to: { path: `${P}core/src/runs/`, reachable: true },
+    },
+    {
+      name: 'int-cli-only-through-the-ops-facade',
+      comment:
+        'The internal CLI imports core through @aos/core/ops, @aos/core/cli and @aos/core/skill-manifest, and ' +
+        "proof through its pure main entry: never core's main entry or internals, @aos/proof/postgres or " +
+        '@aos/proof/node (tools/boundaries/eslint-boundaries.js names the same entries). Direct imports only: ' +
+        'the facade itself reaches all of them.',
+      severity: 'error',
+      from: { path: `${P}int-cli/src/` },
+      to: {
+        path: [`${P}(core|proof)/src/`, '^@aos/(core|proof)/', '^@aos/core$'],
+        pathNot: [
+          `${P}core/src/(ops-facade/index|cli|skill-manifest)\\.ts$`,
+          `${P}proof/src/index\\.ts$`,
+          '^@aos/core/(ops|cli|skill-manifest)$',
+        ],
+      },
+    },
+    {
       name: 'cus-cli-never-reaches-int-cli',
       severity: 'error',
       from: { path: `${P}cus-cli/src/` },

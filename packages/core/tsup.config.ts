@@ -7,6 +7,7 @@ import type { createSkillRegistry } from './src/skills-entry';
 const entry = {
   index: 'src/index.ts',
   'runs/index': 'src/runs/index.ts',
+  ops: 'src/ops-facade/index.ts',
   cli: 'src/cli.ts',
   skills: 'src/skills-entry.ts',
   contract: 'src/aos/aos-contract.ts',

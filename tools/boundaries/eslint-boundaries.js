@@ -8,21 +8,31 @@ const CLI_FORBIDDEN = [...DRIVERS, 'kysely'];
 const DRIVER_FILES = ['db/database.ts', 'db/prepared-statements.ts', 'skills/postgres-query-driver.ts'];
 
 // Every package's src is refused core's internals. ESLint keeps only the last options of a rule
-// per file, so each package rule below carries this refusal too (with its own message).
+// per file, so every restriction set below carries this refusal too (with its own message).
 const CORE_INTERNALS = {
   name: '@aos/core/testing',
   message: "@aos/core/testing: core's internals are for tests and the test kit, not for a package's src",
 };
 
-const restrict = (message, names, patterns = []) => ({
+// The entries of @aos/core and @aos/proof the internal CLI may import: the operator facade, the
+// CLI plumbing, the skill manifest and the pure proof library. .dependency-cruiser.cjs names the same.
+const INT_CLI_ENTRIES = ['@aos/core/ops', '@aos/core/cli', '@aos/core/skill-manifest', '@aos/proof'];
+
+// One rule option per set of restrictions, each set with its own message. A pattern is a string,
+// or an array read as one gitignore-style group (`!` entries exempt what they name).
+const restrictEach = (...sets) => ({
   'no-restricted-imports': [
     'error',
     {
-      paths: [...names.map((name) => ({ name, message })), CORE_INTERNALS],
-      patterns: patterns.map((group) => ({ group: [group], message })),
+      paths: [...sets.flatMap(({ message, names }) => names.map((name) => ({ name, message }))), CORE_INTERNALS],
+      patterns: sets.flatMap(({ message, patterns = [] }) =>
+        patterns.map((group) => ({ group: Array.isArray(group) ? group : [group], message })),
+      ),
     },
   ],
 });
+
+const restrict = (message, names, patterns = []) => restrictEach({ message, names, patterns });
 
 export const boundaryConfigs = [
   {
@@ -71,10 +81,23 @@ export const boundaryConfigs = [
   {
     name: 'aos/int-cli-never-creates-runs',
     files: ['**/packages/int-cli/src/**/*.ts'],
-    rules: restrict(
-      'the internal CLI cannot create customer runs (@aos/core/runs) nor reach the customer CLI or a database library',
-      [...CLI_FORBIDDEN, '@aos/cus-cli', '@aos/core/runs'],
-      ['**/cus-cli/**', '**/core/src/runs/**', '@aos/core/src/**'],
+    rules: restrictEach(
+      {
+        message:
+          'the internal CLI cannot create customer runs (@aos/core/runs) nor reach the customer CLI or a database library',
+        names: [...CLI_FORBIDDEN, '@aos/cus-cli', '@aos/core/runs'],
+        patterns: ['**/cus-cli/**', '**/core/src/runs/**', '@aos/core/src/**'],
+      },
+      {
+        message: `the internal CLI goes through the operator facade: it imports only ${INT_CLI_ENTRIES.join(', ')} (no core main entry or internals, no @aos/proof/postgres or /node)`,
+        names: ['@aos/core', '@aos/proof/postgres', '@aos/proof/node'],
+        patterns: [
+          // Core's other subpaths (runs has the message above).
+          ['@aos/core/*', ...INT_CLI_ENTRIES.map((entry) => `!${entry}`), '!@aos/core/runs'],
+          '**/core/src/**',
+          '**/proof/src/**',
+        ],
+      },
     ),
   },
 ];

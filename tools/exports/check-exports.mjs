@@ -73,11 +73,13 @@ for (const [i, entry] of entries.entries()) {
   for (const name of list) {
     if (words.has(name)) continue;
     unused += 1;
-    console.error(`@aos/core${entry.subpath.slice(1)}: exports ${name}, which no other package or doc uses`);
+    process.stderr.write(`@aos/core${entry.subpath.slice(1)}: exports ${name}, which no other package or doc uses\n`);
   }
 }
 if (unused > 0) {
-  console.error(`${unused} unused export(s): stop exporting them, or use them where they belong.`);
+  process.stderr.write(`${unused} unused export(s): stop exporting them, or use them where they belong.\n`);
   process.exit(1);
 }
-console.log(`@aos/core: ${total} exported names over ${entries.length} public entries, each used outside core`);
+process.stdout.write(
+  `@aos/core: ${total} exported names over ${entries.length} public entries, each used outside core\n`,
+);

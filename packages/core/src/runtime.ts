@@ -2,7 +2,8 @@ import { type SigningKey } from '@aos/proof';
 import { resolveAosHome } from '@aos/proof/node';
 import { openDatabase, type AosDatabase } from './db/database';
 import type { LockWaitListener } from './db/embedded-lock';
-import { loadDeploymentSigningKey, loadVerifierKeySet, type VerifierKeySet } from './keys/verifier-key-set';
+import { deploymentSigner } from './keys/deployment-signer';
+import { loadVerifierKeySet, type VerifierKeySet } from './keys/verifier-key-set';
 import { createSkillRegistry, type SkillRegistry } from './skills/skill-registry';
 import type { SkillEnv } from './skills/skill-types';
 
@@ -53,21 +54,13 @@ export async function openRuntime(options: {
     onLockWait: options.onLockWait,
     migrate: options.migrate,
   });
-  let signing: Promise<SigningKey> | undefined;
   return {
     store,
     registry: createSkillRegistry(),
     env,
     home: resolveAosHome(env),
     keySet: () => loadVerifierKeySet(env),
-    signer: () => {
-      // A failed load is not remembered: the next call tries again.
-      signing ??= loadDeploymentSigningKey(env).catch((error: unknown) => {
-        signing = undefined;
-        throw error;
-      });
-      return signing;
-    },
+    signer: deploymentSigner(env),
     close: () => store.close(),
   };
 }

@@ -1,4 +1,4 @@
-import type { ExitCode } from '@aos/core';
+import type { ExitCode } from '@aos/core/cli';
 
 /**
  * An error the internal CLI itself raises with an exit code that no core error code implies

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@aos/core';
+import { InvalidInputError } from '@aos/core/cli';
 import { z } from 'zod';
 
 /** Options every command accepts. */

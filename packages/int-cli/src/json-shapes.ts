@@ -1,4 +1,4 @@
-import { AUDIT_FINDING_KINDS } from '@aos/proof/postgres';
+import { AUDIT_FINDING_KINDS } from '@aos/core/ops';
 import { z } from 'zod';
 
 // The one JSON document each command prints with --json (docs/int-cli.md). Tests parse the

@@ -1,4 +1,4 @@
-import type { CliIo, ExitCode } from '@aos/core';
+import { reportError, type CliIo, type ExitCode } from '@aos/core/cli';
 import yargs, { type Argv } from 'yargs';
 import packageJson from '../package.json' with { type: 'json' };
 import { IntCliError } from './errors';
@@ -6,7 +6,7 @@ import type { GlobalOptions } from './flags';
 
 const COMMANDS = ['demo', 'list-skills', 'migrate', 'keys', 'quota', 'audit', 'recover', 'worker'];
 
-export type { CliIo } from '@aos/core';
+export type { CliIo } from '@aos/core/cli';
 
 type Action = () => Promise<ExitCode>;
 type Raw = Record<string, unknown>;
@@ -279,8 +279,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     }
     return await (action as Action)();
   } catch (caught) {
-    // Loaded only now: a usage error must not pay for the database stack up front.
-    const { reportError } = await import('@aos/core');
     const code = reportError(io, caught, json);
     return caught instanceof IntCliError ? caught.exitCode : code;
   }

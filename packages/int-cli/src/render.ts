@@ -1,4 +1,3 @@
-import type { AosDatabase } from '@aos/core';
 import { paint, writeJson, type CliIo } from '@aos/core/cli';
 import type {
   AuditJson,
@@ -57,7 +56,7 @@ export function demoRenderer(io: CliIo, quick: boolean) {
   const out = io.stdout;
   const step = (n: number, text: string): string => `${paint(io, out, 'bold', `[${n}/5]`)} ${text}\n`;
   return {
-    header(store: AosDatabase, openMs: number): string {
+    header(store: DemoJson['store'], openMs: number): string {
       return `AOS operator demo${quick ? ' (--quick)' : ''}: ${store.driver} store at ${store.location} (opened in ${seconds(openMs)})\n\n`;
     },
     skills(skills: DemoJson['skills']): string {

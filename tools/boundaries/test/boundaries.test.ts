@@ -42,6 +42,21 @@ describe('package boundary rules', () => {
     expect(found('core-internals-only-for-tests', 'cus-cli/src/uses-core-internals.ts')).toBe(true);
     // The rule names files, not a folder: another file in db/ is refused too.
     expect(found('drivers-only-in-driver-files', 'core/src/db/not-a-driver-file.ts')).toBe(true);
+    expect(found('ops-facade-cannot-create-runs', 'core/src/ops-facade/reaches-runs.ts')).toBe(true);
+    // Every way past the facade is named: core's main entry, a core subpath, proof's database and
+    // file-system subpaths, and a core file reached by a relative path.
+    const apart = violations
+      .filter((v) => v.rule === 'int-cli-only-through-the-ops-facade' && v.from.endsWith('int-cli/src/takes-apart.ts'))
+      .map((v) => v.to.replace(/^.*\/packages\//, 'packages/'))
+      .sort();
+    expect(apart).toEqual([
+      '@aos/core',
+      '@aos/core/skills',
+      '@aos/proof/node',
+      '@aos/proof/postgres',
+      'packages/core/src/db/not-a-driver-file.ts',
+    ]);
+    expect(violations.filter((v) => v.from.endsWith('int-cli/src/through-the-facade.ts'))).toEqual([]);
   });
 
   it('dependency-cruiser finds no violation in the real packages', async () => {
@@ -73,5 +88,9 @@ describe('package boundary rules', () => {
     expect(messages('core/src/db/not-a-driver-file.ts').join('\n')).toMatch(/only core's driver files/);
     expect(messages('core/src/runs/create-run.ts')).toEqual([]);
     expect(messages('cus-cli/src/uses-core-internals.ts').join('\n')).toMatch(/core's internals are for tests/);
+    const apart = messages('int-cli/src/takes-apart.ts');
+    expect(apart).toHaveLength(5);
+    for (const message of apart) expect(message).toMatch(/the internal CLI goes through the operator facade/);
+    expect(messages('int-cli/src/through-the-facade.ts')).toEqual([]);
   });
 });

@@ -140,6 +140,29 @@ async function openEmbedded(
   };
 }
 
+/** Where {@link openDatabase} connects for a set of options, resolved without connecting. */
+export type StoreTarget =
+  | { readonly driver: 'server'; readonly url: string; readonly location: string }
+  | { readonly driver: 'embedded'; readonly dataDir: string; readonly location: string };
+
+/**
+ * Resolves the store {@link openDatabase} would open — the server of `url` or `DATABASE_URL`,
+ * else the embedded directory under `AOS_HOME` — without connecting, so a caller can say where
+ * it will work before (or without) opening it. `location` is what an open store reports.
+ *
+ * @example
+ * ```ts
+ * resolveStoreTarget({ env: { AOS_HOME: '/srv/aos' } }) // { driver: 'embedded', dataDir: '/srv/aos/pgdata', … }
+ * ```
+ */
+export function resolveStoreTarget(options: Pick<OpenDatabaseOptions, 'url' | 'env' | 'dataDir'> = {}): StoreTarget {
+  const env = options.env ?? process.env;
+  const url = options.url ?? (env.DATABASE_URL || undefined);
+  if (url) return { driver: 'server', url, location: redactDatabaseUrl(url) };
+  const dataDir = resolve(options.dataDir ?? join(resolveAosHome(env), 'pgdata'));
+  return { driver: 'embedded', dataDir, location: dataDir };
+}
+
 /**
  * Opens the AOS store and applies pending migrations: a Postgres server when a URL is
  * given (or `DATABASE_URL` is set), otherwise embedded Postgres (PGlite) under
@@ -157,10 +180,11 @@ async function openEmbedded(
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<AosDatabase> {
   const env = options.env ?? process.env;
-  const url = options.url ?? (env.DATABASE_URL || undefined);
-  const store = url
-    ? await openServer(url, options)
-    : await openEmbedded(resolve(options.dataDir ?? join(resolveAosHome(env), 'pgdata')), options, env);
+  const target = resolveStoreTarget(options);
+  const store =
+    target.driver === 'server'
+      ? await openServer(target.url, options)
+      : await openEmbedded(target.dataDir, options, env);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(store.db);

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSkillRegistry, getTenantQuota, recordAndReadCostEvent, type CliIo, type ExitCode } from '@aos/core';
-import { canonicalize, sha256Hex } from '@aos/proof';
+import type { CliIo, ExitCode } from '@aos/core/cli';
+import { withOps } from '@aos/core/ops';
 import { z } from 'zod';
 import { parseFlags, type GlobalOptions } from '../flags';
 import type { DemoJson } from '../json-shapes';
+import { opsConfig } from '../ops-config';
 import { demoRenderer, writeDocument } from '../render';
-import { withStore } from '../store';
 
 /** The tenant the demo reads and charges. */
 export const DEMO_TENANT = 'demo';
@@ -13,9 +13,6 @@ export const DEMO_TENANT = 'demo';
 export const DEMO_COST_CENTS = 1;
 const PAUSE_MS = 400;
 const QUICK_SKILL_NAMES = 5;
-// json_transform never reads these, but its context requires them: the demo calls the skill
-// directly, outside any run, and creates none.
-const NO_RUN = '00000000-0000-0000-0000-000000000000';
 
 const TRANSFORM_INPUT = {
   payload: {
@@ -66,81 +63,53 @@ export async function runDemo(args: Record<string, unknown>, g: GlobalOptions, i
     pausedMs += performance.now() - before;
   };
 
-  const document = await withStore(g, io, async (store) => {
+  const document = await withOps(opsConfig(g, io), async (ops): Promise<DemoJson> => {
+    // Opened before step 1, so the header can say how long opening (and first use: creating and
+    // migrating the store) took.
+    await ops.connect();
     const storeOpenMs = performance.now() - started;
+    const store = { driver: ops.store.driver, location: ops.store.location };
     say(render.header(store, storeOpenMs));
 
-    const registry = createSkillRegistry();
-    const allNames = registry.list().map((skill) => skill.name);
+    const allNames = (await ops.skills.list()).map((skill) => skill.name);
     const skills = { count: allNames.length, names: quick ? allNames.slice(0, QUICK_SKILL_NAMES) : allNames };
     say(render.skills(skills));
     await pause();
 
-    const quota = await getTenantQuota(store.db, DEMO_TENANT);
+    const { quota } = await ops.quotas.get(DEMO_TENANT);
     say(render.quota(quota));
     await pause();
 
-    const skill = registry.require('json_transform');
-    const outputs = [];
-    for (let i = 0; i < 2; i += 1) {
-      const result = await skill.execute(skill.inputSchema.parse(TRANSFORM_INPUT), {
-        tenantId: DEMO_TENANT,
-        runId: NO_RUN,
-        agentId: NO_RUN,
-        attempt: 1,
-        db: store.db,
-        env: io.env,
-        signal: new AbortController().signal,
-        timeoutMs: skill.defaultTimeoutMs,
-      });
-      outputs.push(result.output);
-    }
-    const hashes = outputs.map((output) => sha256Hex(canonicalize(output))) as [string, string];
+    // json_transform runs directly through the skill registry: no run is created.
+    const check = await ops.demo.checkDeterminism({ tenantId: DEMO_TENANT, input: TRANSFORM_INPUT });
     const determinism = {
-      skill: 'json_transform' as const,
+      skill: check.skill,
       input: quick ? null : TRANSFORM_INPUT,
-      output: quick ? null : (outputs[0] ?? null),
-      hashes,
-      deterministic: hashes[0] === hashes[1],
+      output: quick ? null : check.outputs[0],
+      hashes: check.hashes,
+      deterministic: check.deterministic,
     };
     say(render.determinism(determinism));
     await pause();
 
-    const cost = await recordAndReadCostEvent(store.db, { tenantId: DEMO_TENANT, costCents: DEMO_COST_CENTS });
-    const costJson = {
-      event_id: cost.event.id,
-      tenant_id: cost.event.tenant_id,
-      cost_cents: cost.event.cost_cents,
-      created_at: cost.event.created_at.toISOString(),
-      daily_spend_cents: cost.spend.daily,
-      hourly_spend_cents: cost.spend.hourly,
-      alerts: cost.alerts.map((a) => ({
-        id: a.id,
-        level: a.level,
-        period: a.period,
-        message: a.message,
-        spend_cents: a.spend_cents,
-        limit_cents: a.limit_cents,
-      })),
-    };
-    say(render.cost(costJson, quota.daily_limit_cents));
+    const cost = await ops.demo.recordCostEvent({ tenantId: DEMO_TENANT, costCents: DEMO_COST_CENTS });
+    say(render.cost(cost, quota.daily_limit_cents));
 
     const totalMs = performance.now() - started;
     const timing = { total_ms: round(totalMs), store_open_ms: round(storeOpenMs), paused_ms: round(pausedMs) };
     say(render.timing(timing));
     say(render.next(NEXT_COMMANDS, quick ? DROPPED_BY_QUICK : []));
-    const json: DemoJson = {
+    return {
       quick,
-      store: { driver: store.driver, location: store.location },
+      store,
       skills,
       quota,
       determinism,
-      cost: costJson,
+      cost,
       timing,
       dropped_by_quick: quick ? DROPPED_BY_QUICK : [],
       next_commands: NEXT_COMMANDS,
     };
-    return json;
   });
   if (g.json) writeDocument(io, document);
   return document.determinism.deterministic ? 0 : 1;

@@ -1,16 +1,6 @@
-import {
-  generateSigningKeyFile,
-  loadVerifierKeySet,
-  rotateSigningKey,
-  type CliIo,
-  type ExitCode,
-  type TrustedVerifierKey,
-  type VerifierKeySet,
-} from '@aos/core';
+import type { CliIo, ExitCode } from '@aos/core/cli';
+import { withOps, type AosConfig, type KeySetView } from '@aos/core/ops';
 import { isValidKeyName } from '@aos/proof';
-import { resolveAosHome, SIGNING_KEY_FILE } from '@aos/proof/node';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { IntCliError } from '../errors';
 import { parseFlags, type GlobalOptions } from '../flags';
@@ -22,23 +12,14 @@ const KEY_NAME = z
   .refine(isValidKeyName, "must be non-empty, without spaces, '+' or control characters")
   .optional();
 
-function keyJson(key: TrustedVerifierKey): KeySetJson['keys'][number] {
-  return {
-    status: key.status,
-    source: key.source,
-    name: key.name,
-    key_id: key.keyId,
-    verifier_key: key.verifierKey,
-    retired_at: key.retiredAt,
-  };
+function keySetJson(set: KeySetView): KeySetJson {
+  return { file: set.file, keys: set.keys, warnings: set.warnings };
 }
 
-function keySetJson(set: VerifierKeySet): KeySetJson {
-  return { file: set.file, keys: set.keys.map(keyJson), warnings: [...set.warnings] };
-}
-
-function keyFileOf(io: CliIo): string {
-  return join(resolveAosHome(io.env), SIGNING_KEY_FILE);
+// The key commands never open the store (keys live under AOS_HOME or in AOS_SIGNING_KEY), so
+// they take neither --database-url nor a lock notice: they worked without a database before.
+function keysConfig(io: CliIo): AosConfig {
+  return { env: io.env };
 }
 
 /**
@@ -47,24 +28,25 @@ function keyFileOf(io: CliIo): string {
  * Read-only: it never loads or creates a private key; with no key yet it says so (exit 3).
  */
 export async function runKeysShow(_args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
-  const set = await loadVerifierKeySet(io.env);
-  const current = set.current;
+  const status = await withOps(keysConfig(io), (ops) => ops.keys.show());
+  const current = status.current;
   if (!current) {
-    const file = keyFileOf(io);
-    const retired = set.keys.length > 0 ? ` (${set.keys.length} retired key${set.keys.length === 1 ? '' : 's'})` : '';
+    const file = status.signing_key_file.path;
+    const n = status.keys.length;
+    const retired = n > 0 ? ` (${n} retired key${n === 1 ? '' : 's'})` : '';
     throw new IntCliError(
       'KEY_NOT_FOUND',
-      existsSync(file)
-        ? `no verifier key recorded${retired}: ${file} exists but ${set.file ?? 'the key set file'} does not record its verifier key (a key file copied in?); the next command that seals records it`
+      status.signing_key_file.exists
+        ? `no verifier key recorded${retired}: ${file} exists but ${status.file ?? 'the key set file'} does not record its verifier key (a key file copied in?); the next command that seals records it`
         : `no signing key yet${retired}: AOS_SIGNING_KEY is not set and ${file} does not exist (int-cli keys generate creates it; so does the first sealed run)`,
       3,
     );
   }
   const document: KeysShowJson = {
-    key: { ...keyJson(current), path: current.source === 'file' ? keyFileOf(io) : null },
-    key_set: keySetJson(set),
+    key: { ...current, path: current.source === 'file' ? status.signing_key_file.path : null },
+    key_set: keySetJson(status),
   };
-  for (const warning of set.warnings) io.stderr.write(`warning: ${warning}\n`);
+  for (const warning of status.warnings) io.stderr.write(`warning: ${warning}\n`);
   if (g.json) writeDocument(io, document);
   else io.stdout.write(renderKeyShow(document));
   return 0;
@@ -79,30 +61,23 @@ const GenerateFlags = z.object({ name: KEY_NAME });
  */
 export async function runKeysGenerate(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const flags = parseFlags(GenerateFlags, args);
-  const file = keyFileOf(io);
-  if (existsSync(file)) {
-    throw new IntCliError(
-      'KEY_EXISTS',
-      `signing key file ${file} already exists; nothing written. ` +
-        'int-cli keys rotate replaces it, keeping the old verifier key in the trusted set so earlier checkpoints still verify',
-      2,
-    );
-  }
-  const generated = await generateSigningKeyFile(io.env, { name: flags.name });
+  const generated = await withOps(keysConfig(io), async (ops) => {
+    const { signing_key_file: file } = await ops.keys.show();
+    if (file.exists) {
+      throw new IntCliError(
+        'KEY_EXISTS',
+        `signing key file ${file.path} already exists; nothing written. ` +
+          'int-cli keys rotate replaces it, keeping the old verifier key in the trusted set so earlier checkpoints still verify',
+        2,
+      );
+    }
+    return ops.keys.generate({ name: flags.name });
+  });
   const warnings: string[] = [];
-  if (generated.shadowedByEnv) {
+  if (generated.shadowed_by_env) {
     warnings.push('AOS_SIGNING_KEY is set and takes precedence: the new key file is not used while it is');
   }
-  const document: KeysGenerateJson = {
-    key: {
-      path: generated.key.path,
-      name: generated.key.name,
-      key_id: generated.key.keyId,
-      verifier_key: generated.key.verifierKey,
-    },
-    key_set: keySetJson(generated.keySet),
-    warnings,
-  };
+  const document: KeysGenerateJson = { key: generated.key, key_set: keySetJson(generated.key_set), warnings };
   for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
   if (g.json) writeDocument(io, document);
   else io.stdout.write(renderKeyGenerate(document));
@@ -119,22 +94,11 @@ const RotateFlags = z.object({ origin: KEY_NAME });
  */
 export async function runKeysRotate(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const flags = parseFlags(RotateFlags, args);
-  const rotated = await rotateSigningKey(io.env, { origin: flags.origin });
+  const rotated = await withOps(keysConfig(io), (ops) => ops.keys.rotate({ origin: flags.origin }));
   const document: KeysRotateJson = {
-    key: {
-      path: rotated.key.path,
-      name: rotated.key.name,
-      key_id: rotated.key.keyId,
-      verifier_key: rotated.key.verifierKey,
-    },
-    retired: {
-      name: rotated.retired.name,
-      key_id: rotated.retired.keyId,
-      verifier_key: rotated.retired.verifierKey,
-      retired_at: rotated.retired.retiredAt,
-      backup_path: rotated.retired.backupPath,
-    },
-    key_set: keySetJson(rotated.keySet),
+    key: rotated.key,
+    retired: rotated.retired,
+    key_set: keySetJson(rotated.key_set),
   };
   if (g.json) writeDocument(io, document);
   else io.stdout.write(renderKeyRotate(document));

@@ -1,8 +1,9 @@
-import { AosError, getMigrationStatus, migrateToLatest, type CliIo, type ExitCode } from '@aos/core';
+import type { CliIo, ExitCode } from '@aos/core/cli';
+import { withOps } from '@aos/core/ops';
 import type { GlobalOptions } from '../flags';
 import type { MigrateJson } from '../json-shapes';
+import { opsConfig } from '../ops-config';
 import { renderMigrate, writeDocument } from '../render';
-import { withStore } from '../store';
 
 /**
  * `int-cli migrate`: opens the store without migrating, applies what is pending (all or
@@ -10,23 +11,11 @@ import { withStore } from '../store';
  * (exit 1) and leaves the database as it was.
  */
 export async function runMigrate(_args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
-  const document = await withStore(
-    g,
-    io,
-    async (store): Promise<MigrateJson> => {
-      const { outcomes, applied } = await migrateToLatest(store.db);
-      const executedAt = new Map((await getMigrationStatus(store.db)).map((m) => [m.name, m.executedAt]));
-      return {
-        store: { driver: store.driver, location: store.location },
-        migrations: outcomes.map((o) => {
-          // migrateToLatest throws on a failure; anything else here is not a success either.
-          if (o.status !== 'applied' && o.status !== 'already-applied') {
-            throw new AosError('MIGRATION_FAILED', `migration ${o.name} was ${o.status}`);
-          }
-          return { name: o.name, status: o.status, executed_at: executedAt.get(o.name)?.toISOString() ?? null };
-        }),
-        applied_now: applied.length,
-      };
+  const document = await withOps(
+    opsConfig(g, io),
+    async (ops): Promise<MigrateJson> => {
+      const { migrations, applied_now } = await ops.migrations.apply();
+      return { store: { driver: ops.store.driver, location: ops.store.location }, migrations, applied_now };
     },
     { migrate: false },
   );

@@ -1,18 +1,10 @@
-import {
-  getTenantQuota,
-  getTenantSpend,
-  InvalidInputError,
-  setTenantQuota,
-  tenantIdSchema,
-  type CliIo,
-  type ExitCode,
-  type QuotaPatch,
-} from '@aos/core';
+import type { CliIo, ExitCode } from '@aos/core/cli';
+import { InvalidInputError, tenantIdSchema, withOps, type QuotaPatch } from '@aos/core/ops';
 import { z } from 'zod';
 import { CentsFlagSchema, parseFlags, type GlobalOptions } from '../flags';
 import type { QuotaJson } from '../json-shapes';
+import { opsConfig } from '../ops-config';
 import { renderQuota, writeDocument } from '../render';
-import { withStore } from '../store';
 
 const GetFlags = z.object({ tenantId: tenantIdSchema });
 
@@ -32,16 +24,10 @@ const SetFlags = z.object({
   hardLimit: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
 });
 
-async function readQuota(db: Parameters<typeof getTenantQuota>[0], tenantId: string): Promise<QuotaJson> {
-  const quota = await getTenantQuota(db, tenantId);
-  const spend = await getTenantSpend(db, quota.tenant_id);
-  return { quota, spend: { daily_cents: spend.daily, hourly_cents: spend.hourly } };
-}
-
 /** `int-cli quota get --tenant-id T`: stored limits (or the defaults) and today's spend. */
 export async function runQuotaGet(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const { tenantId } = parseFlags(GetFlags, args);
-  const document = await withStore(g, io, (store) => readQuota(store.db, tenantId));
+  const document: QuotaJson = await withOps(opsConfig(g, io), (ops) => ops.quotas.get(tenantId));
   if (g.json) writeDocument(io, document);
   else io.stdout.write(renderQuota(document, false));
   return 0;
@@ -66,10 +52,7 @@ export async function runQuotaSet(args: Record<string, unknown>, g: GlobalOption
       'nothing to set: give at least one of --daily-cents, --hourly-cents, --request-cents, --run-cents, --warn-threshold, --hard-limit',
     );
   }
-  const document = await withStore(g, io, async (store) => {
-    await setTenantQuota(store.db, flags.tenantId, patch);
-    return readQuota(store.db, flags.tenantId);
-  });
+  const document: QuotaJson = await withOps(opsConfig(g, io), (ops) => ops.quotas.set(flags.tenantId, patch));
   if (g.json) writeDocument(io, document);
   else io.stdout.write(renderQuota(document, true));
   return 0;

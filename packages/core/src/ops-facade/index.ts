@@ -1,0 +1,45 @@
+// `@aos/core/ops`: the operator facade and the few names its callers need with it. It never
+// reaches run creation (src/runs/): dependency-cruiser's `ops-facade-cannot-create-runs` and
+// `int-cli-cannot-create-runs` check every chain of imports.
+export { openOps, withOps } from './open-ops';
+export type {
+  AosOps,
+  AuditFailureView,
+  AuditOptions,
+  AuditProgress,
+  AuditReport,
+  AuditTrustedKey,
+  BudgetAlertView,
+  CostEventReport,
+  DeterminismCheck,
+  DueRunQuery,
+  GeneratedKey,
+  KeySetView,
+  KeyStatus,
+  MigrationsApplied,
+  MigrationState,
+  OpenOpsOptions,
+  RecoveryOptions,
+  RecoveryReport,
+  RotatedKey,
+  SigningKeyFileView,
+  SkillSummary,
+  StoreInfo,
+  TenantQuotaReport,
+  TrustedKeyView,
+  WorkerAttempt,
+} from './ops-types';
+
+// What opening takes, and the plain types the results are made of.
+export type { AosConfig } from '../aos/aos-config';
+export type { LockWaitListener } from '../db/embedded-lock';
+export type { JsonValue, RunStatus } from '../db/schema';
+export type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
+export type { DueRun } from '../ops/due-runs';
+export { AUDIT_FINDING_KINDS } from '@aos/proof/postgres';
+export type { AuditFinding, AuditFindingKind } from '@aos/proof/postgres';
+
+// Errors the facade throws (stable codes), and the validation callers repeat at their edge.
+export { AosError, InvalidInputError, isAosError } from '../errors';
+export type { AosErrorCode } from '../errors';
+export { tenantIdSchema } from '../validation';

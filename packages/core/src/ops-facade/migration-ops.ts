@@ -1,0 +1,33 @@
+import { AosError } from '../errors';
+import { getMigrationStatus, migrateToLatest } from '../db/migrator';
+import type { OpsContext } from './ops-context';
+import type { AosOps } from './ops-types';
+
+/** `migrations`: what the store has, and applying the rest. */
+export function migrationOps(ctx: OpsContext): AosOps['migrations'] {
+  return {
+    async status() {
+      const migrations = await getMigrationStatus(await ctx.db());
+      return migrations.map((m) => ({
+        name: m.name,
+        applied: m.executedAt !== null,
+        executed_at: m.executedAt?.toISOString() ?? null,
+      }));
+    },
+    async apply() {
+      const db = await ctx.db();
+      const { outcomes, applied } = await migrateToLatest(db);
+      const executedAt = new Map((await getMigrationStatus(db)).map((m) => [m.name, m.executedAt]));
+      return {
+        migrations: outcomes.map((o) => {
+          // migrateToLatest throws on a failure; anything else here is not a success either.
+          if (o.status !== 'applied' && o.status !== 'already-applied') {
+            throw new AosError('MIGRATION_FAILED', `migration ${o.name} was ${o.status}`);
+          }
+          return { name: o.name, status: o.status, executed_at: executedAt.get(o.name)?.toISOString() ?? null };
+        }),
+        applied_now: applied.length,
+      };
+    },
+  };
+}

@@ -1,0 +1,340 @@
+import type { RunStatus } from '@aos/proof';
+import type { AuditFinding } from '@aos/proof/postgres';
+import type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
+import type { AlertLevel, AlertPeriod, JsonValue } from '../db/schema';
+import type { DueRun } from '../ops/due-runs';
+
+// Everything here is plain data: strings, numbers, booleans, null, arrays and object literals
+// (times as ISO-8601 strings), so a result survives JSON unchanged and a remote implementation of
+// AosOps can return exactly what this one does. Inputs are camelCase options; results use the
+// snake_case field names of the stored rows and of the command lines' JSON documents.
+
+/**
+ * Where an {@link AosOps} works: the driver and the embedded directory or the server URL (its
+ * password redacted). Known without connecting, so describing the store never opens it.
+ */
+export interface StoreInfo {
+  readonly driver: 'embedded' | 'server';
+  readonly location: string;
+}
+
+/** How `openOps` treats the store when it opens it. */
+export interface OpenOpsOptions {
+  /**
+   * Apply pending migrations when the store opens (default true). `false` leaves them for
+   * `migrations.apply()`, which can then report what it applied.
+   */
+  readonly migrate?: boolean | undefined;
+}
+
+/** One known migration and whether the store has it (`migrations.status()`). */
+export interface MigrationState {
+  readonly name: string;
+  readonly applied: boolean;
+  /** When it was applied (ISO-8601), null while pending. */
+  readonly executed_at: string | null;
+}
+
+/** What `migrations.apply()` did to every known migration. */
+export interface MigrationsApplied {
+  readonly migrations: {
+    readonly name: string;
+    /** `applied` by this call, or `already-applied` before it. */
+    readonly status: 'applied' | 'already-applied';
+    readonly executed_at: string | null;
+  }[];
+  /** How many this call applied. */
+  readonly applied_now: number;
+}
+
+/** One verifier key the deployment trusts (the public half only). */
+export interface TrustedKeyView {
+  readonly status: 'current' | 'retired';
+  /** `env`: AOS_SIGNING_KEY or AOS_RETIRED_VERIFIER_KEYS; `file`: the key set file. */
+  readonly source: 'env' | 'file';
+  readonly name: string;
+  readonly key_id: string;
+  /** `name+keyid+base64`, what verifiers are given. */
+  readonly verifier_key: string;
+  /** When it stopped signing (ISO-8601); null for the current key and for keys from the environment. */
+  readonly retired_at: string | null;
+}
+
+/** The trusted key set: the current verifier key first, then every retired one. */
+export interface KeySetView {
+  /** The key set file read, or null when AOS_SIGNING_KEY is set (no file is read then). */
+  readonly file: string | null;
+  readonly current: TrustedKeyView | null;
+  readonly keys: TrustedKeyView[];
+  /** What an operator should know, e.g. a key file whose verifier key was never recorded. */
+  readonly warnings: string[];
+}
+
+/** `keys.show()`: the key set, and where the signing key file is (it is never read). */
+export interface KeyStatus extends KeySetView {
+  readonly signing_key_file: { readonly path: string; readonly exists: boolean };
+}
+
+/** A signing key file that was written, described by its public half. */
+export interface SigningKeyFileView {
+  readonly path: string;
+  readonly name: string;
+  readonly key_id: string;
+  readonly verifier_key: string;
+}
+
+/** What `keys.generate()` created. */
+export interface GeneratedKey {
+  readonly key: SigningKeyFileView;
+  /** The key set after the new key was recorded as current. */
+  readonly key_set: KeySetView;
+  /** True when AOS_SIGNING_KEY is set: the new file is not the key in use while it is. */
+  readonly shadowed_by_env: boolean;
+}
+
+/** What `keys.rotate()` did: the new key, and the one it retired (kept, and still trusted). */
+export interface RotatedKey {
+  readonly key: SigningKeyFileView;
+  readonly retired: {
+    readonly name: string;
+    readonly key_id: string;
+    readonly verifier_key: string;
+    readonly retired_at: string;
+    /** Where the old private key is kept (mode 0600). */
+    readonly backup_path: string;
+  };
+  readonly key_set: KeySetView;
+}
+
+/** A tenant's limits (stored, or the defaults) and its recorded spend, in cents. */
+export interface TenantQuotaReport {
+  readonly quota: TenantQuotaView;
+  readonly spend: { readonly daily_cents: number; readonly hourly_cents: number };
+}
+
+/** What `audit.run()` checks. */
+export interface AuditOptions {
+  /** Only this tenant's traces and runs; all tenants without it. */
+  readonly tenantId?: string | undefined;
+  /** Verify at most this many sealed traces (trace id order). */
+  readonly limit?: number | undefined;
+  /** Verifier keys (`name+keyid+base64`) trusted besides the deployment's key set. */
+  readonly trustedKeys?: readonly string[] | undefined;
+  /** A running run with no progress for this long is a finding (as `recovery.recoverStale`'s `olderThanMs`); default 15 minutes. */
+  readonly staleAfterMs?: number | undefined;
+  /** Traces verified per batch (two queries each), at most 500, which is the default. */
+  readonly batchSize?: number | undefined;
+}
+
+/** Reported after each batch of `audit.run()`. */
+export interface AuditProgress {
+  readonly checked: number;
+  readonly total: number;
+}
+
+/** A key an audit trusted: from the key set (`env`, `file`) or given in `trustedKeys` (`caller`). */
+export interface AuditTrustedKey {
+  readonly verifier_key: string;
+  readonly source: 'env' | 'file' | 'caller';
+  /** Null for a key the caller gave. */
+  readonly status: 'current' | 'retired' | null;
+  readonly retired_at: string | null;
+}
+
+/** A sealed trace that did not verify. */
+export interface AuditFailureView {
+  readonly run_id: string;
+  readonly tenant_id: string;
+  readonly trace_id: string;
+  readonly reason: string;
+  readonly first_divergent_step: number | null;
+}
+
+/**
+ * What `audit.run()` found: every sealed trace verified, then runs and traces checked against
+ * each other. Any finding (verification failures included) means the record is not intact.
+ */
+export interface AuditReport {
+  readonly tenant_id: string | null;
+  readonly trusted_keys: AuditTrustedKey[];
+  readonly checked: number;
+  readonly verified: number;
+  readonly failures: AuditFailureView[];
+  /** Traces not sealed yet (running or retrying runs, and whatever the findings name). */
+  readonly unsealed: number;
+  readonly traces: number;
+  readonly runs_expecting_trace: number;
+  readonly stale_after_ms: number;
+  readonly findings: AuditFinding[];
+}
+
+/** Which runs `recovery.recoverStale()` finishes. */
+export interface RecoveryOptions {
+  /** Only runs with no progress for this long (default 15 minutes); 0 takes every running run. */
+  readonly olderThanMs?: number | undefined;
+  readonly tenantId?: string | undefined;
+}
+
+/** What `recovery.recoverStale()` finished: each run failed, its trace aborted and sealed. */
+export interface RecoveryReport {
+  readonly older_than_ms: number;
+  readonly tenant_id: string | null;
+  readonly recovered: {
+    readonly run_id: string;
+    readonly tenant_id: string;
+    readonly status: 'failed';
+    readonly step_count: number;
+    /** False when the run had no trace to seal. */
+    readonly trace_sealed: boolean;
+  }[];
+}
+
+/** Which runs `worker.listDue()` lists. */
+export interface DueRunQuery {
+  /** At most this many (default 100). */
+  readonly limit?: number | undefined;
+  /** Take a queued run only once it is this old (default one minute): its creator normally runs it at once. */
+  readonly queuedOlderThanMs?: number | undefined;
+  /** Runs this worker could not execute, so they cannot fill every batch. */
+  readonly excludeRunIds?: readonly string[] | undefined;
+}
+
+/** What `worker.execute()` did with one due run. */
+export type WorkerAttempt =
+  | {
+      /** One attempt ran; the run is in `status` now. */
+      readonly outcome: 'executed';
+      readonly run_id: string;
+      readonly tenant_id: string;
+      readonly attempt: number;
+      readonly status: RunStatus;
+      readonly steps_appended: number;
+      readonly error: string | null;
+    }
+  | {
+      /** Not executable any more (another worker claimed it first): not this worker's to run. */
+      readonly outcome: 'skipped';
+      readonly run_id: string;
+      readonly reason: string;
+    }
+  | {
+      /** Executing it threw; that was recorded on the run when it could be (`marked_failed`). */
+      readonly outcome: 'error';
+      readonly run_id: string;
+      readonly tenant_id: string;
+      readonly error: string;
+      /**
+       * False when the run was left as it is (it has a trace, which only recovery finishes, or
+       * it is finished): a worker should not list it again.
+       */
+      readonly marked_failed: boolean;
+    };
+
+/** `demo.checkDeterminism()`: json_transform executed twice on one input, outside any run. */
+export interface DeterminismCheck {
+  readonly skill: 'json_transform';
+  readonly outputs: [JsonValue, JsonValue];
+  /** SHA-256 of each output's canonical JSON (RFC 8785). */
+  readonly hashes: [string, string];
+  /** True only when the two hashes are equal. */
+  readonly deterministic: boolean;
+}
+
+/** A budget alert as stored in `budget_alerts`. */
+export interface BudgetAlertView {
+  readonly id: number;
+  readonly level: AlertLevel;
+  readonly period: AlertPeriod;
+  readonly message: string;
+  readonly spend_cents: number;
+  readonly limit_cents: number;
+}
+
+/** `demo.recordCostEvent()`: the event as stored, the tenant's spend after it and the alerts it wrote. */
+export interface CostEventReport {
+  readonly event_id: number;
+  readonly tenant_id: string;
+  readonly cost_cents: number;
+  readonly created_at: string;
+  readonly daily_spend_cents: number;
+  readonly hourly_spend_cents: number;
+  readonly alerts: BudgetAlertView[];
+}
+
+/** One registered skill, as planners and `list-skills` see it. */
+export interface SkillSummary {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly deterministic: boolean;
+  readonly side_effects: boolean;
+  readonly network: boolean;
+  /** JSON Schema of the skill's input. */
+  readonly input_schema: Record<string, unknown>;
+}
+
+/**
+ * The operators' use cases of one AOS deployment: what `int-cli` does, none of which creates a
+ * run. Plain data in and out, errors as `AosError`s with stable codes. The store is opened by
+ * the first method that needs it (or by `connect()`), so key administration works without a
+ * database; the private signing key is loaded only by the methods that seal
+ * (`recovery.recoverStale`, `worker.execute`).
+ */
+export interface AosOps {
+  /** Where this facade works; describing it opens nothing. */
+  readonly store: StoreInfo;
+  /**
+   * Opens the store now (lock, connection, migrations unless `migrate: false`) instead of at the
+   * first method that needs it: to time the open, or to fail before doing anything else.
+   */
+  connect(): Promise<void>;
+  readonly migrations: {
+    /** Every known migration and whether the store has it. */
+    status(): Promise<MigrationState[]>;
+    /** Applies what is pending, all or nothing (MIGRATION_FAILED names the one that failed). */
+    apply(): Promise<MigrationsApplied>;
+  };
+  readonly keys: {
+    /** The trusted key set, read without loading or creating a private key; no store needed. */
+    show(): Promise<KeyStatus>;
+    /** Creates the first signing key file; an existing one is never replaced (INVALID_INPUT). */
+    generate(options?: { readonly name?: string | undefined }): Promise<GeneratedKey>;
+    /** Replaces the signing key; the old verifier key stays trusted as retired (KEY_NOT_FOUND without one). */
+    rotate(options?: { readonly origin?: string | undefined }): Promise<RotatedKey>;
+  };
+  readonly quotas: {
+    /** A tenant's stored limits (or the defaults) and its spend. */
+    get(tenantId: string): Promise<TenantQuotaReport>;
+    /** Sets some limits (the others keep theirs), validated before anything is written. */
+    set(tenantId: string, patch: QuotaPatch): Promise<TenantQuotaReport>;
+  };
+  readonly audit: {
+    /** Verifies every sealed trace against the trusted key set and checks runs and traces cover each other. */
+    run(options?: AuditOptions, onProgress?: (progress: AuditProgress) => void): Promise<AuditReport>;
+  };
+  readonly recovery: {
+    /** Finishes runs a crashed process left running: failed, trace aborted and sealed, no step lost. */
+    recoverStale(options?: RecoveryOptions): Promise<RecoveryReport>;
+  };
+  readonly worker: {
+    /** Runs due now, oldest first: retries whose time has come, queued runs left behind. Lists only. */
+    listDue(query?: DueRunQuery): Promise<DueRun[]>;
+    /**
+     * Executes one attempt of a due run. A run that throws is recorded on the run and reported
+     * as `outcome: 'error'`, never thrown: one tenant's bad run never stops another's.
+     */
+    execute(run: Pick<DueRun, 'id' | 'tenant_id'>): Promise<WorkerAttempt>;
+  };
+  readonly demo: {
+    /** Executes json_transform twice on `input` for `tenantId`, outside any run (none is created). */
+    checkDeterminism(request: { readonly tenantId: string; readonly input: JsonValue }): Promise<DeterminismCheck>;
+    /** Records a cost outside any run and reads back the event, the tenant's spend and the alerts it wrote. */
+    recordCostEvent(request: { readonly tenantId: string; readonly costCents: number }): Promise<CostEventReport>;
+  };
+  readonly skills: {
+    /** The registered skills, in registry order. */
+    list(): Promise<SkillSummary[]>;
+  };
+  /** Closes the store if it was opened (releasing the embedded directory's lock). Idempotent. */
+  close(): Promise<void>;
+}
