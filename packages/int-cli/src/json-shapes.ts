@@ -249,3 +249,62 @@ export type QuotaJson = z.infer<typeof QuotaShapeDoc>;
 export type AuditJson = z.infer<typeof AuditShape>;
 export type RecoverJson = z.infer<typeof RecoverShape>;
 export type WorkerJson = z.infer<typeof WorkerShape>;
+
+const TenantShape = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(['active', 'suspended']),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .strict();
+
+const ApiKeyShape = z
+  .object({
+    id: z.string().uuid(),
+    tenant_id: z.string(),
+    prefix: z.string().regex(/^[a-z0-9]{12}$/),
+    scopes: z.array(z.enum(['runs:write', 'runs:read', 'proofs:read', 'secrets:write'])).min(1),
+    name: z.string(),
+    created_at: Timestamp,
+    last_used_at: Timestamp.nullable(),
+    revoked_at: Timestamp.nullable(),
+  })
+  .strict();
+
+/** `tenants create|suspend|resume`. */
+export const TenantDocShape = z.object({ tenant: TenantShape }).strict();
+/** `tenants list`. */
+export const TenantsDocShape = z.object({ tenants: z.array(TenantShape) }).strict();
+/** `api-keys create`: `key` is the secret, printed this once. */
+export const ApiKeyCreatedShape = z.object({ api_key: ApiKeyShape, key: z.string().startsWith('aos_') }).strict();
+/** `api-keys list`. */
+export const ApiKeysDocShape = z.object({ api_keys: z.array(ApiKeyShape) }).strict();
+/** `api-keys revoke`. */
+export const ApiKeyDocShape = z.object({ api_key: ApiKeyShape }).strict();
+/** `agents create --shared`. */
+export const SharedAgentShape = z
+  .object({
+    agent: z
+      .object({
+        id: z.string().uuid(),
+        tenant_id: z.null(),
+        name: z.string(),
+        description: z.string(),
+        status: z.enum(['active', 'paused', 'disabled']),
+        budget_cents: z.number().nullable(),
+        spent_cents: z.number(),
+        created_at: Timestamp,
+        updated_at: Timestamp,
+      })
+      .strict(),
+  })
+  .strict();
+
+export type TenantDocJson = z.infer<typeof TenantDocShape>;
+export type TenantsDocJson = z.infer<typeof TenantsDocShape>;
+export type ApiKeyCreatedJson = z.infer<typeof ApiKeyCreatedShape>;
+export type ApiKeysDocJson = z.infer<typeof ApiKeysDocShape>;
+export type ApiKeyDocJson = z.infer<typeof ApiKeyDocShape>;
+export type SharedAgentJson = z.infer<typeof SharedAgentShape>;

@@ -1,5 +1,8 @@
 import { paint, writeJson, type CliIo } from '@aos/core/cli';
 import type {
+  ApiKeyCreatedJson,
+  ApiKeyDocJson,
+  ApiKeysDocJson,
   AuditJson,
   DemoJson,
   KeySetJson,
@@ -10,6 +13,9 @@ import type {
   MigrateJson,
   QuotaJson,
   RecoverJson,
+  SharedAgentJson,
+  TenantDocJson,
+  TenantsDocJson,
   WorkerJson,
 } from './json-shapes';
 
@@ -277,4 +283,48 @@ export function renderWorkerSummary(result: WorkerJson): string {
   const executed = n === 0 && e === 0 ? 'No due run.' : `Executed ${n} run attempt${n === 1 ? '' : 's'}.`;
   const errors = e === 0 ? '' : ` ${e} run${e === 1 ? '' : 's'} could not be executed.`;
   return `${skipped}${executed}${errors}\n`;
+}
+
+function columns(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  return rows.map((row) => `${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`).join('');
+}
+
+/** `tenants create|suspend|resume`: the tenant after the change. */
+export function renderTenant(verb: string, { tenant }: TenantDocJson): string {
+  return `${verb} tenant ${tenant.id} (${tenant.name}): ${tenant.status}\n`;
+}
+
+/** `tenants list` as a table. */
+export function renderTenants({ tenants }: TenantsDocJson): string {
+  if (tenants.length === 0) return 'No tenants. Create one with int-cli tenants create --tenant-id T\n';
+  return columns([['TENANT', 'NAME', 'STATUS', 'CREATED'], ...tenants.map((t) => [t.id, t.name, t.status, t.created_at])]);
+}
+
+/** `api-keys create`: the key once, and what to do with it. */
+export function renderApiKeyCreated({ api_key: apiKey, key }: ApiKeyCreatedJson): string {
+  return (
+    `Created API key ${apiKey.id} (prefix ${apiKey.prefix}) for tenant ${apiKey.tenant_id}, scopes ${apiKey.scopes.join(', ')}.\n` +
+    `Key (shown once; only its SHA-256 is stored):\n  ${key}\n` +
+    'Hand it to the customer, who runs: cus-cli login --api-url <server URL> (and pastes the key)\n'
+  );
+}
+
+/** `api-keys list` as a table: prefixes, never secrets. */
+export function renderApiKeys({ api_keys: keys }: ApiKeysDocJson): string {
+  if (keys.length === 0) return 'No API keys.\n';
+  return columns([
+    ['KEY ID', 'PREFIX', 'TENANT', 'SCOPES', 'LAST USED', 'REVOKED'],
+    ...keys.map((k) => [k.id, k.prefix, k.tenant_id, k.scopes.join(','), k.last_used_at ?? '-', k.revoked_at ?? '-']),
+  ]);
+}
+
+/** `api-keys revoke`. */
+export function renderApiKeyRevoked({ api_key: apiKey }: ApiKeyDocJson): string {
+  return `Revoked API key ${apiKey.id} (prefix ${apiKey.prefix}) of tenant ${apiKey.tenant_id} at ${apiKey.revoked_at ?? '?'}\n`;
+}
+
+/** `agents create --shared`. */
+export function renderSharedAgent({ agent }: SharedAgentJson): string {
+  return `Created shared agent: ${agent.id} (${agent.name}), usable by every tenant\n`;
 }

@@ -4,6 +4,9 @@
 export { openOps, withOps } from './open-ops';
 export type {
   AosOps,
+  ApiKeyView,
+  CreatedApiKeyView,
+  TenantView,
   AuditFailureView,
   AuditOptions,
   AuditProgress,
@@ -32,8 +35,10 @@ export type {
 
 // What opening takes, and the plain types the results are made of.
 export type { AosConfig } from '../aos/aos-config';
+export { lockWaitMessage } from '../aos/aos-config';
 export type { LockWaitListener } from '../db/embedded-lock';
-export type { JsonValue, RunStatus } from '../db/schema';
+export type { ApiKeyScope, JsonValue, RunStatus } from '../db/schema';
+export { API_KEY_SCOPES } from '../db/schema';
 export type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
 export type { DueRun } from '../ops/due-runs';
 export { AUDIT_FINDING_KINDS } from '@aos/proof/postgres';

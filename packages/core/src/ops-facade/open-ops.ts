@@ -8,6 +8,7 @@ import type { AosOps, OpenOpsOptions } from './ops-types';
 import { quotaOps } from './quota-ops';
 import { recoveryOps } from './recovery-ops';
 import { skillOps } from './skill-ops';
+import { agentOps, apiKeyOps, tenantOps } from './tenant-ops';
 import { workerOps } from './worker-ops';
 
 /**
@@ -44,6 +45,9 @@ export async function openOps(config: AosConfig, options: OpenOpsOptions = {}): 
     worker: workerOps(ctx),
     demo: demoOps(ctx),
     skills: skillOps(ctx),
+    tenants: tenantOps(ctx),
+    apiKeys: apiKeyOps(ctx),
+    agents: agentOps(ctx),
     close: () => ctx.close(),
   };
 }

@@ -1,7 +1,8 @@
 import type { RunStatus } from '@aos/proof';
 import type { AuditFinding } from '@aos/proof/postgres';
 import type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
-import type { AlertLevel, AlertPeriod, JsonValue } from '../db/schema';
+import type { AgentView } from '../aos/aos-contract';
+import type { AlertLevel, AlertPeriod, ApiKeyScope, JsonValue, TenantStatus } from '../db/schema';
 import type { DueRun } from '../ops/due-runs';
 
 // Everything here is plain data: strings, numbers, booleans, null, arrays and object literals
@@ -335,6 +336,60 @@ export interface AosOps {
     /** The registered skills, in registry order. */
     list(): Promise<SkillSummary[]>;
   };
+  readonly tenants: {
+    /** Creates a tenant (name defaults to the id); TENANT_EXISTS when the id is taken. */
+    create(input: { readonly tenantId: string; readonly name?: string | undefined }): Promise<TenantView>;
+    list(): Promise<TenantView[]>;
+    /** A suspended tenant's keys are refused (FORBIDDEN); its data stays. */
+    suspend(tenantId: string): Promise<TenantView>;
+    resume(tenantId: string): Promise<TenantView>;
+  };
+  readonly apiKeys: {
+    /** A new key of an existing tenant (every scope unless narrowed); `key` is shown once. */
+    create(input: {
+      readonly tenantId: string;
+      readonly scopes?: readonly string[] | undefined;
+      readonly name?: string | undefined;
+    }): Promise<CreatedApiKeyView>;
+    list(query?: { readonly tenantId?: string | undefined }): Promise<ApiKeyView[]>;
+    /** Revokes a key for good; API_KEY_NOT_FOUND for an unknown id; revoking twice changes nothing. */
+    revoke(keyId: string): Promise<ApiKeyView>;
+  };
+  readonly agents: {
+    /** Creates an agent shared by every tenant: operators only (customers create their tenant's own). */
+    createShared(input: {
+      readonly name: string;
+      readonly budgetCents?: number | undefined;
+      readonly description?: string | undefined;
+    }): Promise<AgentView>;
+  };
   /** Closes the store if it was opened (releasing the embedded directory's lock). Idempotent. */
   close(): Promise<void>;
+}
+
+/** A tenant of a service deployment. */
+export interface TenantView {
+  readonly id: string;
+  readonly name: string;
+  readonly status: TenantStatus;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+/** An API key as lists show it: its prefix, never its secret or hash. */
+export interface ApiKeyView {
+  readonly id: string;
+  readonly tenant_id: string;
+  readonly prefix: string;
+  readonly scopes: ApiKeyScope[];
+  readonly name: string;
+  readonly created_at: string;
+  readonly last_used_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+/** A key just created: `key` (`aos_<prefix>_<secret>`) exists nowhere else. */
+export interface CreatedApiKeyView {
+  readonly api_key: ApiKeyView;
+  readonly key: string;
 }
