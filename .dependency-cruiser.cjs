@@ -50,6 +50,22 @@ module.exports = {
       to: { path: moduleNamed(`kysely|${DRIVERS}`), reachable: true },
     },
     {
+      name: 'proof-main-entry-has-no-cli-kit',
+      comment:
+        'The main entry of @aos/proof runs in browsers: it reaches neither the command-line kit (@aos/proof/cli-kit) nor the aos-proof command line, nor yargs.',
+      severity: 'error',
+      from: { path: `${P}proof/src/index\\.ts$` },
+      to: { path: [`${P}proof/src/(cli-kit|cli)/`, ...moduleNamed('yargs')], reachable: true },
+    },
+    {
+      name: 'cli-kit-is-self-contained',
+      comment:
+        "@aos/proof/cli-kit uses yargs, zod and node: built-ins only, never the proof library, so every bin's --help loads it cheaply.",
+      severity: 'error',
+      from: { path: `${P}proof/src/cli-kit/` },
+      to: { path: `${P}proof/src/`, pathNot: `${P}proof/src/cli-kit/` },
+    },
+    {
       name: 'core-never-reaches-clis',
       severity: 'error',
       from: { path: `${P}core/src/` },
