@@ -1,10 +1,11 @@
+import type { CliIo } from '../cli-kit/index';
+import { ProofError } from '../errors';
 import { readJsonFile, readJsonStream } from '../json-file';
 
-/** Where a command line reads and writes; `bin.ts` passes the process streams. */
-export interface CliIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown };
-  stdin: AsyncIterable<string | Uint8Array>;
+/** The stdin to read for a `-` argument; a ProofError `PROOF_IO` when there is none. */
+export function stdinOf(io: CliIo): AsyncIterable<string | Uint8Array> {
+  if (io.stdin === undefined) throw new ProofError('PROOF_IO', 'stdin: there is no stdin to read from');
+  return io.stdin;
 }
 
 /**
@@ -14,5 +15,5 @@ export interface CliIo {
  * strict JSON.
  */
 export async function readJsonInput(source: string, io: CliIo, subject: string): Promise<unknown> {
-  return source === '-' ? readJsonStream(io.stdin, 'stdin', subject) : readJsonFile(source, subject);
+  return source === '-' ? readJsonStream(stdinOf(io), 'stdin', subject) : readJsonFile(source, subject);
 }
