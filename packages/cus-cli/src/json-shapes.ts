@@ -3,22 +3,13 @@ import { z } from 'zod';
 
 // The documents `cus-cli --json` prints, one per invocation (docs/cus-cli.md describes them).
 // Every document is checked against its schema before it is written, and tests parse the real
-// output with the same schemas, so the documentation, the code and the tests cannot drift.
+// output with the same schemas, so the documentation, the code and the tests cannot drift. The
+// envelopes every bin shares (errors, --help, --version) are @aos/proof/cli-kit/schemas'.
 
 const Uuid = z.string().regex(UUID_PATTERN, 'must be a lowercase UUID');
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 const Timestamp = z.iso.datetime();
 const Json = z.json();
-
-/** `{"error":{"code","message"}}`: every failure, usage errors included. */
-export const ErrorJsonSchema = z.strictObject({
-  error: z.strictObject({ code: z.string().regex(/^[A-Z][A-Z0-9_]+$/), message: z.string().min(1) }),
-});
-
-/** `--version --json`. */
-export const VersionJsonSchema = z.strictObject({ version: z.string().min(1) });
-/** `--help --json`: the help text as one string. */
-export const HelpJsonSchema = z.strictObject({ help: z.string().min(1) });
 
 /** An agent row. `tenant_id` null = shared by every tenant. */
 export const AgentJsonSchema = z.strictObject({
