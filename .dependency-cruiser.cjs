@@ -33,8 +33,8 @@ module.exports = {
     {
       name: 'int-cli-only-through-the-ops-facade',
       comment:
-        'The internal CLI imports core through @aos/core/ops, @aos/core/cli and @aos/core/skill-manifest, and ' +
-        "proof through its pure main entry: never core's main entry or internals, @aos/proof/postgres or " +
+        'The internal CLI imports core through @aos/core/ops and @aos/core/skill-manifest, and proof through ' +
+        "its pure main entry and the CLI kit: never core's main entry or internals, @aos/proof/postgres or " +
         '@aos/proof/node (tools/boundaries/eslint-boundaries.js names the same entries). Direct imports only: ' +
         'the facade itself reaches all of them.',
       severity: 'error',
@@ -42,9 +42,10 @@ module.exports = {
       to: {
         path: [`${P}(core|proof)/src/`, '^@aos/(core|proof)/', '^@aos/core$'],
         pathNot: [
-          `${P}core/src/(ops-facade/index|cli|skill-manifest)\\.ts$`,
-          `${P}proof/src/index\\.ts$`,
-          '^@aos/core/(ops|cli|skill-manifest)$',
+          `${P}core/src/(ops-facade/index|skill-manifest)\\.ts$`,
+          `${P}proof/src/(index|cli-kit/index|cli-kit/schemas)\\.ts$`,
+          '^@aos/core/(ops|skill-manifest)$',
+          '^@aos/proof/cli-kit(/schemas)?$',
         ],
       },
     },
@@ -73,6 +74,22 @@ module.exports = {
       severity: 'error',
       from: { path: `${P}proof/src/index\\.ts$` },
       to: { path: moduleNamed(`kysely|${DRIVERS}`), reachable: true },
+    },
+    {
+      name: 'proof-main-entry-has-no-cli-kit',
+      comment:
+        'The main entry of @aos/proof runs in browsers: it reaches neither the command-line kit (@aos/proof/cli-kit) nor the aos-proof command line, nor yargs.',
+      severity: 'error',
+      from: { path: `${P}proof/src/index\\.ts$` },
+      to: { path: [`${P}proof/src/(cli-kit|cli)/`, ...moduleNamed('yargs')], reachable: true },
+    },
+    {
+      name: 'cli-kit-is-self-contained',
+      comment:
+        "@aos/proof/cli-kit uses yargs, zod and node: built-ins only, never the proof library, so every bin's --help loads it cheaply.",
+      severity: 'error',
+      from: { path: `${P}proof/src/cli-kit/` },
+      to: { path: `${P}proof/src/`, pathNot: `${P}proof/src/cli-kit/` },
     },
     {
       name: 'core-never-reaches-clis',

@@ -8,7 +8,6 @@ const entry = {
   index: 'src/index.ts',
   'runs/index': 'src/runs/index.ts',
   ops: 'src/ops-facade/index.ts',
-  cli: 'src/cli.ts',
   skills: 'src/skills-entry.ts',
   contract: 'src/aos/aos-contract.ts',
   testing: 'src/testing.ts',

@@ -16,7 +16,7 @@ const CORE_INTERNALS = {
 
 // The entries of @aos/core and @aos/proof the internal CLI may import: the operator facade, the
 // CLI plumbing, the skill manifest and the pure proof library. .dependency-cruiser.cjs names the same.
-const INT_CLI_ENTRIES = ['@aos/core/ops', '@aos/core/cli', '@aos/core/skill-manifest', '@aos/proof'];
+const INT_CLI_ENTRIES = ['@aos/core/ops', '@aos/core/skill-manifest', '@aos/proof', '@aos/proof/cli-kit'];
 
 // One rule option per set of restrictions, each set with its own message. A pattern is a string,
 // or an array read as one gitignore-style group (`!` entries exempt what they name).

@@ -1,5 +1,6 @@
-import type { Argv } from 'yargs';
-import type { CommandModule } from './context';
+import type { Argv, Options } from 'yargs';
+import type { CommandGroupSpec as KitCommandGroupSpec, CommandSpec as KitCommandSpec } from '@aos/proof/cli-kit';
+import type { CommandContext } from './context';
 
 /** The commands of `cus-cli` (docs/cus-cli.md). */
 export const COMMAND_NAMES = [
@@ -15,24 +16,29 @@ export const COMMAND_NAMES = [
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** One command's option table and where its implementation lives. */
-export interface CommandSpec {
+export interface CommandSpec extends KitCommandSpec<CommandContext> {
   readonly name: CommandName;
-  /** yargs command string, with positionals. */
-  readonly usage: string;
-  readonly describe: string;
-  readonly options: (yargs: Argv) => Argv;
-  readonly examples: readonly (readonly [command: string, description: string])[];
-  readonly load: () => Promise<CommandModule>;
 }
 
 /** A command made of subcommands (`secrets set|list|delete`): it has no implementation of its own. */
-export interface CommandGroupSpec {
+export interface CommandGroupSpec extends KitCommandGroupSpec<CommandContext> {
   readonly name: CommandName;
-  readonly usage: string;
-  readonly describe: string;
-  readonly examples: readonly (readonly [command: string, description: string])[];
-  readonly subcommands: readonly (Omit<CommandSpec, 'name'> & { readonly name: string })[];
 }
+
+/** The options every command takes. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
+  json: {
+    type: 'boolean',
+    global: true,
+    describe: 'Print exactly one JSON document on stdout (errors too)',
+  },
+  'database-url': {
+    type: 'string',
+    global: true,
+    requiresArg: true,
+    describe: 'Postgres server URL (overrides DATABASE_URL); default: embedded database under AOS_HOME',
+  },
+};
 
 // Placeholders in examples: a tenant id is any text; agent and run ids are UUIDs printed by
 // create-agent and run.

@@ -1,18 +1,12 @@
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CommandContext as KitCommandContext, CommandRunner } from '@aos/proof/cli-kit';
 
-/** What every command gets besides its own options. */
-export interface CommandContext {
-  readonly io: CliIo;
-  /** `--json`: stdout holds exactly one JSON document. */
-  readonly json: boolean;
+export type { ParsedArgs } from '@aos/proof/cli-kit';
+
+/** What every command gets besides its own options: the kit's context and cus-cli's global options. */
+export interface CommandContext extends KitCommandContext {
   /** `--database-url`, overriding DATABASE_URL; undefined when not given. */
   readonly databaseUrl: unknown;
 }
 
-/** The options yargs parsed, handed to a command as they are: the command validates them. */
-export type ParsedArgs = Readonly<Record<string, unknown>>;
-
 /** A command's implementation, loaded only when the command runs. */
-export interface CommandModule {
-  execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode>;
-}
+export type CommandModule = CommandRunner<CommandContext>;

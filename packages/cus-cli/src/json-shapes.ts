@@ -14,19 +14,10 @@ import { z } from 'zod';
 // The documents `cus-cli --json` prints, one per invocation (docs/cus-cli.md describes them):
 // envelopes around the facade's data (`@aos/core/contract`), the same in local and remote mode.
 // Every document is checked against its schema before it is written, and tests parse the real
-// output with the same schemas, so the documentation, the code and the tests cannot drift.
+// output with the same schemas, so the documentation, the code and the tests cannot drift. The
+// envelopes every bin shares (errors, --help, --version) are @aos/proof/cli-kit/schemas'.
 
 const Uuid = z.string().regex(UUID_PATTERN, 'must be a lowercase UUID');
-
-/** `{"error":{"code","message"}}`: every failure, usage errors included. */
-export const ErrorJsonSchema = z.strictObject({
-  error: z.strictObject({ code: z.string().regex(/^[A-Z][A-Z0-9_]+$/), message: z.string().min(1) }),
-});
-
-/** `--version --json`. */
-export const VersionJsonSchema = z.strictObject({ version: z.string().min(1) });
-/** `--help --json`: the help text as one string. */
-export const HelpJsonSchema = z.strictObject({ help: z.string().min(1) });
 
 /** `run`: the run after this command, and how many trace steps this command appended. */
 export const RunCommandJsonSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { InvalidInputError, MAX_SECRET_VALUE_BYTES } from '@aos/core';
-import type { CliIo } from '@aos/core/cli';
+import type { CliIo } from '@aos/proof/cli-kit';
 
 /** A terminal stdin: raw mode turns echo off. */
 interface TerminalInput extends NodeJS.ReadableStream {

@@ -10,7 +10,7 @@ import type {
   SetSecretOutcome,
   SkillView,
 } from '@aos/core/contract';
-import { paint, writeJson } from '@aos/core/cli';
+import { paint, writeJson } from '@aos/proof/cli-kit';
 import type { CommandContext } from './context';
 import { table } from './text-table';
 import type { ProofExportJson, ProofJson, RunCommandJson } from './json-shapes';

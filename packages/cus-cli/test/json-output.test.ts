@@ -2,17 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { describeEachDriver } from '@aos/testkit';
+import { ErrorJsonSchema, HelpJsonSchema, VersionJsonSchema } from '@aos/proof/cli-kit/schemas';
 import {
   CreateAgentJsonSchema,
-  ErrorJsonSchema,
   GetRunJsonSchema,
-  HelpJsonSchema,
   ListAgentsJsonSchema,
   ListRunsJsonSchema,
   ListSkillsJsonSchema,
   ProofJsonSchema,
   RunCommandJsonSchema,
-  VersionJsonSchema,
 } from '../src/json-shapes';
 import { main } from '../src/main';
 import { bufferIo, cliOn, type CliResult } from './cli-harness';

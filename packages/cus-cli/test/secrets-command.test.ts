@@ -6,12 +6,8 @@ import { expect, it } from 'vitest';
 import type { z } from 'zod';
 import { describeEachDriver, spawnNode, type TestDatabase } from '@aos/testkit';
 import { resolveSecrets } from '@aos/core/testing';
-import {
-  DeleteSecretJsonSchema,
-  ErrorJsonSchema,
-  ListSecretsJsonSchema,
-  SetSecretJsonSchema,
-} from '../src/json-shapes';
+import { ErrorJsonSchema } from '@aos/proof/cli-kit/schemas';
+import { DeleteSecretJsonSchema, ListSecretsJsonSchema, SetSecretJsonSchema } from '../src/json-shapes';
 import { main } from '../src/main';
 import { BUILT, bufferIo, cliOn, createAgentViaCli, query, requireBuilt, runCli, type CliResult } from './cli-harness';
 

@@ -2,13 +2,11 @@ import { AUDIT_FINDING_KINDS } from '@aos/core/ops';
 import { z } from 'zod';
 
 // The one JSON document each command prints with --json (docs/int-cli.md). Tests parse the
-// real output with these schemas, so a change of shape is a change here first.
+// real output with these schemas, so a change of shape is a change here first. Failures are the
+// kit's `{"error":{"code","message"}}` (ErrorJsonSchema of @aos/proof/cli-kit/schemas).
 
 const Timestamp = z.iso.datetime({ offset: true });
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
-
-/** Every failure, whatever the command: `{"error":{"code","message"}}`. */
-export const ErrorShape = z.object({ error: z.object({ code: z.string(), message: z.string() }).strict() }).strict();
 
 const StoreShape = z.object({ driver: z.enum(['embedded', 'server']), location: z.string() }).strict();
 

@@ -1,4 +1,4 @@
-import type { CliIo } from '@aos/core/cli';
+import type { CliIo } from '@aos/proof/cli-kit';
 import { lockWaitMessage, type AosConfig } from '@aos/core/ops';
 import { z } from 'zod';
 import { DatabaseUrlSchema, parseFlags, type GlobalOptions } from './flags';

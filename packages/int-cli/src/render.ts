@@ -1,4 +1,4 @@
-import { paint, writeJson, type CliIo } from '@aos/core/cli';
+import { paint, writeJson, type CliIo } from '@aos/proof/cli-kit';
 import type {
   ApiKeyCreatedJson,
   ApiKeyDocJson,
@@ -287,7 +287,15 @@ export function renderWorkerSummary(result: WorkerJson): string {
 
 function columns(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-  return rows.map((row) => `${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`).join('');
+  return rows
+    .map(
+      (row) =>
+        `${row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }
 
 /** `tenants create|suspend|resume`: the tenant after the change. */
@@ -298,7 +306,10 @@ export function renderTenant(verb: string, { tenant }: TenantDocJson): string {
 /** `tenants list` as a table. */
 export function renderTenants({ tenants }: TenantsDocJson): string {
   if (tenants.length === 0) return 'No tenants. Create one with int-cli tenants create --tenant-id T\n';
-  return columns([['TENANT', 'NAME', 'STATUS', 'CREATED'], ...tenants.map((t) => [t.id, t.name, t.status, t.created_at])]);
+  return columns([
+    ['TENANT', 'NAME', 'STATUS', 'CREATED'],
+    ...tenants.map((t) => [t.id, t.name, t.status, t.created_at]),
+  ]);
 }
 
 /** `api-keys create`: the key once, and what to do with it. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { spawnNode } from '@aos/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
-import { ErrorShape, MigrateShape } from '../src/json-shapes';
+import { MigrateShape } from '../src/json-shapes';
+import { ErrorJsonSchema } from '@aos/proof/cli-kit/schemas';
 import { BUILT_BIN, requireBuilt, runCli } from './cli-harness';
 
 const COMMANDS = [
@@ -41,7 +42,19 @@ describe('int-cli command line', () => {
   it('--help lists every command and never touches storage', async () => {
     const result = await runCli(['--help'], env);
     expect(result.code).toBe(0);
-    for (const command of ['demo', 'list-skills', 'migrate', 'keys', 'quota', 'audit', 'recover', 'worker'])
+    for (const command of [
+      'demo',
+      'list-skills',
+      'migrate',
+      'keys',
+      'tenants',
+      'api-keys',
+      'agents',
+      'quota',
+      'audit',
+      'recover',
+      'worker',
+    ])
       expect(result.stdout).toContain(`int-cli ${command}`);
     expect(result.stdout).not.toMatch(/create-agent|\brun\b --agent/);
   });
@@ -66,7 +79,7 @@ describe('int-cli command line', () => {
   it('a usage error under --json is one error document on stdout', async () => {
     const result = await runCli(['demo', '--bogus', '--json'], env);
     expect(result.code).toBe(2);
-    expect(ErrorShape.parse(JSON.parse(result.stdout)).error).toEqual({
+    expect(ErrorJsonSchema.parse(JSON.parse(result.stdout)).error).toEqual({
       code: 'USAGE',
       message: 'Unknown argument: bogus (see int-cli demo --help)',
     });
@@ -87,7 +100,7 @@ describe('int-cli command line', () => {
   it('an unreachable --database-url is an operational error (exit 1); a malformed one a usage error', async () => {
     const down = await runCli(['migrate', '--database-url', 'postgres://aos@127.0.0.1:1/none', '--json'], env);
     expect(down.code).toBe(1);
-    expect(ErrorShape.parse(JSON.parse(down.stdout)).error.code).toBe('DB_OPEN_FAILED');
+    expect(ErrorJsonSchema.parse(JSON.parse(down.stdout)).error.code).toBe('DB_OPEN_FAILED');
     const bad = await runCli(['quota', 'get', '--tenant-id', 'x', '--database-url', 'mysql://x'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--database-url: must be a postgres:\/\/ or postgresql:\/\/ URL/);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSigningKey, generateSigningKey, parseSigningKey, parseVerifierKey } from '@aos/proof';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorShape, KeysGenerateShape, KeysRotateShape, KeysShowShape } from '../src/json-shapes';
+import { KeysGenerateShape, KeysRotateShape, KeysShowShape } from '../src/json-shapes';
+import { ErrorJsonSchema } from '@aos/proof/cli-kit/schemas';
 import { runCli } from './cli-harness';
 
 describe('int-cli keys', () => {
@@ -27,7 +28,7 @@ describe('int-cli keys', () => {
     expect(result.stderr).toMatch(/no signing key yet: .*signing\.key does not exist/);
     const json = await runCli(['keys', 'show', '--json'], env);
     expect(json.code).toBe(3);
-    expect(ErrorShape.parse(JSON.parse(json.stdout)).error.code).toBe('KEY_NOT_FOUND');
+    expect(ErrorJsonSchema.parse(JSON.parse(json.stdout)).error.code).toBe('KEY_NOT_FOUND');
     expect(readdirSync(home)).toEqual([]);
   });
 
@@ -60,7 +61,7 @@ describe('int-cli keys', () => {
     expect(readFileSync(join(home, 'signing.key'), 'utf8')).toBe(before);
     const json = await runCli(['keys', 'generate', '--json'], env);
     expect(json.code).toBe(2);
-    expect(ErrorShape.parse(JSON.parse(json.stdout)).error.code).toBe('KEY_EXISTS');
+    expect(ErrorJsonSchema.parse(JSON.parse(json.stdout)).error.code).toBe('KEY_EXISTS');
     expect(readFileSync(join(home, 'verifier-keys.json'), 'utf8')).toBe(set);
     expect(readdirSync(home).sort()).toEqual(['signing.key', 'verifier-keys.json']);
   });
@@ -102,7 +103,7 @@ describe('int-cli keys', () => {
   it('rotate with no key is not found (exit 3), with AOS_SIGNING_KEY set a usage error (exit 2); neither writes', async () => {
     const missing = await runCli(['keys', 'rotate', '--json'], env);
     expect(missing.code).toBe(3);
-    expect(ErrorShape.parse(JSON.parse(missing.stdout)).error).toMatchObject({ code: 'KEY_NOT_FOUND' });
+    expect(ErrorJsonSchema.parse(JSON.parse(missing.stdout)).error).toMatchObject({ code: 'KEY_NOT_FOUND' });
     const withEnv = await runCli(['keys', 'rotate'], {
       ...env,
       AOS_SIGNING_KEY: encodeSigningKey(generateSigningKey('env.example')),

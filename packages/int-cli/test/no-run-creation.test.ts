@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import {
   AuditShape,
   DemoShape,
-  ErrorShape,
   KeysRotateShape,
   KeysShowShape,
   ListSkillsShape,
@@ -13,6 +12,7 @@ import {
   RecoverShape,
   WorkerShape,
 } from '../src/json-shapes';
+import { ErrorJsonSchema } from '@aos/proof/cli-kit/schemas';
 import { cliOn, query } from './cli-harness';
 import { createOpenTrace, createSealedRuns } from './run-setup';
 
@@ -22,15 +22,15 @@ const COMMANDS: readonly [args: string[], shape: z.ZodType, code: number][] = [
   [['list-skills'], ListSkillsShape, 0],
   [['migrate'], MigrateShape, 0],
   [['keys', 'show'], KeysShowShape, 0],
-  [['keys', 'generate'], ErrorShape, 2],
+  [['keys', 'generate'], ErrorJsonSchema, 2],
   [['keys', 'rotate'], KeysRotateShape, 0],
   [['quota', 'get', '--tenant-id', 'acme'], QuotaShapeDoc, 0],
   [['quota', 'set', '--tenant-id', 'acme', '--daily-cents', '2000'], QuotaShapeDoc, 0],
-  [['quota', 'set', '--tenant-id', 'acme', '--daily-cents', '-1'], ErrorShape, 2],
+  [['quota', 'set', '--tenant-id', 'acme', '--daily-cents', '-1'], ErrorJsonSchema, 2],
   [['audit'], AuditShape, 0],
   [['recover', '--older-than', '0'], RecoverShape, 0],
   [['worker', '--once', '--queued-after', '0'], WorkerShape, 0],
-  [['no-such-command'], ErrorShape, 2],
+  [['no-such-command'], ErrorJsonSchema, 2],
 ];
 
 describeEachDriver('int-cli never creates a run', (t) => {

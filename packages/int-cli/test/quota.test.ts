@@ -1,6 +1,7 @@
 import { describeEachDriver } from '@aos/testkit';
 import { expect, it } from 'vitest';
-import { ErrorShape, QuotaShapeDoc } from '../src/json-shapes';
+import { QuotaShapeDoc } from '../src/json-shapes';
+import { ErrorJsonSchema } from '@aos/proof/cli-kit/schemas';
 import { cliOn, countRows, query } from './cli-harness';
 
 describeEachDriver('int-cli quota', (t) => {
@@ -25,7 +26,7 @@ describeEachDriver('int-cli quota', (t) => {
   it('refuses a bad value with one JSON error document under --json', async () => {
     const result = await cliOn(t, ['quota', 'set', '--tenant-id', tenant, '--daily-cents', '-1', '--json']);
     expect(result.code).toBe(2);
-    expect(ErrorShape.parse(JSON.parse(result.stdout)).error.code).toBe('INVALID_INPUT');
+    expect(ErrorJsonSchema.parse(JSON.parse(result.stdout)).error.code).toBe('INVALID_INPUT');
     expect(await countRows(t, 'tenant_quotas')).toBe(0);
   });
 

@@ -4,11 +4,11 @@ import {
   ApiKeyCreatedShape,
   ApiKeyDocShape,
   ApiKeysDocShape,
-  ErrorShape,
   SharedAgentShape,
   TenantDocShape,
   TenantsDocShape,
 } from '../src/json-shapes';
+import { ErrorJsonSchema as ErrorShape } from '@aos/proof/cli-kit/schemas';
 import { cliOn, countRows, query } from './cli-harness';
 
 describeEachDriver('int-cli tenants, api-keys and agents', (t) => {

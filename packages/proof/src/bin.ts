@@ -1,8 +1,5 @@
 #!/usr/bin/env node
+import { processIo } from './cli-kit/index';
 import { main } from './cli/main';
 
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-});
+process.exitCode = await main(process.argv.slice(2), processIo());

@@ -33,6 +33,15 @@ describe('@aos/proof main entry', () => {
     expect(offending).toEqual([]);
   });
 
+  it('reaches neither the command-line kit nor yargs: @aos/proof/cli-kit is for the bins', () => {
+    const files = reachableImports(resolve(SRC, 'index.ts'));
+    const offending = [...files].flatMap(([file, specifiers]) => [
+      ...(/^cli(-kit)?\//.test(file.slice(SRC.length)) ? [file.slice(SRC.length)] : []),
+      ...specifiers.filter((s) => s === 'yargs').map((s) => `${file.slice(SRC.length)} imports ${s}`),
+    ]);
+    expect(offending).toEqual([]);
+  });
+
   it('does not export the key-file functions', async () => {
     const main = await import('@aos/proof');
     expect(Object.keys(main)).not.toContain('loadSigningKey');

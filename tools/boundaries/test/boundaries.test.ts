@@ -38,6 +38,8 @@ describe('package boundary rules', () => {
     expect(found('cus-cli-never-reaches-int-cli', 'cus-cli/src/reach-internal.ts')).toBe(true);
     expect(found('proof-is-standalone', 'proof/src/index.ts')).toBe(true);
     expect(found('proof-main-entry-has-no-database', 'proof/src/index.ts')).toBe(true);
+    expect(found('proof-main-entry-has-no-cli-kit', 'proof/src/index.ts')).toBe(true);
+    expect(found('cli-kit-is-self-contained', 'proof/src/cli-kit/exit-codes.ts')).toBe(true);
     expect(found('drivers-only-in-driver-files', 'core/src/runner/uses-driver.ts')).toBe(true);
     expect(found('core-internals-only-for-tests', 'cus-cli/src/uses-core-internals.ts')).toBe(true);
     // The rule names files, not a folder: another file in db/ is refused too.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Database } from '@aos/core/testing';
-import type { CliIo } from '@aos/core/cli';
+import type { CliIo } from '@aos/proof/cli-kit';
 import type { TestDatabase } from './test-databases';
 
 /** A CLI's in-process entry point: the `main(argv, io)` that its `bin.ts` calls. */

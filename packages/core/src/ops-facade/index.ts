@@ -36,7 +36,6 @@ export type {
 // What opening takes, and the plain types the results are made of.
 export type { AosConfig } from '../aos/aos-config';
 export { lockWaitMessage } from '../aos/aos-config';
-export type { LockWaitListener } from '../db/embedded-lock';
 export type { ApiKeyScope, JsonValue, RunStatus } from '../db/schema';
 export { API_KEY_SCOPES } from '../db/schema';
 export type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CreateAgentInputSchema } from '@aos/core';
-import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
+import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption } from '../options';
 import { printAgentCreated } from '../render';

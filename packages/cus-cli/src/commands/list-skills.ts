@@ -1,4 +1,4 @@
-import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
+import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import { SKILL_MANIFEST } from '@aos/core/skill-manifest';
 import type { CommandContext, ParsedArgs } from '../context';
 import { table } from '../text-table';

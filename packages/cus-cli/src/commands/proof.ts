@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '@aos/core';
-import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
+import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import type { ProofExportJson } from '../json-shapes';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
@@ -74,6 +74,6 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
     printProof(context, { ...report, export: exported }, { toStderr: options.export === '-' });
     if (exported) printExportHint(context, exported);
     else if (options.export !== undefined) printNothingExported(context, report.integrity.failure_reason);
-    return report.integrity.verification_status === 'VERIFIED' ? EXIT_CODES.ok : EXIT_CODES.proofFailed;
+    return report.integrity.verification_status === 'VERIFIED' ? EXIT_CODES.ok : EXIT_CODES.notVerified;
   });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CreateRunInputSchema, goalSchema, originSystemIdSchema } from '@aos/core';
-import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
+import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
 import { createRunNarrator, printRunResult } from '../render';

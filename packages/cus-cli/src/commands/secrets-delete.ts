@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXIT_CODES, type ExitCode } from '@aos/core/cli';
+import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, secretNameOption, tenantIdOption } from '../options';
 import { printSecretDeleted } from '../render';

@@ -1,4 +1,4 @@
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { API_KEY_SCOPES, tenantIdSchema, withOps } from '@aos/core/ops';
 import { z } from 'zod';
 import { parseFlags, type GlobalOptions } from '../flags';
@@ -8,9 +8,7 @@ import { renderApiKeyCreated, renderApiKeyRevoked, renderApiKeys, writeDocument 
 
 const CreateFlags = z.object({
   tenantId: tenantIdSchema,
-  scope: z
-    .array(z.enum(API_KEY_SCOPES, { error: `must be one of ${API_KEY_SCOPES.join(', ')}` }))
-    .optional(),
+  scope: z.array(z.enum(API_KEY_SCOPES, { error: `must be one of ${API_KEY_SCOPES.join(', ')}` })).optional(),
   name: z.string().optional(),
 });
 const ListFlags = z.object({ tenantId: tenantIdSchema.optional() });
@@ -42,7 +40,9 @@ export async function runApiKeysList(args: Record<string, unknown>, g: GlobalOpt
 /** `int-cli api-keys revoke <key id>`: for good; exit 3 for an unknown id. */
 export async function runApiKeysRevoke(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const flags = parseFlags(RevokeFlags, args);
-  const document: ApiKeyDocJson = { api_key: await withOps(opsConfig(g, io), (ops) => ops.apiKeys.revoke(flags.key_id)) };
+  const document: ApiKeyDocJson = {
+    api_key: await withOps(opsConfig(g, io), (ops) => ops.apiKeys.revoke(flags.key_id)),
+  };
   if (g.json) writeDocument(io, document);
   else io.stdout.write(renderApiKeyRevoked(document));
   return 0;

@@ -1,4 +1,4 @@
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { InvalidInputError, tenantIdSchema, withOps } from '@aos/core/ops';
 import { parseVerifierKey } from '@aos/proof';
 import { z } from 'zod';

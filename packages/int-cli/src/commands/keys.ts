@@ -1,4 +1,4 @@
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { withOps, type AosConfig, type KeySetView } from '@aos/core/ops';
 import { isValidKeyName } from '@aos/proof';
 import { z } from 'zod';

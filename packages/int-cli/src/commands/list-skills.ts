@@ -1,4 +1,4 @@
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { SKILL_MANIFEST } from '@aos/core/skill-manifest';
 import type { GlobalOptions } from '../flags';
 import type { ListSkillsJson } from '../json-shapes';

@@ -1,4 +1,4 @@
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { withOps } from '@aos/core/ops';
 import type { GlobalOptions } from '../flags';
 import type { MigrateJson } from '../json-shapes';

@@ -1,4 +1,4 @@
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { InvalidInputError, tenantIdSchema, withOps, type QuotaPatch } from '@aos/core/ops';
 import { z } from 'zod';
 import { CentsFlagSchema, parseFlags, type GlobalOptions } from '../flags';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CliIo, ExitCode } from '@aos/core/cli';
+import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { withOps } from '@aos/core/ops';
 import { z } from 'zod';
 import { DurationSchema, parseFlags, PositiveIntFlagSchema, type GlobalOptions } from '../flags';

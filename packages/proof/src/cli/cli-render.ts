@@ -1,8 +1,32 @@
 import type { BundleVerification } from '../bundle-verifier';
+import { EXIT_CODES, writeJson, type CommandContext, type ExitCode } from '../cli-kit/index';
+import { ProofError } from '../errors';
 import type { StepProofVerification } from '../step-proof';
 
+// The verifiers report a document of the wrong shape as a FAILED verdict whose reason starts
+// with what they were reading; the command line calls that bad input, as its help says.
+const SHAPE_FAILURE_PREFIXES = ['bundle: ', 'step proof: '] as const;
+
+/**
+ * Prints a verdict — one JSON document with `--json`, else `name: value` lines — and returns its
+ * exit code: 0 VERIFIED, 5 not. Throws `PROOF_BAD_BUNDLE` (exit 2) instead when the verdict is that
+ * the document is not of the documented shape.
+ */
+export function printVerification(
+  context: CommandContext,
+  result: BundleVerification | StepProofVerification,
+): ExitCode {
+  const reason = result.failure_reason;
+  if (reason !== null && SHAPE_FAILURE_PREFIXES.some((prefix) => reason.startsWith(prefix))) {
+    throw new ProofError('PROOF_BAD_BUNDLE', reason);
+  }
+  if (context.json) writeJson(context.io, result);
+  else context.io.stdout.write(renderVerification(result));
+  return result.verification_status === 'VERIFIED' ? EXIT_CODES.ok : EXIT_CODES.notVerified;
+}
+
 /** Human lines `name: value` of a verification, `failure_reason` only when it FAILED. */
-export function renderVerification(result: BundleVerification | StepProofVerification): string {
+function renderVerification(result: BundleVerification | StepProofVerification): string {
   const lines: string[] = [`verification_status: ${result.verification_status}`];
   const fields: [string, unknown][] =
     'chain_length' in result
@@ -25,14 +49,4 @@ export function renderVerification(result: BundleVerification | StepProofVerific
   }
   if (result.failure_reason !== null) lines.push(`failure_reason: ${result.failure_reason}`);
   return `${lines.join('\n')}\n`;
-}
-
-/** One JSON document and a newline. */
-export function renderJson(value: unknown): string {
-  return `${JSON.stringify(value)}\n`;
-}
-
-/** The JSON error document of docs/cus-cli.md. */
-export function renderJsonError(code: string, message: string): string {
-  return renderJson({ error: { code, message } });
 }

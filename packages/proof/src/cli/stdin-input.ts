@@ -1,0 +1,19 @@
+import type { CliIo } from '../cli-kit/index';
+import { ProofError } from '../errors';
+import { readJsonFile, readJsonStream } from '../json-file';
+
+/** The stdin to read for a `-` argument; a ProofError `PROOF_IO` when there is none. */
+export function stdinOf(io: CliIo): AsyncIterable<string | Uint8Array> {
+  if (io.stdin === undefined) throw new ProofError('PROOF_IO', 'stdin: there is no stdin to read from');
+  return io.stdin;
+}
+
+/**
+ * Reads a whole JSON document from a file, or from stdin when `source` is `-`, with the same
+ * bound and the same strictness for both (see {@link readJsonFile}). Throws a `ProofError`:
+ * `PROOF_IO` when the input cannot be read, `PROOF_BAD_INPUT` when it is too long or not
+ * strict JSON.
+ */
+export async function readJsonInput(source: string, io: CliIo, subject: string): Promise<unknown> {
+  return source === '-' ? readJsonStream(stdinOf(io), 'stdin', subject) : readJsonFile(source, subject);
+}
