@@ -37,7 +37,8 @@ function distUrl(relative) {
 export const loadProof = () => import(distUrl('packages/proof/dist/index.js'));
 export const loadProofNode = () => import(distUrl('packages/proof/dist/node/index.js'));
 export const loadProofPostgres = () => import(distUrl('packages/proof/dist/postgres/index.js'));
-export const loadCore = () => import(distUrl('packages/core/dist/index.js'));
+// The internals the benchmarks drive directly (the store, the runner): @aos/core/testing's build.
+export const loadCore = () => import(distUrl('packages/core/dist/testing.js'));
 export const loadCoreRuns = () => import(distUrl('packages/core/dist/runs/index.js'));
 export const requireFromCore = createRequire(join(REPO_DIR, 'packages/core/package.json'));
 export const loadPg = () => requireFromCore('pg');

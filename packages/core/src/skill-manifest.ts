@@ -2,7 +2,7 @@
 // registry. The published package maps the same subpath to `dist/skill-manifest.js`, which the
 // build writes from this very registry, so `list-skills` loads neither zod nor the skills.
 import { createSkillRegistry } from './skills/skill-registry';
-import type { SkillManifestEntry } from './skills/skill-types';
+import { skillListing, type SkillListing, type SkillManifestEntry } from './skills/skill-types';
 
 /**
  * The built-in skills' manifest, exactly `createSkillRegistry().manifest()`: name, version,
@@ -15,3 +15,14 @@ import type { SkillManifestEntry } from './skills/skill-types';
  * ```
  */
 export const SKILL_MANIFEST: readonly SkillManifestEntry[] = createSkillRegistry().manifest();
+
+/**
+ * The same manifest as listings (snake_case, as `list-skills --json` prints them), so neither
+ * CLI maps entries itself.
+ *
+ * @example
+ * ```ts
+ * SKILL_LISTINGS[0]?.side_effects // false
+ * ```
+ */
+export const SKILL_LISTINGS: readonly SkillListing[] = SKILL_MANIFEST.map(skillListing);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createSkillRegistry } from '../src/testing';
+import { createSkillRegistry, skillListing } from '../src/testing';
 
 // The published `@aos/core/skill-manifest` is data the build wrote (tsup.config.ts onSuccess);
 // `list-skills` prints it. These tests run after `pnpm build` and fail when it drifts from the
@@ -19,8 +19,9 @@ function builtManifestUrl(): URL {
 describe('@aos/core/skill-manifest', () => {
   it('is, as built, exactly the live registry manifest (same entries, keys and order)', async () => {
     const live = createSkillRegistry().manifest();
-    const built = (await import(builtManifestUrl().href)) as { SKILL_MANIFEST: unknown };
+    const built = (await import(builtManifestUrl().href)) as { SKILL_MANIFEST: unknown; SKILL_LISTINGS: unknown };
     expect(JSON.stringify(built.SKILL_MANIFEST)).toBe(JSON.stringify(live));
+    expect(JSON.stringify(built.SKILL_LISTINGS)).toBe(JSON.stringify(live.map(skillListing)));
   });
 
   it('loads no other module, so list-skills pays for neither zod nor the skills', () => {

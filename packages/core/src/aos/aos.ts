@@ -8,6 +8,7 @@ import { openRuntime, type AosRuntime } from '../runtime';
 import { executeRunToEnd, runGoal } from '../runs/run-goal';
 import { createRun, type CreateRunInput } from '../runs/create-run';
 import { deleteSecret, listSecrets, setSecret } from '../secrets/secret-store';
+import { skillListing } from '../skills/skill-types';
 import type { z } from 'zod';
 import type { AosConfig } from './aos-config';
 import type {
@@ -187,18 +188,7 @@ export function aosOver(runtime: AosRuntime): Aos {
       stepProof: ({ tenantId, runId, stepIndex }) => exportStepInclusionProof(db, tenantId, runId, stepIndex),
     },
     skills: {
-      list: () =>
-        Promise.resolve(
-          runtime.registry.manifest().map((entry) => ({
-            name: entry.name,
-            version: entry.version,
-            description: entry.description,
-            deterministic: entry.deterministic,
-            side_effects: entry.sideEffects,
-            network: entry.network,
-            input_schema: entry.inputSchema,
-          })),
-        ),
+      list: () => Promise.resolve(runtime.registry.manifest().map(skillListing)),
     },
     secrets: {
       set: async (input) => setSecretOutcome(await setSecret(db, input, { env: runtime.env })),

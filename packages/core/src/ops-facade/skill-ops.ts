@@ -1,3 +1,4 @@
+import { skillListing } from '../skills/skill-types';
 import type { OpsContext } from './ops-context';
 import type { AosOps } from './ops-types';
 
@@ -6,18 +7,7 @@ export function skillOps(ctx: OpsContext): AosOps['skills'] {
   return {
     // eslint-disable-next-line @typescript-eslint/require-await -- async so that a remote AosOps fits the same signature
     async list() {
-      return ctx
-        .registry()
-        .manifest()
-        .map((s) => ({
-          name: s.name,
-          version: s.version,
-          description: s.description,
-          deterministic: s.deterministic,
-          side_effects: s.sideEffects,
-          network: s.network,
-          input_schema: s.inputSchema,
-        }));
+      return ctx.registry().manifest().map(skillListing);
     },
   };
 }

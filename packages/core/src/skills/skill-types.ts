@@ -128,6 +128,31 @@ export interface SkillManifestEntry {
   readonly inputSchema: Record<string, unknown>;
 }
 
+/** A manifest entry as the facades and `list-skills` show it (the wire's snake_case names). */
+export interface SkillListing {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly deterministic: boolean;
+  readonly side_effects: boolean;
+  readonly network: boolean;
+  /** JSON Schema of the skill's input. */
+  readonly input_schema: Record<string, unknown>;
+}
+
+/** The one mapping from a manifest entry to its listing (customer and operator facades, `list-skills`). */
+export function skillListing(entry: SkillManifestEntry): SkillListing {
+  return {
+    name: entry.name,
+    version: entry.version,
+    description: entry.description,
+    deterministic: entry.deterministic,
+    side_effects: entry.sideEffects,
+    network: entry.network,
+    input_schema: entry.inputSchema,
+  };
+}
+
 /** Helper that keeps the input type of a skill definition. */
 export function defineSkill<Input>(definition: SkillDefinition<Input>): SkillDefinition<Input> {
   return definition;

@@ -1,5 +1,5 @@
 import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
-import { SKILL_MANIFEST } from '@aos/core/skill-manifest';
+import { SKILL_LISTINGS } from '@aos/core/skill-manifest';
 import type { CommandContext, ParsedArgs } from '../context';
 import { table } from '../text-table';
 
@@ -8,15 +8,7 @@ import { table } from '../text-table';
  * each input JSON Schema). Reads the manifest written at build time: no database, no skill is loaded.
  */
 export async function execute(_args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
-  const skills = SKILL_MANIFEST.map((entry) => ({
-    name: entry.name,
-    version: entry.version,
-    description: entry.description,
-    deterministic: entry.deterministic,
-    side_effects: entry.sideEffects,
-    network: entry.network,
-    input_schema: entry.inputSchema,
-  }));
+  const skills = [...SKILL_LISTINGS];
   if (context.json) {
     // The JSON path checks its document against the zod shape; the text path never loads zod.
     const { printSkillsJson } = await import('../render');
