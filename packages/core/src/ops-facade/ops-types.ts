@@ -4,6 +4,7 @@ import type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
 import type { AgentView } from '../aos/aos-contract';
 import type { AlertLevel, AlertPeriod, ApiKeyScope, JsonValue, TenantStatus } from '../db/schema';
 import type { DueRun } from '../ops/due-runs';
+import type { SkillListing } from '../skills/skill-types';
 
 // Everything here is plain data: strings, numbers, booleans, null, arrays and object literals
 // (times as ISO-8601 strings), so a result survives JSON unchanged and a remote implementation of
@@ -262,17 +263,8 @@ export interface CostEventReport {
   readonly alerts: BudgetAlertView[];
 }
 
-/** One registered skill, as planners and `list-skills` see it. */
-export interface SkillSummary {
-  readonly name: string;
-  readonly version: string;
-  readonly description: string;
-  readonly deterministic: boolean;
-  readonly side_effects: boolean;
-  readonly network: boolean;
-  /** JSON Schema of the skill's input. */
-  readonly input_schema: Record<string, unknown>;
-}
+/** A registered skill, as `skills.list()` gives it. */
+export type SkillSummary = SkillListing;
 
 /**
  * The operators' use cases of one AOS deployment: what `int-cli` does, none of which creates a
