@@ -9,7 +9,7 @@ const entry = {
   'runs/index': 'src/runs/index.ts',
   ops: 'src/ops-facade/index.ts',
   skills: 'src/skills-entry.ts',
-  contract: 'src/aos/aos-contract.ts',
+  contract: 'src/aos/contract-entry.ts',
   testing: 'src/testing.ts',
   'service/index': 'src/service/index.ts',
 };

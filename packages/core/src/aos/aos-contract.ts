@@ -70,7 +70,7 @@ const TraceViewSchema = z.strictObject({
 export type TraceView = z.infer<typeof TraceViewSchema>;
 
 /** One trace step (one executed attempt of a plan step). */
-const TraceStepViewSchema = z.strictObject({
+export const TraceStepViewSchema = z.strictObject({
   step_index: z.number().int().nonnegative(),
   attempt: z.number().int(),
   plan_step_id: z.string().nullable(),
@@ -172,7 +172,7 @@ const ProofStepViewSchema = z.strictObject({
 });
 
 /** The verifier keys proofs are checked against: the current one and every trusted one. */
-const TrustedKeysViewSchema = z.strictObject({
+export const TrustedKeysViewSchema = z.strictObject({
   /** The key new runs are sealed with; null when the deployment has none yet. */
   current: z.string().min(1).nullable(),
   /** Every trusted key (`name+keyid+base64`), current and retired. */
