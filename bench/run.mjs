@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit]`: measures the figures of
+// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,service]`: measures the figures of
 // issue 7, each next to its reference in the same run, prints a table on stdout, writes
 // bench/results.json, and reports progress on stderr. Runs on the BUILT packages (`pnpm build`).
 import { rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { measureAudit } from './figure-audit.mjs';
 import { measureCli } from './figure-cli.mjs';
 import { measureProofVerify } from './figure-proof-verify.mjs';
 import { measureRunsEmbedded, measureRunsServer, measureStepAppend } from './figure-runs.mjs';
+import { measureService } from './figure-service.mjs';
 
 const GROUPS = [
   { id: 'proof', names: ['proof_verify_1m'], server: false, measure: measureProofVerify },
@@ -22,6 +23,12 @@ const GROUPS = [
     measure: measureCli,
   },
   { id: 'audit', names: ['audit_throughput'], server: true, measure: measureAudit },
+  {
+    id: 'service',
+    names: ['cli_run_remote', 'api_runs_sealed_c1', 'api_runs_sealed_c4', 'api_runs_sealed_c16'],
+    server: true,
+    measure: measureService,
+  },
 ];
 
 function parseArgs(argv) {

@@ -1,0 +1,113 @@
+// Service figures (issue 12): `cus-cli run` in remote mode against a local `aos-server` (one echo
+// step, loopback; spawn to exit, median), next to the same command's `--help` start-up, and the
+// API's throughput — `POST /v1/runs` until the run is sealed, runs/s at 1, 4 and 16 concurrent
+// clients. The deployment is tools/service-sandbox.mjs (roles, least-privilege login, signing
+// key, tenant and API key) on the local Postgres server.
+import { openServiceSandbox } from '../tools/service-sandbox.mjs';
+import { CUS_CLI_BIN, figure, median, progress, runProcess, SERVER_ADMIN_URL } from './bench-kit.mjs';
+
+const CLIENTS = [1, 4, 16];
+const GOAL = 'echo bench';
+
+async function api(url, apiKey, path, init = {}) {
+  const response = await fetch(`${url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Creates one run and waits until it is terminal and its trace sealed. */
+async function runToSeal(url, apiKey, agentId) {
+  const { run } = await api(url, apiKey, '/v1/runs', {
+    method: 'POST',
+    body: JSON.stringify({ agent_id: agentId, goal: GOAL, origin_system_id: 'bench' }),
+  });
+  for (;;) {
+    const details = await api(url, apiKey, `/v1/runs/${run.id}`);
+    if (details.trace?.sealed_at) {
+      if (details.run.status !== 'succeeded') throw new Error(`run ${run.id} ended ${details.run.status}`);
+      return;
+    }
+    if (['failed', 'halted'].includes(details.run.status) && !details.trace) throw new Error(`run ${run.id} failed`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function throughput(url, apiKey, agentId, clients, runs) {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < runs) {
+        next += 1;
+        await runToSeal(url, apiKey, agentId);
+      }
+    }),
+  );
+  return runs / ((performance.now() - t0) / 1000);
+}
+
+export async function measureService({ quick }) {
+  const sandbox = await openServiceSandbox({ adminUrl: SERVER_ADMIN_URL });
+  try {
+    const { url, apiKey, customerEnv, runBin } = sandbox;
+    const { current } = await (await fetch(`${url}/v1/keys`)).json();
+    const env = {
+      ...process.env,
+      ...customerEnv,
+      NO_COLOR: '1',
+      AOS_API_URL: url,
+      AOS_API_KEY: apiKey,
+      AOS_TRUSTED_KEYS: current,
+    };
+    const agentId = /^Created agent: (\S+)$/m.exec(
+      runBin('cus-cli', ['create-agent', '--name', 'bench'], { env }),
+    )?.[1];
+    if (!agentId) throw new Error('create-agent printed no agent id');
+
+    const samples = quick ? 3 : 15;
+    const runMs = [];
+    const helpMs = [];
+    for (let i = 0; i < samples; i += 1) {
+      const help = await runProcess(process.execPath, [CUS_CLI_BIN, '--help'], { env });
+      const run = await runProcess(process.execPath, [CUS_CLI_BIN, 'run', '-a', agentId, '-g', GOAL], { env });
+      if (run.code !== 0) throw new Error(`cus-cli run (remote) exited ${run.code}: ${run.stderr.slice(0, 400)}`);
+      helpMs.push(help.ms);
+      runMs.push(run.ms);
+    }
+    progress(`service: cus-cli run remote median ${Math.round(median(runMs))} ms over ${samples}`);
+    const figures = [
+      figure({
+        name: 'cli_run_remote',
+        value: median(runMs),
+        unit: 'ms',
+        reference: { name: 'cus-cli --help (same env)', value: median(helpMs), unit: 'ms' },
+        ratio: median(runMs) / median(helpMs),
+        notes: `median of ${samples} spawns of cus-cli run (one echo step) against aos-server on loopback, until sealed and reported`,
+      }),
+    ];
+
+    const runsPerLevel = quick ? 8 : 60;
+    for (const clients of CLIENTS) {
+      await throughput(url, apiKey, agentId, clients, Math.min(clients, 4)); // warm-up
+      const rate = await throughput(url, apiKey, agentId, clients, Math.max(runsPerLevel, clients * 2));
+      progress(`service: ${clients} clients → ${rate.toFixed(1)} runs/s`);
+      figures.push(
+        figure({
+          name: `api_runs_sealed_c${clients}`,
+          value: rate,
+          unit: 'runs/s',
+          reference: null,
+          ratio: null,
+          notes: `POST /v1/runs then GET /v1/runs/{id} until sealed, ${clients} concurrent clients, one echo step per run; the server executes in-process`,
+        }),
+      );
+    }
+    return { figures };
+  } finally {
+    await sandbox.close();
+  }
+}
