@@ -116,6 +116,8 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
     requestTimeout: requestTimeoutMs,
     exposeHeadRoutes: false,
   }).withTypeProvider<ZodTypeProvider>();
+  // JSON only: any other body is 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
