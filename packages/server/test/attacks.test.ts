@@ -14,7 +14,14 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server refuses [server]', ()
   let runId: string;
 
   const rows = async (table: 'runs' | 'agents' | 'tenant_secrets') =>
-    Number((await t.admin.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.admin.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   beforeAll(async () => {
     t = await createAppFixture({ rateLimitMax: 1000 });
@@ -22,7 +29,12 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server refuses [server]', ()
     await t.tenant('globex');
     key = await t.key('acme');
     globexKey = await t.key('globex');
-    const agent = await t.app.inject({ method: 'POST', url: '/v1/agents', headers: bearer(key), payload: { name: 'a' } });
+    const agent = await t.app.inject({
+      method: 'POST',
+      url: '/v1/agents',
+      headers: bearer(key),
+      payload: { name: 'a' },
+    });
     agentId = AgentViewSchema.parse(agent.json()).id;
     const run = await t.app.inject({
       method: 'POST',
@@ -44,7 +56,13 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server refuses [server]', ()
     const revoked = await t.key('acme');
     await t.revoke(revoked);
     const unknown = `aos_${'a'.repeat(12)}_${'A'.repeat(43)}`;
-    for (const headers of [{}, { authorization: 'Basic Zm9vOmJhcg==' }, bearer('nope'), bearer(unknown), bearer(revoked)]) {
+    for (const headers of [
+      {},
+      { authorization: 'Basic Zm9vOmJhcg==' },
+      bearer('nope'),
+      bearer(unknown),
+      bearer(revoked),
+    ]) {
       const res = await t.app.inject({ method: 'GET', url: '/v1/runs', headers });
       expect(res.statusCode, JSON.stringify(headers)).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
@@ -73,7 +91,12 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server refuses [server]', ()
       ['POST', '/v1/agents'],
     ] as const;
     for (const [method, url] of routes) {
-      const res = await t.app.inject({ method, url, headers: bearer(reader), payload: method === 'GET' ? undefined : {} });
+      const res = await t.app.inject({
+        method,
+        url,
+        headers: bearer(reader),
+        payload: method === 'GET' ? undefined : {},
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(403);
     }
     const writer = await t.key('acme', ['runs:write']);
@@ -95,7 +118,11 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server refuses [server]', ()
   it("another tenant's run id answers exactly what a missing run does (run, events, bundle, step proof, proof)", async () => {
     for (const path of ['', '/events', '/bundle', '/steps/0/proof', '/proof']) {
       const theirs = await t.app.inject({ method: 'GET', url: `/v1/runs/${runId}${path}`, headers: bearer(globexKey) });
-      const missing = await t.app.inject({ method: 'GET', url: `/v1/runs/${MISSING_RUN}${path}`, headers: bearer(globexKey) });
+      const missing = await t.app.inject({
+        method: 'GET',
+        url: `/v1/runs/${MISSING_RUN}${path}`,
+        headers: bearer(globexKey),
+      });
       expect(theirs.statusCode, path).toBe(404);
       expect(missing.statusCode, path).toBe(404);
       // The message names the id asked for and nothing else: with the ids swapped the bodies are equal.
@@ -144,7 +171,9 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server refuses [server]', ()
       payload: { agent_id: agentId, goal: 'echo header' },
     });
     expect(header.statusCode).toBe(400);
-    expect({ runs: await rows('runs'), agents: await rows('agents'), secrets: await rows('tenant_secrets') }).toEqual(before);
+    expect({ runs: await rows('runs'), agents: await rows('agents'), secrets: await rows('tenant_secrets') }).toEqual(
+      before,
+    );
   });
 
   it('nesting 65 deep: 400; 64 deep reaches the schema', async () => {
@@ -222,7 +251,12 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server rate limit [server]',
   it('without a valid key, by address: guessing keys is limited too', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1) {
-      const res = await t.app.inject({ method: 'GET', url: '/v1/runs', headers: bearer(`guess-${i}`), remoteAddress: '10.9.9.9' });
+      const res = await t.app.inject({
+        method: 'GET',
+        url: '/v1/runs',
+        headers: bearer(`guess-${i}`),
+        remoteAddress: '10.9.9.9',
+      });
       statuses.push(res.statusCode);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);

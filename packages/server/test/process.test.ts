@@ -47,7 +47,9 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
   it('a superuser DATABASE_URL: exit 1, stderr names the role', async () => {
     const dir = home();
     try {
-      const child = spawnNode([AOS_SERVER_BIN, '--port', '0'], { env: { AOS_HOME: dir, DATABASE_URL: SERVER_ADMIN_URL } });
+      const child = spawnNode([AOS_SERVER_BIN, '--port', '0'], {
+        env: { AOS_HOME: dir, DATABASE_URL: SERVER_ADMIN_URL },
+      });
       expect((await child.exited).code).toBe(1);
       expect(child.stderr()).toMatch(/database role postgres is a superuser/);
       expect(child.stderr().trim().split('\n')).toHaveLength(1);
@@ -77,7 +79,10 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
     const t = await createAppFixture();
     try {
       expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-      await adminQuery('DELETE FROM aos_migrations WHERE name = (SELECT max(name) FROM aos_migrations)', t.database.url);
+      await adminQuery(
+        'DELETE FROM aos_migrations WHERE name = (SELECT max(name) FROM aos_migrations)',
+        t.database.url,
+      );
       const res = await t.app.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);
       expect(ApiErrorBodySchema.parse(res.json()).error).toMatchObject({
@@ -131,7 +136,12 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
     try {
       await t.tenant('acme');
       const key = await t.key('acme');
-      const agent = await t.app.inject({ method: 'POST', url: '/v1/agents', headers: bearer(key), payload: { name: 'g' } });
+      const agent = await t.app.inject({
+        method: 'POST',
+        url: '/v1/agents',
+        headers: bearer(key),
+        payload: { name: 'g' },
+      });
       const agentId = AgentViewSchema.parse(agent.json()).id;
       const child = spawnNode([AOS_SERVER_BIN, '--port', '0'], { env: { AOS_HOME: t.home, DATABASE_URL: t.role.url } });
       await child.waitForStderr('aos-server listening on');
