@@ -35,7 +35,7 @@ export async function openOps(config: AosConfig, options: OpenOpsOptions = {}): 
   return {
     store: ctx.store,
     connect: async () => {
-      await ctx.db();
+      await ctx.admin();
     },
     migrations: migrationOps(ctx),
     keys: keyOps(ctx),
