@@ -65,8 +65,10 @@ END
 $$;
 
 -- Shared agents (tenant_id NULL) are readable by every tenant and writable by none through
--- aos_app: this policy is SELECT only, and the tenant policy's WITH CHECK refuses NULL.
-CREATE POLICY agents_shared_read ON agents FOR SELECT TO aos_app USING (tenant_id IS NULL);
+-- aos_app: this policy is SELECT only, and the tenant policy's WITH CHECK refuses NULL. With no
+-- tenant set they are not readable either: nothing is.
+CREATE POLICY agents_shared_read ON agents FOR SELECT TO aos_app
+  USING (tenant_id IS NULL AND NULLIF(current_setting('aos.tenant_id', true), '') IS NOT NULL);
 
 -- The owner (a member of aos_owner when it is not a superuser) is bound by FORCE as well. It
 -- creates shared agents (operator work, no tenant set), and it is the definer of the functions
