@@ -34,13 +34,13 @@ if (mode === 'imports') {
   const store = await step('open embedded database (PGlite)', () =>
     core.openDatabase({ env, dataDir: join(home, 'pgdata'), migrate: false }),
   );
-  await step('check migrations (kysely Migrator)', () => core.migrateToLatest(store.db));
+  await step('check migrations (kysely Migrator)', () => core.migrateToLatest(store.admin));
   await step('read applied migration names (one SELECT)', () =>
     store.db.selectFrom('aos_migrations').select('name').execute(),
   );
   await step('runGoal (create, plan, execute, seal)', () =>
     runs.runGoal(
-      store.db,
+      store.forTenant(tenantId),
       { tenantId, agentId, goal: 'echo breakdown' },
       { registry: core.createSkillRegistry(), env, signingKey },
     ),

@@ -221,7 +221,7 @@ export async function measureAudit({ quick }) {
     const store = await core.openDatabase({ url: database.url, poolSize: 2 });
     let agentId;
     try {
-      agentId = (await core.createAgent(store.db, { name: 'bench-audit', tenantId: TENANT_ID })).id;
+      agentId = (await core.createAgent(store.forTenant(TENANT_ID), { name: 'bench-audit', tenantId: TENANT_ID })).id;
     } finally {
       await store.close();
     }

@@ -217,10 +217,10 @@ export async function measureStepAppend({ quick }) {
   const core = await loadCore();
   const store = await core.openDatabase({ url: database.url, poolSize: 4 });
   try {
-    const runner = await prepareRunner(store.db);
-    await createAndExecuteRun(store.db, runner, LONG_ECHO_PLAN); // warm-up
-    const long = await countRunStatements(store.db, runner, LONG_ECHO_PLAN);
-    const short = await countRunStatements(store.db, runner, THREE_STEP_PLAN);
+    const runner = await prepareRunner(store.forTenant('bench-tenant'));
+    await createAndExecuteRun(store.forTenant('bench-tenant'), runner, LONG_ECHO_PLAN); // warm-up
+    const long = await countRunStatements(store.forTenant('bench-tenant'), runner, LONG_ECHO_PLAN);
+    const short = await countRunStatements(store.forTenant('bench-tenant'), runner, THREE_STEP_PLAN);
     const perStep = {
       statements: (long.statements - short.statements) / (LONG_ECHO_PLAN.length - THREE_STEP_PLAN.length),
       commits: (long.commits - short.commits) / (LONG_ECHO_PLAN.length - THREE_STEP_PLAN.length),
@@ -233,7 +233,7 @@ export async function measureStepAppend({ quick }) {
       progress(`step_append: slice ${slice}/${slices}: reference INSERT loop...`);
       refs.push(await serverCommitRate(database.url, 1, refMs));
       progress(`step_append: slice ${slice}/${slices}: runner, 25-step runs...`);
-      appends.push(await stepAppendRate(store.db, runner, aosMs));
+      appends.push(await stepAppendRate(store.forTenant('bench-tenant'), runner, aosMs));
       progress(`step_append: slice ${slice}/${slices}: the same append in plain SQL...`);
       sqlOnly.push(await oneStatementAppendRate(database.url, runner, refMs));
     }
@@ -317,12 +317,12 @@ export async function measureRunsServer({ quick }) {
   const core = await loadCore();
   const store = await core.openDatabase({ url: database.url, poolSize: 8 });
   try {
-    const runner = await prepareRunner(store.db);
-    await createAndExecuteRun(store.db, runner, THREE_STEP_PLAN);
-    const perRun = await countRunStatements(store.db, runner);
+    const runner = await prepareRunner(store.forTenant('bench-tenant'));
+    await createAndExecuteRun(store.forTenant('bench-tenant'), runner, THREE_STEP_PLAN);
+    const perRun = await countRunStatements(store.forTenant('bench-tenant'), runner);
     progress('runs_e2e: reference INSERT loop on 4 connections...');
     const before = await serverCommitRate(database.url, 4, quick ? 750 : 2500);
-    const { curve, cpu } = await runsCurve(store.db, runner, durationMs, 'runs_e2e');
+    const { curve, cpu } = await runsCurve(store.forTenant('bench-tenant'), runner, durationMs, 'runs_e2e');
     const after = await serverCommitRate(database.url, 4, quick ? 750 : 2500);
     const commits = (before + after) / 2;
     const ceiling = commits / perRun.commits;
@@ -366,14 +366,14 @@ export async function measureRunsEmbedded({ quick, embeddedHomeDir, perRun }) {
   progress('runs_embedded: creating a fresh embedded database (initdb + migrations)...');
   const store = await core.openDatabase({ dataDir: join(home, 'pgdata'), env: { AOS_HOME: home } });
   try {
-    const runner = await prepareRunner(store.db);
-    await createAndExecuteRun(store.db, runner, THREE_STEP_PLAN);
+    const runner = await prepareRunner(store.forTenant('bench-tenant'));
+    await createAndExecuteRun(store.forTenant('bench-tenant'), runner, THREE_STEP_PLAN);
     progress('runs_embedded: reference INSERT loop...');
-    const commits = await embeddedCommitRate(store.db, quick ? 750 : 2500);
+    const commits = await embeddedCommitRate(store.admin, quick ? 750 : 2500);
     // Commits per run as counted on the server (same code path); 8 when runs_e2e did not run.
     const commitsPerRun = perRun?.commits ?? 8;
     const ceiling = commits / commitsPerRun;
-    const { curve, cpu } = await runsCurve(store.db, runner, durationMs, 'runs_embedded');
+    const { curve, cpu } = await runsCurve(store.forTenant('bench-tenant'), runner, durationMs, 'runs_embedded');
     const best = bestOf(curve);
     return {
       embeddedHome: home,

@@ -30,9 +30,13 @@ const store = embedded
   ? await core.openDatabase({ dataDir: join(home, 'pgdata'), env: { AOS_HOME: home } })
   : await core.openDatabase({ url: database.url, poolSize: Math.max(4, concurrency * 2) });
 try {
-  const runner = await prepareRunner(store.db);
-  await createAndExecuteRun(store.db, runner, steps);
-  const result = await runConcurrently(store.db, runner, { concurrency, durationMs: seconds * 1000, steps });
+  const runner = await prepareRunner(store.forTenant('bench-tenant'));
+  await createAndExecuteRun(store.forTenant('bench-tenant'), runner, steps);
+  const result = await runConcurrently(store.forTenant('bench-tenant'), runner, {
+    concurrency,
+    durationMs: seconds * 1000,
+    steps,
+  });
   process.stdout.write(
     `${JSON.stringify({
       driver: embedded ? 'embedded' : 'server',

@@ -26,7 +26,7 @@ describe.skipIf(!inject('aosServerAvailable'))('openService [server]', () => {
     home = mkdtempSync(join(tmpdir(), 'aos-service-'));
     database = await createThrowawayDatabase();
     const admin = await openDatabase({ env: { AOS_HOME: home }, url: database.url });
-    await createTenant(admin.db, { tenantId: 'acme' });
+    await createTenant(admin.admin, { tenantId: 'acme' });
     await admin.close();
     app = await createTestLoginRole(database, { grants: APP_ROLE_GRANTS });
     roles.push(app);
@@ -81,7 +81,7 @@ describe.skipIf(!inject('aosServerAvailable'))('openService [server]', () => {
       expect(service.role).toBe(app.role);
       await service.ready();
       const admin = await openDatabase({ env: { AOS_HOME: home }, url: database.url, migrate: false });
-      const { key } = await createApiKey(admin.db, { tenantId: 'acme', scopes: ['runs:write'] });
+      const { key } = await createApiKey(admin.admin, { tenantId: 'acme', scopes: ['runs:write'] });
       await admin.close();
       const { tenantId } = await service.authenticate(key, 'runs:write');
       await expect(service.authenticate(key, 'proofs:read')).rejects.toMatchObject({ code: 'FORBIDDEN' });

@@ -32,7 +32,7 @@ describe('embedded directory lock (two processes)', () => {
 
     const store = await openDatabase({ dataDir, env: {} });
     try {
-      const names = await store.db
+      const names = await store.admin
         .selectFrom('agents')
         .select('name')
         .where('tenant_id', '=', 'lock-test')
@@ -63,7 +63,7 @@ describe('embedded directory lock (two processes)', () => {
 
     const store = await openDatabase({ dataDir, env: {} });
     try {
-      const names = await store.db.selectFrom('agents').select('name').where('name', '=', 'impatient').execute();
+      const names = await store.admin.selectFrom('agents').select('name').where('name', '=', 'impatient').execute();
       expect(names).toEqual([]);
     } finally {
       await store.close();
@@ -81,7 +81,7 @@ describe('embedded directory lock (two processes)', () => {
     expect(existsSync(`${dataDir}.lock`)).toBe(true);
     const store = await openDatabase({ dataDir, env: {}, lockTimeoutMs: 2000 });
     try {
-      const names = await store.db.selectFrom('agents').select('name').where('name', '=', 'crashed').execute();
+      const names = await store.admin.selectFrom('agents').select('name').where('name', '=', 'crashed').execute();
       expect(names).toEqual([{ name: 'crashed' }]);
     } finally {
       await store.close();

@@ -134,6 +134,36 @@ const quota: CommandGroupSpec<IntCliContext> = {
 
 const tenantFlag = { type: 'string', demandOption: true, requiresArg: true, describe: 'Tenant id' } as const;
 
+const db: CommandGroupSpec<IntCliContext> = {
+  name: 'db',
+  usage: 'db',
+  describe: 'Database administration: the roles AOS works as',
+  missingSubcommand: 'db needs a subcommand: roles',
+  examples: [['$0 db roles --print', 'The SQL that creates the roles']],
+  subcommands: [
+    {
+      name: 'roles',
+      usage: 'roles',
+      describe:
+        'Create the roles aos_owner, aos_app and aos_audit where missing (as a role that may create roles); idempotent',
+      options: (y) =>
+        y.option('print', {
+          type: 'boolean',
+          default: false,
+          describe: 'Print the SQL instead of running it (connects to nothing)',
+        }),
+      examples: [
+        ['$0 db roles --database-url postgres://admin@db/aos', 'Create the roles on a server'],
+        ['$0 db roles --print | psql', 'Or hand the SQL to psql'],
+      ],
+      load: lazy(
+        () => import('./commands/db'),
+        (m) => m.runDbRoles,
+      ),
+    },
+  ],
+};
+
 const tenants: CommandGroupSpec<IntCliContext> = {
   name: 'tenants',
   usage: 'tenants',
@@ -326,6 +356,7 @@ export const COMMAND_SPECS: readonly (CommandSpec<IntCliContext> | CommandGroupS
       (m) => m.runMigrate,
     ),
   },
+  db,
   keys,
   tenants,
   apiKeys,

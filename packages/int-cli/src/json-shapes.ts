@@ -97,6 +97,21 @@ export const MigrateShape = z
   })
   .strict();
 
+/** `db roles --print --json`: the SQL, not run. */
+export const DbRolesSqlShape = z.object({ sql: z.string() }).strict();
+
+/** `db roles --json`: each role, created now or there already. */
+export const DbRolesShape = z
+  .object({
+    store: StoreShape,
+    roles: z.array(
+      z
+        .object({ name: z.enum(['aos_owner', 'aos_app', 'aos_audit']), status: z.enum(['created', 'existing']) })
+        .strict(),
+    ),
+  })
+  .strict();
+
 const KeyId = z.string().regex(/^[0-9a-f]{8}$/);
 
 /** One key of the trusted set: `env` = AOS_SIGNING_KEY / AOS_RETIRED_VERIFIER_KEYS, `file` = the key set file. */
@@ -239,6 +254,8 @@ export const WorkerShape = z
 export type DemoJson = z.infer<typeof DemoShape>;
 export type ListSkillsJson = z.infer<typeof ListSkillsShape>;
 export type MigrateJson = z.infer<typeof MigrateShape>;
+export type DbRolesSqlJson = z.infer<typeof DbRolesSqlShape>;
+export type DbRolesJson = z.infer<typeof DbRolesShape>;
 export type KeysShowJson = z.infer<typeof KeysShowShape>;
 export type KeysGenerateJson = z.infer<typeof KeysGenerateShape>;
 export type KeysRotateJson = z.infer<typeof KeysRotateShape>;

@@ -10,6 +10,7 @@ import type {
   KeysRotateJson,
   KeysShowJson,
   ListSkillsJson,
+  DbRolesJson,
   MigrateJson,
   QuotaJson,
   RecoverJson,
@@ -128,6 +129,12 @@ export function renderSkills(skills: ListSkillsJson['skills']): string {
   return (
     header + skills.map((s) => `${s.name.padEnd(width)}  ${s.version.padEnd(vwidth)}  ${s.description}\n`).join('')
   );
+}
+
+/** `db roles`: one line per role. */
+export function renderDbRoles(result: DbRolesJson): string {
+  const lines = result.roles.map((r) => `${r.name.padEnd(9)}  ${r.status === 'created' ? 'created now' : 'exists'}\n`);
+  return `Store: ${result.store.driver} at ${result.store.location}\n${lines.join('')}`;
 }
 
 /** `migrate`: one line per migration. */

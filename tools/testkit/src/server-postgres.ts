@@ -90,9 +90,8 @@ export async function createTestLoginRole(
   };
 }
 
-/** The grants of an application role that reads and writes rows and changes no schema. */
-export const APP_ROLE_GRANTS: readonly string[] = [
-  'GRANT USAGE ON SCHEMA public TO {role}',
-  'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}',
-  'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}',
-];
+/**
+ * What makes a login an application login (SPEC §3.1a): membership of `aos_app`, whose grants
+ * and policies come with the migrations. Nothing else.
+ */
+export const APP_ROLE_GRANTS: readonly string[] = ['GRANT aos_app TO {role}'];

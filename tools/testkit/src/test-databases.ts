@@ -20,11 +20,16 @@ export interface TestDatabase {
   readonly url: string | undefined;
   /** Opens (once) and returns the store; reuse it across tests. */
   store(): Promise<AosDatabase>;
-  /** Shorthand for `(await store()).db`. */
+  /**
+   * The store's admin handle, `(await store()).admin`: the test server's and PGlite's superuser,
+   * so fixtures are written (and read) across tenants, bypassing row-level security.
+   */
   db(): Promise<Kysely<Database>>;
+  /** The store's handle for one tenant (`aos_app`, under the tenant policies), as the facade uses it. */
+  tenantDb(tenantId: string): Promise<Kysely<Database>>;
   /** Closes the store so another process (or an in-process CLI) may open the embedded directory. */
   release(): Promise<void>;
-  /** Runs `fn` as the database superuser with every trigger disabled (for tamper tests). */
+  /** Runs `fn` as the database superuser (the admin handle) with every trigger disabled (for tamper tests). */
   tamper<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** Closes and removes everything. */
   destroy(): Promise<void>;
@@ -56,10 +61,11 @@ export async function createTestDatabase(driver: TestDriver): Promise<TestDataba
     home,
     url: server?.url,
     store,
-    db: async () => (await store()).db,
+    db: async () => (await store()).admin,
+    tenantDb: async (tenantId) => (await store()).forTenant(tenantId),
     release,
     tamper: async (fn) =>
-      (await store()).db.transaction().execute(async (trx) => {
+      (await store()).admin.transaction().execute(async (trx) => {
         await sql`SET LOCAL session_replication_role = replica`.execute(trx);
         return fn(trx);
       }),
@@ -105,6 +111,7 @@ export function describeEachDriver(title: string, body: (t: TestDatabase) => voi
         },
         store: async () => (await ensure()).store(),
         db: async () => (await ensure()).db(),
+        tenantDb: async (tenantId) => (await ensure()).tenantDb(tenantId),
         release: async () => (await ensure()).release(),
         tamper: async (fn) => (await ensure()).tamper(fn),
         destroy: async () => current?.destroy(),

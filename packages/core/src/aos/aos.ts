@@ -1,7 +1,9 @@
 import { exportProofBundleToFile, exportStepInclusionProof, getRunProof } from '@aos/proof/postgres';
 import type { StepInclusionProof } from '@aos/proof';
+import type { Kysely } from 'kysely';
 import type { BundleSink } from '@aos/proof/node';
 import { createAgent, listAgents, type CreateAgentInput } from '../agents/agent-service';
+import type { Database } from '../db/schema';
 import { getRun, listRuns, type ListRunsInputSchema } from '../queries/run-queries';
 import type { RunEventListener } from '../runner/run-events';
 import { openRuntime, type AosRuntime } from '../runtime';
@@ -125,20 +127,25 @@ export async function openAos(config: AosConfig): Promise<Aos> {
 
 /** The facade over an open runtime (core-internal: the service builds on the same runtime). */
 export function aosOver(runtime: AosRuntime): Aos {
-  const db = runtime.store.db;
+  const store = runtime.store;
+  // Every tenant's work goes through its own handle, so Postgres (not this code) keeps tenants
+  // apart; only the operator's shared-agent work, which has no tenant, works as the login.
+  const tenantDb = (tenantId: string): Kysely<Database> => store.forTenant(tenantId);
+  const agentsDb = (tenantId: string | null | undefined): Kysely<Database> =>
+    tenantId == null ? store.admin : store.forTenant(tenantId);
   const trustedKeys = async (): Promise<TrustedKeysView> => {
     const keySet = await runtime.keySet();
     return { current: keySet.current?.verifierKey ?? null, keys: keySet.keys.map((k) => k.verifierKey) };
   };
   return {
     agents: {
-      create: async (input) => agentView(await createAgent(db, input)),
-      list: async (query = {}) => (await listAgents(db, query)).map(agentView),
+      create: async (input) => agentView(await createAgent(agentsDb(input.tenantId), input)),
+      list: async (query = {}) => (await listAgents(agentsDb(query.tenantId), query)).map(agentView),
     },
     runs: {
       async run(input, options = {}) {
         const signingKey = await runtime.signer();
-        const result = await runGoal(db, input, {
+        const result = await runGoal(tenantDb(input.tenantId), input, {
           registry: runtime.registry,
           env: runtime.env,
           signingKey,
@@ -147,18 +154,19 @@ export function aosOver(runtime: AosRuntime): Aos {
         return { run: runView(result.run), created: result.created, steps_executed: result.stepsExecuted };
       },
       async create(input) {
-        const { run, created } = await createRun(db, input);
+        const { run, created } = await createRun(tenantDb(input.tenantId), input);
         return { run: runView(run), created };
       },
       async execute({ tenantId, runId }, options = {}) {
+        const db = tenantDb(tenantId);
         const { run } = await getRun(db, tenantId, runId);
         const signingKey = await runtime.signer();
         const deps = { registry: runtime.registry, env: runtime.env, signingKey, onEvent: options.onEvent };
         const result = await executeRunToEnd(db, run, deps);
         return { run: runView(result.run), created: false, steps_executed: result.stepsExecuted };
       },
-      get: async ({ tenantId, runId }) => runDetailsView(await getRun(db, tenantId, runId)),
-      list: async (query) => (await listRuns(db, query)).map(runView),
+      get: async ({ tenantId, runId }) => runDetailsView(await getRun(tenantDb(tenantId), tenantId, runId)),
+      list: async (query) => (await listRuns(tenantDb(query.tenantId), query)).map(runView),
     },
     proofs: {
       trustedKeys,
@@ -166,6 +174,7 @@ export function aosOver(runtime: AosRuntime): Aos {
         // The deployment's whole key set, read without touching the private key: a run sealed
         // before a key rotation verifies against its retired key.
         const keySet = await runtime.keySet();
+        const db = tenantDb(tenantId);
         const result = await getRunProof(db, tenantId, runId, { trustedKeys: keySet.keys });
         // The coordinator answers "no trace" alike for a missing run, another tenant's run and
         // a run that failed before its trace began; only the first two are RUN_NOT_FOUND.
@@ -182,18 +191,19 @@ export function aosOver(runtime: AosRuntime): Aos {
         };
       },
       async exportBundle({ tenantId, runId, target }) {
-        const { format } = await exportProofBundleToFile(db, tenantId, runId, target);
+        const { format } = await exportProofBundleToFile(tenantDb(tenantId), tenantId, runId, target);
         return { format };
       },
-      stepProof: ({ tenantId, runId, stepIndex }) => exportStepInclusionProof(db, tenantId, runId, stepIndex),
+      stepProof: ({ tenantId, runId, stepIndex }) =>
+        exportStepInclusionProof(tenantDb(tenantId), tenantId, runId, stepIndex),
     },
     skills: {
       list: () => Promise.resolve(runtime.registry.manifest().map(skillListing)),
     },
     secrets: {
-      set: async (input) => setSecretOutcome(await setSecret(db, input, { env: runtime.env })),
-      list: async ({ tenantId }) => (await listSecrets(db, tenantId)).map(secretView),
-      delete: async ({ tenantId, name }) => secretView(await deleteSecret(db, tenantId, name)),
+      set: async (input) => setSecretOutcome(await setSecret(tenantDb(input.tenantId), input, { env: runtime.env })),
+      list: async ({ tenantId }) => (await listSecrets(tenantDb(tenantId), tenantId)).map(secretView),
+      delete: async ({ tenantId, name }) => secretView(await deleteSecret(tenantDb(tenantId), tenantId, name)),
     },
     close: () => runtime.close(),
   };

@@ -85,20 +85,23 @@ async function currentSpend(
  */
 async function agentSpend(
   trx: Transaction<Database>,
+  tenantId: string,
   agentId: string,
 ): Promise<{ spent: number; limit: number } | null> {
-  const agent = await trx
-    .selectFrom('agents')
-    .select(['budget_cents', 'spent_cents'])
-    .where('id', '=', agentId)
-    .forUpdate()
-    .executeTakeFirst();
+  // A definer function (migration 0007): a shared agent's row and the other tenants' holds on it
+  // are beyond the tenant's own policies.
+  const locked = await sql<{ budget_cents: number | null; spent_cents: number; held_cents: number }>`
+    SELECT budget_cents, spent_cents, held_cents FROM aos_agent_budget_lock(${tenantId}, ${agentId})`.execute(trx);
+  const agent = locked.rows[0];
   if (agent?.budget_cents == null) return null;
-  const held = await sql<{ total: number }>`
-    SELECT COALESCE(sum(estimate_cents), 0)::float8 AS total
-    FROM budget_reservations
-    WHERE agent_id = ${agentId} AND expires_at > now()`.execute(trx);
-  return { spent: agent.spent_cents + (held.rows[0]?.total ?? 0), limit: agent.budget_cents };
+  return { spent: agent.spent_cents + agent.held_cents, limit: agent.budget_cents };
+}
+
+/** Drops one of the tenant's budget holds (aos_app may not DELETE); returns its estimate, or null. */
+async function dropReservation(db: Kysely<Database>, tenantId: string, reservationId: number): Promise<number | null> {
+  const gone = await sql<{ estimate_cents: number | null }>`
+    SELECT aos_reservation_release(${tenantId}, ${reservationId}) AS estimate_cents`.execute(db);
+  return gone.rows[0]?.estimate_cents ?? null;
 }
 
 function formatCents(value: number, places = 4): string {
@@ -152,7 +155,7 @@ export async function reserveBudget(
       breaches.push({ period: 'hourly', spent: spend.hourly, limit: quota.hourly_limit_cents });
     if (spend.daily >= quota.daily_limit_cents)
       breaches.push({ period: 'daily', spent: spend.daily, limit: quota.daily_limit_cents });
-    const agent = await agentSpend(trx, input.agentId);
+    const agent = await agentSpend(trx, input.tenantId, input.agentId);
     if (agent && agent.spent >= agent.limit) breaches.push({ period: 'agent', ...agent });
     const first = breaches[0];
     if (first && (quota.hard_limit || first.period === 'agent')) {
@@ -269,32 +272,16 @@ export async function recordCostEvent(
     .returning('id')
     .executeTakeFirstOrThrow();
   if (cost.reservationId != null) {
-    const settled = await trx
-      .deleteFrom('budget_reservations')
-      .where('id', '=', cost.reservationId)
-      .returning('estimate_cents')
-      .executeTakeFirst();
-    const overrun = reservationOverrun(cost.skill, settled?.estimate_cents, cost.costCents);
-    if (overrun && settled) {
-      await insertAlert(
-        trx,
-        cost.tenantId,
-        cost.runId,
-        'critical',
-        'request',
-        overrun,
-        cost.costCents,
-        settled.estimate_cents,
-      );
+    const settled = await dropReservation(trx, cost.tenantId, cost.reservationId);
+    const overrun = reservationOverrun(cost.skill, settled, cost.costCents);
+    if (overrun && settled !== null) {
+      await insertAlert(trx, cost.tenantId, cost.runId, 'critical', 'request', overrun, cost.costCents, settled);
       alerts.push(overrun);
     }
   }
   if (cost.costCents > 0 && cost.agentId) {
-    await trx
-      .updateTable('agents')
-      .set((eb) => ({ spent_cents: eb('spent_cents', '+', cost.costCents), updated_at: new Date() }))
-      .where('id', '=', cost.agentId)
-      .execute();
+    // A shared agent's spend is every tenant's: a definer function adds to it (migration 0007).
+    await sql`SELECT aos_agent_add_spend(${cost.tenantId}, ${cost.agentId}, ${cost.costCents}::float8)`.execute(trx);
   }
   if (before && quota) {
     const periods: [AlertPeriod, number, number][] = [
@@ -319,9 +306,13 @@ export async function recordCostEvent(
   return { id: event.id, alerts };
 }
 
-/** Drops a reservation whose step never ran (e.g. input invalid after reserving). */
-export async function releaseReservation(db: Kysely<Database>, reservationId: number | null): Promise<void> {
-  if (reservationId != null) await db.deleteFrom('budget_reservations').where('id', '=', reservationId).execute();
+/** Drops a tenant's reservation whose step never ran (e.g. input invalid after reserving). */
+export async function releaseReservation(
+  db: Kysely<Database>,
+  tenantId: string,
+  reservationId: number | null,
+): Promise<void> {
+  if (reservationId != null) await dropReservation(db, tenantId, reservationId);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Driver } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { resolveAosHome } from '@aos/proof/node';
@@ -10,10 +10,13 @@ import { acquireEmbeddedLock, type EmbeddedLock, type LockWaitListener } from '.
 import { migrateToLatest } from './migrator';
 import { withPreparedStatements } from './prepared-statements';
 import type { Database } from './schema';
+import { SessionDialect, SharedSessions, type SessionSetting } from './session-dialect';
 
 const OID_INT8 = 20;
 const OID_NUMERIC = 1700;
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+/** Tenant handles kept for reuse; beyond this the oldest is dropped (they are cheap to rebuild). */
+const MAX_TENANT_HANDLES = 256;
 
 /** Which Postgres a {@link AosDatabase} talks to. */
 export type DatabaseDriver = 'embedded' | 'server';
@@ -36,13 +39,59 @@ export interface OpenDatabaseOptions {
   readonly poolSize?: number | undefined;
 }
 
-/** An open AOS store: a typed kysely instance plus what it points at. */
+/**
+ * An open AOS store: handles on one pool (or the one embedded session) that differ in who they
+ * work as (SPEC §3.1a), plus what the store points at. Every handle switches the session it
+ * acquires, so a transaction runs wholly as its handle's role and tenant.
+ */
 export interface AosDatabase {
+  /**
+   * As `aos_app` with no tenant: every tenant-scoped table reads empty (fail closed). Tenants and
+   * API-key hashes are readable (a key is looked up before its tenant is known).
+   */
   readonly db: Kysely<Database>;
+  /** As `aos_app` for one tenant: its own rows, and the shared agents to read. */
+  forTenant(tenantId: string): Kysely<Database>;
+  /** As the login itself: migrations, roles, tenants, API keys, shared agents (operator work). */
+  readonly admin: Kysely<Database>;
+  /** As `aos_audit`: reads every tenant's rows and writes nothing (audit and recovery scans). */
+  readonly audit: Kysely<Database>;
   readonly driver: DatabaseDriver;
   /** The embedded data directory, or the server URL without its password. */
   readonly location: string;
   close(): Promise<void>;
+}
+
+/** The handles of {@link AosDatabase} over one real driver; closing any of them closes it. */
+function storeHandles(
+  driver: Driver,
+  singleSession: boolean,
+): Pick<AosDatabase, 'db' | 'forTenant' | 'admin' | 'audit'> & { readonly destroy: () => Promise<void> } {
+  const shared = new SharedSessions(driver, { singleSession });
+  const handle = (setting: SessionSetting): Kysely<Database> =>
+    new Kysely<Database>({ dialect: new SessionDialect(shared, setting) });
+  const tenants = new Map<string, Kysely<Database>>();
+  return {
+    db: handle({ role: 'aos_app', tenantId: '' }),
+    admin: handle({ role: null, tenantId: '' }),
+    audit: handle({ role: 'aos_audit', tenantId: '' }),
+    forTenant(tenantId) {
+      // Not validated here: the use case validates it and says what is wrong; a non-string is
+      // no tenant, which sees nothing.
+      const key = typeof tenantId === 'string' ? tenantId : '';
+      let db = tenants.get(key);
+      if (db === undefined) {
+        db = handle({ role: 'aos_app', tenantId: key });
+        if (tenants.size >= MAX_TENANT_HANDLES) {
+          const oldest = tenants.keys().next();
+          if (!oldest.done) tenants.delete(oldest.value);
+        }
+        tenants.set(key, db);
+      }
+      return db;
+    },
+    destroy: () => shared.destroy(),
+  };
 }
 
 function numberParser(value: string): number {
@@ -89,16 +138,17 @@ async function openServer(url: string, options: OpenDatabaseOptions): Promise<Ao
   // An idle pooled connection that the server closes (restart, admin termination) is dropped
   // from the pool and replaced on next use; without a listener it would crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
+  const handles = storeHandles(new PostgresDialect({ pool: withPreparedStatements(pool) }).createDriver(), false);
   try {
-    await db.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
+    await handles.admin.selectNoFrom((eb) => eb.lit(1).as('ok')).execute();
   } catch (error) {
-    await db.destroy();
+    await handles.destroy();
     throw new AosError('DB_OPEN_FAILED', `cannot connect to ${redactDatabaseUrl(url)}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return { db, driver: 'server', location: redactDatabaseUrl(url), close: () => db.destroy() };
+  const { destroy, ...store } = handles;
+  return { ...store, driver: 'server', location: redactDatabaseUrl(url), close: destroy };
 }
 
 async function openEmbedded(
@@ -125,14 +175,14 @@ async function openEmbedded(
       },
     );
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  const { destroy, ...handles } = storeHandles(new PGliteDialect(client).createDriver(), true);
   return {
-    db,
+    ...handles,
     driver: 'embedded',
     location: dataDir,
     async close() {
       try {
-        await db.destroy();
+        await destroy();
       } finally {
         lock.release();
       }
@@ -172,7 +222,7 @@ export function resolveStoreTarget(options: Pick<OpenDatabaseOptions, 'url' | 'e
  * ```ts
  * const store = await openDatabase({ url: process.env.DATABASE_URL })
  * try {
- *   const agents = await store.db.selectFrom('agents').selectAll().execute()
+ *   const agents = await store.forTenant('acme').selectFrom('agents').selectAll().execute()
  * } finally {
  *   await store.close()
  * }
@@ -187,7 +237,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<A
       : await openEmbedded(target.dataDir, options, env);
   if (options.migrate !== false) {
     try {
-      await migrateToLatest(store.db);
+      await migrateToLatest(store.admin);
     } catch (error) {
       await store.close();
       throw error;

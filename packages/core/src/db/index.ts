@@ -6,3 +6,6 @@ export type { MigrateResult, MigrationOutcome, MigrationStatus } from './migrato
 export { MIGRATIONS } from './migration-sources';
 export type { MigrationSource } from './migration-sources';
 export * from './schema';
+export { AOS_ROLES, ensureRoles } from './roles';
+export type { AosRole, EnsureRolesResult } from './roles';
+export { splitSqlStatements } from './sql-splitter';

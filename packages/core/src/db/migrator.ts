@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { AosError } from '../errors';
 import { MIGRATIONS, type MigrationSource } from './migration-sources';
+import { ensureRoles, isSuperuser } from './roles';
 import type { Database } from './schema';
 import { splitSqlStatements } from './sql-splitter';
 
@@ -53,7 +54,8 @@ function migratorFor(db: Kysely<Database>, sources: readonly MigrationSource[]):
 
 /**
  * Applies every pending migration, in order, in one transaction: a failure leaves the
- * database exactly as it was. Running it again is a no-op.
+ * database exactly as it was. Running it again is a no-op. `db` should be the store's admin
+ * handle; working as a superuser, it first creates the roles of SPEC §3.1a when they are missing.
  *
  * @example
  * ```ts
@@ -70,6 +72,9 @@ export async function migrateToLatest(
   if (applied !== null && sources.every((m) => applied.has(m.name)) && applied.size === sources.length) {
     return { outcomes: sources.map((m) => ({ name: m.name, status: 'already-applied' })), applied: [] };
   }
+  // A superuser store (embedded always, a test server's `postgres`) creates the roles the
+  // migrations grant to; any other role needs `int-cli db roles` run once by one that may.
+  if (await isSuperuser(db)) await ensureRoles(db);
   const migrator = migratorFor(db, sources);
   const before = await migrator.getMigrations();
   const { error, results } = await migrator.migrateToLatest();

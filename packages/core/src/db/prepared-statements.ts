@@ -19,7 +19,18 @@ export function withPreparedStatements(pool: pg.Pool): pg.Pool {
     }
     return name;
   };
-  const wrapClient = (client: pg.PoolClient): pg.PoolClient =>
+  // One wrapper per client, so a pooled connection keeps its identity across checkouts (kysely
+  // and the store's session switching remember per connection what they set up on it).
+  const wrapped = new WeakMap<pg.PoolClient, pg.PoolClient>();
+  const wrapClient = (client: pg.PoolClient): pg.PoolClient => {
+    let proxy = wrapped.get(client);
+    if (proxy === undefined) {
+      proxy = proxyClient(client);
+      wrapped.set(client, proxy);
+    }
+    return proxy;
+  };
+  const proxyClient = (client: pg.PoolClient): pg.PoolClient =>
     new Proxy(client, {
       get(target, property, receiver) {
         if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;

@@ -45,7 +45,7 @@ export function auditOps(ctx: OpsContext): AosOps['audit'] {
       const opts = parseInput(AuditOptionsSchema, options, 'audit');
       const extra = callerKeys(opts.trustedKeys);
       const keySet = await loadVerifierKeySet(ctx.env);
-      const db = await ctx.db();
+      const db = await ctx.audit();
       const audit = await auditSealedTraces(db, {
         trustedKeys: [...keySet.keys, ...extra],
         tenantId: opts.tenantId,

@@ -16,7 +16,7 @@ export function demoOps(ctx: OpsContext): AosOps['demo'] {
       const tenantId = parseInput(tenantIdSchema, request.tenantId, 'tenant_id');
       const skill = ctx.registry().require('json_transform');
       const input: unknown = parseInput(skill.inputSchema, request.input, 'input');
-      const db = await ctx.db();
+      const db = await ctx.forTenant(tenantId);
       const outputs: JsonValue[] = [];
       for (let i = 0; i < 2; i += 1) {
         const result = await skill.execute(input, {
@@ -37,7 +37,7 @@ export function demoOps(ctx: OpsContext): AosOps['demo'] {
     },
     async recordCostEvent(request) {
       const tenantId = parseInput(tenantIdSchema, request.tenantId, 'tenant_id');
-      const { event, alerts, spend } = await recordAndReadCostEvent(await ctx.db(), {
+      const { event, alerts, spend } = await recordAndReadCostEvent(await ctx.forTenant(tenantId), {
         tenantId,
         costCents: request.costCents,
       });

@@ -7,7 +7,7 @@ import type { AosOps } from './ops-types';
 export function migrationOps(ctx: OpsContext): AosOps['migrations'] {
   return {
     async status() {
-      const migrations = await getMigrationStatus(await ctx.db());
+      const migrations = await getMigrationStatus(await ctx.admin());
       return migrations.map((m) => ({
         name: m.name,
         applied: m.executedAt !== null,
@@ -15,7 +15,7 @@ export function migrationOps(ctx: OpsContext): AosOps['migrations'] {
       }));
     },
     async apply() {
-      const db = await ctx.db();
+      const db = await ctx.admin();
       const { outcomes, applied } = await migrateToLatest(db);
       const executedAt = new Map((await getMigrationStatus(db)).map((m) => [m.name, m.executedAt]));
       return {

@@ -7,6 +7,7 @@ import { createOpsContext } from './ops-context';
 import type { AosOps, OpenOpsOptions } from './ops-types';
 import { quotaOps } from './quota-ops';
 import { recoveryOps } from './recovery-ops';
+import { roleOps } from './role-ops';
 import { skillOps } from './skill-ops';
 import { agentOps, apiKeyOps, tenantOps } from './tenant-ops';
 import { workerOps } from './worker-ops';
@@ -35,8 +36,9 @@ export async function openOps(config: AosConfig, options: OpenOpsOptions = {}): 
   return {
     store: ctx.store,
     connect: async () => {
-      await ctx.db();
+      await ctx.admin();
     },
+    roles: roleOps(ctx),
     migrations: migrationOps(ctx),
     keys: keyOps(ctx),
     quotas: quotaOps(ctx),

@@ -15,7 +15,12 @@ import type { OpenOpsOptions, StoreInfo } from './ops-types';
 export interface OpsContext {
   readonly env: NodeJS.ProcessEnv;
   readonly store: StoreInfo;
-  db(): Promise<Kysely<Database>>;
+  /** The login's own handle: migrations, roles, tenants, API keys, shared agents. */
+  admin(): Promise<Kysely<Database>>;
+  /** `aos_audit`: reads across tenants (audit, recovery and due-run scans), writes nothing. */
+  audit(): Promise<Kysely<Database>>;
+  /** `aos_app` for one tenant: whatever an operator does to one tenant's rows. */
+  forTenant(tenantId: string): Promise<Kysely<Database>>;
   registry(): SkillRegistry;
   signer(): Promise<SigningKey>;
   close(): Promise<void>;
@@ -32,23 +37,26 @@ export function createOpsContext(config: AosConfig, options: OpenOpsOptions): Op
   const refuseClosed = (): void => {
     if (closed) throw new AosError('INTERNAL', 'this AosOps is closed; open another one');
   };
+  const open = (): Promise<AosDatabase> => {
+    refuseClosed();
+    // A failed open is not remembered: the next call tries again.
+    opening ??= openDatabase({
+      env,
+      url: config.databaseUrl,
+      onLockWait: config.onLockWait,
+      migrate: options.migrate,
+    }).catch((error: unknown) => {
+      opening = undefined;
+      throw error;
+    });
+    return opening;
+  };
   return {
     env,
     store: Object.freeze({ driver: target.driver, location: target.location }),
-    db: async () => {
-      refuseClosed();
-      // A failed open is not remembered: the next call tries again.
-      opening ??= openDatabase({
-        env,
-        url: config.databaseUrl,
-        onLockWait: config.onLockWait,
-        migrate: options.migrate,
-      }).catch((error: unknown) => {
-        opening = undefined;
-        throw error;
-      });
-      return (await opening).db;
-    },
+    admin: async () => (await open()).admin,
+    audit: async () => (await open()).audit,
+    forTenant: async (tenantId) => (await open()).forTenant(tenantId),
     registry: () => {
       refuseClosed();
       registry ??= createSkillRegistry();

@@ -37,6 +37,11 @@ export interface MigrationState {
   readonly executed_at: string | null;
 }
 
+/** What `roles.ensure()` found: each role of SPEC §3.1a, created now or there already. */
+export interface RolesEnsured {
+  readonly roles: { readonly name: 'aos_owner' | 'aos_app' | 'aos_audit'; readonly status: 'created' | 'existing' }[];
+}
+
 /** What `migrations.apply()` did to every known migration. */
 export interface MigrationsApplied {
   readonly migrations: {
@@ -281,6 +286,15 @@ export interface AosOps {
    * first method that needs it: to time the open, or to fail before doing anything else.
    */
   connect(): Promise<void>;
+  readonly roles: {
+    /** The idempotent SQL that creates the database roles; connects to nothing. */
+    sql(): string;
+    /**
+     * Creates the roles that are missing, working as the login (which must be allowed to create
+     * roles); running it again changes nothing.
+     */
+    ensure(): Promise<RolesEnsured>;
+  };
   readonly migrations: {
     /** Every known migration and whether the store has it. */
     status(): Promise<MigrationState[]>;

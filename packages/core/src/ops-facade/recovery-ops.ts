@@ -20,8 +20,9 @@ export function recoveryOps(ctx: OpsContext): AosOps['recovery'] {
   return {
     async recoverStale(options = {}) {
       const opts = parseInput(RecoveryOptionsSchema, options, 'recovery');
-      const db = await ctx.db();
-      const recovered = await recoverStaleRuns(db, {
+      // Found across tenants (aos_audit), each finished as its own tenant.
+      const recovered = await recoverStaleRuns(await ctx.audit(), {
+        forTenant: (tenantId) => ctx.forTenant(tenantId),
         signingKey: await ctx.signer(),
         olderThanMs: opts.olderThanMs,
         tenantId: opts.tenantId,

@@ -33,10 +33,10 @@ function apiKeyView(key: ApiKeySummary): ApiKeyView {
 /** `tenants`: the tenants of a service deployment, created, listed, suspended and resumed. */
 export function tenantOps(ctx: OpsContext): AosOps['tenants'] {
   return {
-    create: async (input) => tenantView(await createTenant(await ctx.db(), input)),
-    list: async () => (await listTenants(await ctx.db())).map(tenantView),
-    suspend: async (tenantId) => tenantView(await setTenantStatus(await ctx.db(), tenantId, 'suspended')),
-    resume: async (tenantId) => tenantView(await setTenantStatus(await ctx.db(), tenantId, 'active')),
+    create: async (input) => tenantView(await createTenant(await ctx.admin(), input)),
+    list: async () => (await listTenants(await ctx.admin())).map(tenantView),
+    suspend: async (tenantId) => tenantView(await setTenantStatus(await ctx.admin(), tenantId, 'suspended')),
+    resume: async (tenantId) => tenantView(await setTenantStatus(await ctx.admin(), tenantId, 'active')),
   };
 }
 
@@ -44,17 +44,17 @@ export function tenantOps(ctx: OpsContext): AosOps['tenants'] {
 export function apiKeyOps(ctx: OpsContext): AosOps['apiKeys'] {
   return {
     async create(input) {
-      const { apiKey, key } = await createApiKey(await ctx.db(), input);
+      const { apiKey, key } = await createApiKey(await ctx.admin(), input);
       return { api_key: apiKeyView(apiKey), key };
     },
-    list: async (query = {}) => (await listApiKeys(await ctx.db(), query)).map(apiKeyView),
-    revoke: async (keyId) => apiKeyView(await revokeApiKey(await ctx.db(), keyId)),
+    list: async (query = {}) => (await listApiKeys(await ctx.admin(), query)).map(apiKeyView),
+    revoke: async (keyId) => apiKeyView(await revokeApiKey(await ctx.admin(), keyId)),
   };
 }
 
 /** `agents`: shared agents, usable by every tenant, are created by operators only. */
 export function agentOps(ctx: OpsContext): AosOps['agents'] {
   return {
-    createShared: async (input) => agentView(await createAgent(await ctx.db(), { ...input, tenantId: undefined })),
+    createShared: async (input) => agentView(await createAgent(await ctx.admin(), { ...input, tenantId: undefined })),
   };
 }

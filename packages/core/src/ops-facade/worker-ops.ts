@@ -27,11 +27,12 @@ export function workerOps(ctx: OpsContext): AosOps['worker'] {
   return {
     async listDue(query = {}) {
       const q = parseInput(DueRunQuerySchema, query, 'worker');
-      return listDueRuns(await ctx.db(), q);
+      return listDueRuns(await ctx.audit(), q);
     },
     async execute(run): Promise<WorkerAttempt> {
       const runId = parseInput(uuidSchema, run.id, 'run.id');
-      const db = await ctx.db();
+      // Listed across tenants (aos_audit), executed as the run's own tenant.
+      const db = await ctx.forTenant(run.tenant_id);
       try {
         const deps = { registry: ctx.registry(), env: ctx.env, signingKey: await ctx.signer() };
         const { run: after, stepsAppended } = await executeRunAttempt(db, runId, deps);

@@ -315,7 +315,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
         };
         head = (
           await appendTraceStep(db, ctx.trace, head, intent, deps.signingKey).catch(async (error: unknown) => {
-            await releaseReservation(db, reservationId);
+            await releaseReservation(db, run.tenant_id, reservationId);
             throw error;
           })
         ).head;
@@ -360,7 +360,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
       },
       deps.signingKey,
     ).catch(async (error: unknown) => {
-      await releaseReservation(db, reservationId);
+      await releaseReservation(db, run.tenant_id, reservationId);
       throw error;
     });
     emit(deps, {

@@ -26,7 +26,16 @@ export const DEFAULT_STALE_AFTER_MS = 15 * 60 * 1000;
  */
 export async function recoverStaleRuns(
   db: Kysely<Database>,
-  options: { signingKey: SigningKey; olderThanMs?: number; tenantId?: string },
+  options: {
+    signingKey: SigningKey;
+    olderThanMs?: number;
+    tenantId?: string;
+    /**
+     * The handle each run is finished through, given its tenant; `db` itself when absent. The
+     * operator facade scans as aos_audit (which writes nothing) and finishes each run as its tenant.
+     */
+    forTenant?: (tenantId: string) => Kysely<Database> | Promise<Kysely<Database>>;
+  },
 ): Promise<RecoveredRun[]> {
   const cutoff = new Date(Date.now() - (options.olderThanMs ?? DEFAULT_STALE_AFTER_MS));
   let query = db
@@ -50,7 +59,8 @@ export async function recoverStaleRuns(
   const stale = await query.execute();
   const recovered: RecoveredRun[] = [];
   for (const candidate of stale) {
-    const result = await recoverRun(db, candidate.id, options.signingKey);
+    const tenantDb = options.forTenant ? await options.forTenant(candidate.tenant_id) : db;
+    const result = await recoverRun(tenantDb, candidate.id, options.signingKey);
     if (result) recovered.push(result);
   }
   return recovered;
@@ -66,7 +76,7 @@ async function recoverRun(db: Kysely<Database>, runId: string, signingKey: Signi
   const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
   if (!run || run.status !== 'running') return null;
   const trace = await db.selectFrom('aos_traces').select(['trace_id']).where('run_id', '=', runId).executeTakeFirst();
-  await db.deleteFrom('budget_reservations').where('run_id', '=', runId).execute();
+  await sql`SELECT aos_reservations_release_run(${run.tenant_id}, ${runId})`.execute(db);
   if (!trace) {
     const now = new Date();
     const updated = await db

@@ -125,12 +125,10 @@ export async function listSecrets(db: Kysely<Database>, tenantId: string): Promi
  */
 export async function deleteSecret(db: Kysely<Database>, tenantId: string, name: string): Promise<SecretSummary> {
   const parsed = parseInput(SetSecretInputSchema, { tenantId, name }, 'secret');
-  const row = await db
-    .deleteFrom('tenant_secrets')
-    .where('tenant_id', '=', parsed.tenantId)
-    .where('name', '=', parsed.name)
-    .returning(['name', 'created_at', 'updated_at'])
-    .executeTakeFirst();
+  // A definer function: aos_app may not DELETE (migration 0007).
+  const deleted = await sql<SecretSummary>`
+    SELECT name, created_at, updated_at FROM aos_secret_delete(${parsed.tenantId}, ${parsed.name})`.execute(db);
+  const row = deleted.rows[0];
   if (row === undefined) throw new AosError('SECRET_NOT_FOUND', `secret ${parsed.name} not found`);
   return row;
 }

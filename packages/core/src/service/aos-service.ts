@@ -26,16 +26,18 @@ export interface AosService {
   close(): Promise<void>;
 }
 
-/** What the service's database role may not be, and what to do instead (docs/deploy.md). */
+/** What the service's database role may not be, and what to do instead (docs/int-cli.md, "Roles"). */
 interface RoleFacts {
   readonly role: string;
   readonly superuser: boolean;
   readonly bypassRls: boolean;
   readonly ownedTables: number;
+  /** Whether the role may work as aos_app, which every tenant's work does. */
+  readonly appMember: boolean;
 }
 
 function refuseRole(facts: RoleFacts): void {
-  const fix = 'connect as a login role granted aos_app (int-cli db roles; docs/deploy.md, "Roles")';
+  const fix = 'connect as a login role granted aos_app (int-cli db roles; docs/int-cli.md, "Roles")';
   if (facts.superuser) {
     throw new AosError(
       'CONFIG_INVALID',
@@ -50,6 +52,9 @@ function refuseRole(facts: RoleFacts): void {
       'CONFIG_INVALID',
       `database role ${facts.role} owns ${facts.ownedTables} of the AOS tables (an owner bypasses row-level security and may change the schema): ${fix}`,
     );
+  }
+  if (!facts.appMember) {
+    throw new AosError('CONFIG_INVALID', `database role ${facts.role} is not granted aos_app: ${fix}`);
   }
 }
 
@@ -74,20 +79,22 @@ export async function openService(config: AosConfig): Promise<AosService> {
     );
   }
   const runtime = await openRuntime({ env: config.env, databaseUrl: url, migrate: false });
-  const db = runtime.store.db;
+  const store = runtime.store;
   try {
     const facts = await sql<RoleFacts>`
-      SELECT current_user AS role, r.rolsuper AS superuser, r.rolbypassrls AS "bypassRls",
+      SELECT session_user AS role, r.rolsuper AS superuser, r.rolbypassrls AS "bypassRls",
              (SELECT count(*)::int FROM pg_tables t
                WHERE t.schemaname = current_schema()
                  AND t.tablename IN ('runs', 'aos_traces', 'aos_trace_steps', 'api_keys')
-                 AND pg_has_role(current_user, t.tableowner, 'USAGE')) AS "ownedTables"
-        FROM pg_roles r WHERE r.rolname = current_user`.execute(db);
+                 AND pg_has_role(session_user, t.tableowner, 'USAGE')) AS "ownedTables",
+             EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = 'aos_app'
+                       AND pg_has_role(session_user, a.oid, 'MEMBER')) AS "appMember"
+        FROM pg_roles r WHERE r.rolname = session_user`.execute(store.admin);
     const row = facts.rows[0];
     if (!row) throw new AosError('CONFIG_INVALID', 'the database role the service connects as could not be read');
     refuseRole(row);
     const ready = async (): Promise<void> => {
-      const pending = (await getMigrationStatus(db)).filter((m) => m.executedAt === null).map((m) => m.name);
+      const pending = (await getMigrationStatus(store.db)).filter((m) => m.executedAt === null).map((m) => m.name);
       if (pending.length > 0) {
         throw new AosError(
           'MIGRATION_FAILED',
@@ -98,7 +105,8 @@ export async function openService(config: AosConfig): Promise<AosService> {
     await ready();
     return {
       aos: aosOver(runtime),
-      authenticate: (presented, scope) => authenticateApiKey(db, presented, scope),
+      // As aos_app with no tenant: tenants and key hashes are readable, last_used_at writable.
+      authenticate: (presented, scope) => authenticateApiKey(store.db, presented, scope),
       ready,
       role: row.role,
       close: () => runtime.close(),

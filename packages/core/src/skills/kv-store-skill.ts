@@ -76,19 +76,9 @@ async function runOp(
       };
     }
     case 'set': {
-      // Bounded clean-up of this tenant's dead rows, so expired keys do not pile up forever.
-      await db
-        .deleteFrom('kv_entries')
-        .where('tenant_id', '=', tenantId)
-        .where('key', 'in', (eb) =>
-          eb
-            .selectFrom('kv_entries')
-            .select('key')
-            .where('tenant_id', '=', tenantId)
-            .where('expires_at', '<=', sql<Date>`now()`)
-            .limit(100),
-        )
-        .execute();
+      // Bounded clean-up of this tenant's dead rows, so expired keys do not pile up forever
+      // (through a definer function: aos_app may not DELETE, migration 0007).
+      await sql`SELECT aos_kv_purge_expired(${tenantId})`.execute(db);
       const row = await db
         .insertInto('kv_entries')
         .values({
@@ -109,13 +99,10 @@ async function runOp(
       return { key: input.key, stored: true, expires_at: iso(row.expires_at) };
     }
     case 'delete': {
-      const row = await db
-        .deleteFrom('kv_entries')
-        .where('tenant_id', '=', tenantId)
-        .where('key', '=', input.key)
-        .returning(live.as('was_live'))
-        .executeTakeFirst();
-      return { key: input.key, deleted: row?.was_live === true };
+      const row = await sql<{ was_live: boolean }>`SELECT aos_kv_delete(${tenantId}, ${input.key}) AS was_live`.execute(
+        db,
+      );
+      return { key: input.key, deleted: row.rows[0]?.was_live === true };
     }
     case 'expire': {
       const row = await db
