@@ -26,7 +26,7 @@ export interface AosService {
   close(): Promise<void>;
 }
 
-/** What the service's database role may not be, and what to do instead (docs/int-cli.md, "Roles"). */
+/** What the service's database role may not be, and what to do instead (docs/deploy.md, "Roles"). */
 interface RoleFacts {
   readonly role: string;
   readonly superuser: boolean;
@@ -37,7 +37,7 @@ interface RoleFacts {
 }
 
 function refuseRole(facts: RoleFacts): void {
-  const fix = 'connect as a login role granted aos_app (int-cli db roles; docs/int-cli.md, "Roles")';
+  const fix = 'connect as a login role granted aos_app (int-cli db roles; docs/deploy.md, "Roles")';
   if (facts.superuser) {
     throw new AosError(
       'CONFIG_INVALID',
