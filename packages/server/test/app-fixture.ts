@@ -62,21 +62,21 @@ export async function createAppFixture(options: AppOptions = {}): Promise<AppFix
     home,
     role,
     database,
-    key: async (tenantId, scopes) => (await createApiKey(admin.db, { tenantId, scopes })).key,
+    key: async (tenantId, scopes) => (await createApiKey(admin.admin, { tenantId, scopes })).key,
     tenant: async (tenantId) => {
-      await createTenant(admin.db, { tenantId });
+      await createTenant(admin.admin, { tenantId });
     },
     suspend: async (tenantId) => {
-      await setTenantStatus(admin.db, tenantId, 'suspended');
+      await setTenantStatus(admin.admin, tenantId, 'suspended');
     },
     revoke: async (key) => {
       const prefix = key.split('_')[1] ?? '';
-      const row = await admin.db
+      const row = await admin.admin
         .selectFrom('api_keys')
         .select('id')
         .where('prefix', '=', prefix)
         .executeTakeFirstOrThrow();
-      await revokeApiKey(admin.db, row.id);
+      await revokeApiKey(admin.admin, row.id);
     },
     logs: () => logText,
     destroy: async () => {

@@ -16,7 +16,7 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server refuses [server]', ()
   const rows = async (table: 'runs' | 'agents' | 'tenant_secrets') =>
     Number(
       (
-        await t.admin.db
+        await t.admin.admin
           .selectFrom(table)
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirstOrThrow()

@@ -82,7 +82,7 @@ export async function startTestAosServer(
   try {
     // The superuser migrates; the server itself never may.
     admin = await openDatabase({ env: { AOS_HOME: home }, url: database.url });
-    const db = admin.db;
+    const db = admin.admin;
     await createTenant(db, { tenantId });
     const { key } = await createApiKey(db, { tenantId, scopes: options.scopes });
     role = await createTestLoginRole(database, { grants: APP_ROLE_GRANTS });
