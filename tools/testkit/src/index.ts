@@ -3,3 +3,4 @@ export * from './cli-harness';
 export * from './server-postgres';
 export * from './test-databases';
 export * from './peers/index';
+export * from './module-recorder';
