@@ -245,7 +245,8 @@ function usageMessage(scriptName: string, failure: string, path: readonly string
     .replaceAll(DASH, '-')
     .replace(/\s*\n\s*/g, ' ')
     .trim();
-  return `${line} (see ${[scriptName, ...path].join(' ')} --help)`;
+  // A default command (`$0`, aos-server's) is the bin itself.
+  return `${line} (see ${[scriptName, ...path.filter((name) => name !== '$0')].join(' ')} --help)`;
 }
 
 function restoreDashes(args: Readonly<Record<string, unknown>>): ParsedArgs {

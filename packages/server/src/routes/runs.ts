@@ -1,0 +1,147 @@
+import {
+  CreatedRunViewSchema,
+  CreateRunBodySchema,
+  ListRunsQuerySchema,
+  RunDetailsViewSchema,
+  RunListViewSchema,
+  type CreatedRunView,
+  type CreateRunBody,
+} from '@aos/core/contract';
+import { z } from 'zod';
+import type { AosApp, RouteDeps } from '../app';
+import { streamRunEvents } from '../sse';
+import { BEARER_KEY, ERROR_RESPONSES, RunParamsSchema, sendStream } from './route-schemas';
+
+const CreateRunHeadersSchema = z.looseObject({
+  'idempotency-key': z.string().optional().describe('Repeat a POST safely: the same key and body return the same run'),
+});
+const EventsHeadersSchema = z.looseObject({
+  'last-event-id': z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,8})$/, 'must be a step index (the id of the last step event seen)')
+    .optional(),
+});
+
+/**
+ * `POST /v1/runs` (runs:write) and `GET /v1/runs`, `/v1/runs/{id}`, `/v1/runs/{id}/events`
+ * (runs:read). A created run is executed in this process after the answer is sent.
+ */
+export function runRoutes(
+  app: AosApp,
+  { service, executions, streams }: RouteDeps,
+  events: { readonly pollMs: number; readonly heartbeatMs: number },
+): void {
+  app.post(
+    '/v1/runs',
+    {
+      config: { auth: 'runs:write' },
+      schema: {
+        summary: 'Create a run (queued, planned); 200 with created:false for an idempotent repeat',
+        tags: ['runs'],
+        security: BEARER_KEY,
+        headers: CreateRunHeadersSchema,
+        body: CreateRunBodySchema,
+        response: { 200: CreatedRunViewSchema, 201: CreatedRunViewSchema, ...ERROR_RESPONSES },
+      },
+      // Execution starts once the answer is on its way, and never changes it.
+      onResponse: (request, reply, done) => {
+        const tenantId = request.principal?.tenantId;
+        const runId = request.createdRunId;
+        if (reply.statusCode === 201 && tenantId !== undefined && runId !== undefined) {
+          executions.start({ tenantId, runId });
+        }
+        done();
+      },
+    },
+    async (request, reply) => {
+      const body: CreateRunBody = request.body;
+      const { run, created } = await service.aos.runs.create({
+        tenantId: request.principal!.tenantId,
+        agentId: body.agent_id,
+        goal: body.goal,
+        originSystemId: body.origin_system_id,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      if (created) request.createdRunId = run.id;
+      const view: CreatedRunView = { run, created };
+      return reply.code(created ? 201 : 200).send(view);
+    },
+  );
+  app.get(
+    '/v1/runs',
+    {
+      config: { auth: 'runs:read' },
+      schema: {
+        summary: "The tenant's runs, newest first",
+        tags: ['runs'],
+        security: BEARER_KEY,
+        querystring: ListRunsQuerySchema,
+        response: { 200: RunListViewSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => ({
+      runs: await service.aos.runs.list({
+        tenantId: request.principal!.tenantId,
+        status: request.query.status,
+        limit: request.query.limit,
+      }),
+    }),
+  );
+  app.get(
+    '/v1/runs/:id',
+    {
+      config: { auth: 'runs:read' },
+      schema: {
+        summary: 'One run with its plan, trace and steps',
+        tags: ['runs'],
+        security: BEARER_KEY,
+        params: RunParamsSchema,
+        response: { 200: RunDetailsViewSchema, ...ERROR_RESPONSES },
+      },
+    },
+    (request) => service.aos.runs.get({ tenantId: request.principal!.tenantId, runId: request.params.id }),
+  );
+  app.get(
+    '/v1/runs/:id/events',
+    {
+      config: { auth: 'runs:read', timeout: false },
+      schema: {
+        summary: 'Server-Sent Events: step, status, end (resumable with Last-Event-ID)',
+        tags: ['runs'],
+        security: BEARER_KEY,
+        params: RunParamsSchema,
+        headers: EventsHeadersSchema,
+        response: {
+          200: z.string().describe('text/event-stream: `step` (id = step_index), `status` and `end` events'),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request, reply) => {
+      const ref = { tenantId: request.principal!.tenantId, runId: request.params.id };
+      // Read before streaming: a missing run (or another tenant's) is an ordinary 404.
+      const first = await service.aos.runs.get(ref);
+      const lastEventId = request.headers['last-event-id'];
+      const { stream, stop } = streamRunEvents(service, first, {
+        ref,
+        after: lastEventId === undefined ? undefined : Number(lastEventId),
+        pollMs: events.pollMs,
+        heartbeatMs: events.heartbeatMs,
+        log: request.log,
+      });
+      const remove = streams.add(stop);
+      // The client went away: stop polling.
+      reply.raw.once('close', () => {
+        stop();
+        remove();
+      });
+      return sendStream(
+        reply
+          .header('content-type', 'text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          .header('x-accel-buffering', 'no'),
+        stream,
+      );
+    },
+  );
+}

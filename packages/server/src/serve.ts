@@ -1,0 +1,76 @@
+import { CliError, EXIT_CODES, parseOptions, type ExitCode, type ParsedArgs } from '@aos/proof/cli-kit';
+import { openService, type AosService } from '@aos/core/service';
+import { z } from 'zod';
+import { buildApp } from './app';
+import type { ServerCliContext } from './main';
+import { appOptionsFromEnv } from './server-config';
+
+const ServeOptionsSchema = z.object({
+  port: z.coerce.number().int('must be a whole number').min(0).max(65_535, 'must be at most 65535'),
+  host: z.string().min(1, 'must not be empty'),
+  databaseUrl: z.string().min(1, 'must not be empty').optional(),
+});
+
+// Any failure before the server listens is a refusal to start: exit 1 with one line naming it
+// (the kit would map CONFIG_INVALID to 2, which means "bad flag" for the other bins).
+function refusal(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CliError(typeof code === 'string' ? code : 'INTERNAL', message, EXIT_CODES.operational, { cause: error });
+}
+
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/**
+ * `aos-server`: opens the service (refusing what it must), listens, prints
+ * `aos-server listening on <url>` on stderr, and on SIGTERM or SIGINT stops accepting, finishes
+ * in-flight requests and in-process run executions (bounded), closes the service and returns 0.
+ *
+ * @example
+ * ```ts
+ * const code = await runServe({ port: '0', host: '127.0.0.1' }, context)
+ * ```
+ */
+export async function runServe(args: ParsedArgs, context: ServerCliContext): Promise<ExitCode> {
+  const options = parseOptions(ServeOptionsSchema, args);
+  const { io } = context;
+  const settings = appOptionsFromEnv(io.env);
+  let service: AosService;
+  try {
+    service = await openService({ env: io.env, databaseUrl: options.databaseUrl });
+  } catch (error) {
+    throw refusal(error);
+  }
+  const app = await buildApp(service, settings);
+  let url: string;
+  try {
+    url = await app.listen({ port: options.port, host: options.host });
+  } catch (error) {
+    await app.close();
+    await service.close();
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') {
+      throw new CliError('CONFIG_INVALID', `port ${options.port} on ${options.host} is in use`, EXIT_CODES.operational);
+    }
+    throw refusal(error);
+  }
+  const stopping = stopSignal();
+  io.stderr.write(`aos-server listening on ${url} (database role ${service.role})\n`);
+  const signal = await stopping;
+  io.stderr.write(`aos-server: ${signal}, finishing in-flight requests and runs\n`);
+  await app.close();
+  await service.close();
+  io.stderr.write('aos-server: stopped\n');
+  return EXIT_CODES.ok;
+}
