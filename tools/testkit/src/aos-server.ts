@@ -103,7 +103,8 @@ export async function startTestAosServer(
       apiKey: key,
       home,
       databaseUrl,
-      createApiKey: async (o = {}) => (await createApiKey(db, { tenantId: o.tenantId ?? tenantId, scopes: o.scopes })).key,
+      createApiKey: async (o = {}) =>
+        (await createApiKey(db, { tenantId: o.tenantId ?? tenantId, scopes: o.scopes })).key,
       createTenant: async (id) => {
         await createTenant(db, { tenantId: id });
       },
@@ -112,7 +113,11 @@ export async function startTestAosServer(
       },
       revokeApiKey: async (presented) => {
         const prefix = /^aos_([a-z0-9]{12})_/.exec(presented)?.[1];
-        const row = await db.selectFrom('api_keys').select('id').where('prefix', '=', prefix ?? '').executeTakeFirst();
+        const row = await db
+          .selectFrom('api_keys')
+          .select('id')
+          .where('prefix', '=', prefix ?? '')
+          .executeTakeFirst();
         if (!row) throw new Error('revokeApiKey: no such key');
         await revokeApiKey(db, row.id);
       },

@@ -1,13 +1,7 @@
 import { RUN_STATUSES, UUID_PATTERN } from '@aos/proof';
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../db/schema';
-import {
-  AgentViewSchema,
-  RunViewSchema,
-  SecretViewSchema,
-  SkillViewSchema,
-  TraceStepViewSchema,
-} from './aos-contract';
+import { AgentViewSchema, RunViewSchema, SecretViewSchema, SkillViewSchema, TraceStepViewSchema } from './aos-contract';
 
 // The HTTP API of `aos-server` (docs/api.md), as the documents on the wire: what the server
 // validates and serialises (and generates /openapi.json from), and what the remote client parses.

@@ -58,13 +58,23 @@ export async function followRun(
       // A listener's failure must not change what following does (as in the local runner).
     }
   };
-  const outline = planOutline(details);
-  if (options.announcePlan && outline && outline.hash !== null) {
+  // The plan is stored before the first attempt; a run just created may not have it yet, so it
+  // is read again when the stream first says something.
+  let outline = planOutline(details);
+  let planAnnounced = !options.announcePlan;
+  const announcePlan = async (): Promise<void> => {
+    if (planAnnounced) return;
+    if (outline === null || outline.hash === null) outline = planOutline(await getRunDetails(http, runId));
+    if (outline === null || outline.hash === null) return;
+    planAnnounced = true;
     emit({ type: 'planned', runId, planHash: outline.hash, stepCount: outline.steps.length, planner: outline.planner });
-  }
+  };
+  await announcePlan();
   const path = `/v1/runs/${encodeURIComponent(runId)}/events`;
   let lastStep: number | null = details.steps.at(-1)?.step_index ?? null;
-  let attempt = details.run.attempts;
+  // The attempt whose attempt_started was emitted (a run already running when followed counts as
+  // announced only when this call did not create it).
+  let announcedAttempt = options.announcePlan ? 0 : details.run.attempts;
   let status = details.run.status;
   let stepsSeen = 0;
   let pendingFailure: TraceStepView | null = null;
@@ -98,8 +108,14 @@ export async function followRun(
       next.retry_count === failed.retry_count + 1;
     finished(failed, retried);
   };
+  const announceAttempt = (attempt: number): void => {
+    if (attempt <= announcedAttempt) return;
+    announcedAttempt = attempt;
+    emit({ type: 'attempt_started', runId, attempt, maxAttempts: details.run.max_attempts });
+  };
   const onStep = (step: TraceStepView): void => {
     flushFailure(step);
+    announceAttempt(step.attempt);
     stepsSeen += 1;
     const key = `${step.attempt}:${step.plan_step_id}:${step.retry_count}`;
     const total = outline?.steps.length ?? 0;
@@ -124,11 +140,9 @@ export async function followRun(
   };
   const onStatus = async (next: { status: RunView['status']; attempts: number; error_message: string | null }) => {
     flushFailure(null);
-    if (next.status === 'running' && (status !== 'running' || next.attempts !== attempt)) {
-      emit({ type: 'attempt_started', runId, attempt: next.attempts, maxAttempts: details.run.max_attempts });
-    }
+    if (next.status === 'running') announceAttempt(next.attempts);
     if (next.status === 'retry' && status !== 'retry') {
-      const run = await getRunView(http, runId);
+      const { run } = await getRunDetails(http, runId);
       const nextAttemptAt = run.next_attempt_at === null ? new Date() : new Date(run.next_attempt_at);
       emit({
         type: 'retry_scheduled',
@@ -138,7 +152,6 @@ export async function followRun(
       });
     }
     status = next.status;
-    attempt = next.attempts;
   };
   let reconnects = 0;
   for (;;) {
@@ -151,6 +164,7 @@ export async function followRun(
       if (response.body === null) throw new AosError('API_BAD_RESPONSE', `${EVENTS_ROUTE}: the answer has no body`);
       for await (const message of readSseEvents(response.body)) {
         reconnects = 0;
+        await announcePlan();
         if (message.event === 'step') {
           const step = http.parse(`${EVENTS_ROUTE} (event step)`, RunStepEventSchema, message.data);
           if (lastStep !== null && step.step_index <= lastStep) continue;
@@ -185,12 +199,12 @@ export async function followRun(
   }
 }
 
-async function getRunView(http: HttpClient, runId: string): Promise<RunView> {
+async function getRunDetails(http: HttpClient, runId: string): Promise<RunDetailsView> {
   const { body } = await http.request({
     method: 'GET',
     path: `/v1/runs/${encodeURIComponent(runId)}`,
     route: 'GET /v1/runs/{id}',
     schema: RunDetailsViewSchema,
   });
-  return body.run;
+  return body;
 }
