@@ -10,4 +10,4 @@ export { CreateAgentInputSchema } from '../agents/agent-service';
 export { CreateRunInputSchema } from '../runs/create-run';
 export { MAX_SECRET_VALUE_BYTES, secretNameSchema } from '../secrets/secret-references';
 export type { JsonValue } from '../db/schema';
-export type { RunEvent } from './aos-types';
+export type { Aos, RunEvent, RunRef } from './aos-types';
