@@ -62,6 +62,38 @@ module.exports = {
       to: { path: `${P}cus-cli/`, reachable: true },
     },
     {
+      name: 'server-never-reaches-clis',
+      comment: 'The server imports no command line (STYLE.md "Boundaries").',
+      severity: 'error',
+      from: { path: `${P}server/src/` },
+      to: { path: `${P}(cus-cli|int-cli)/`, reachable: true },
+    },
+    {
+      name: 'server-only-through-the-service',
+      comment:
+        'The server imports core through @aos/core/service and @aos/core/contract, and proof through its ' +
+        "pure main entry, the CLI kit and the node subpath: never core's main entry, another subpath or " +
+        'internals, nor @aos/proof/postgres (tools/boundaries/eslint-boundaries.js names the same entries).',
+      severity: 'error',
+      from: { path: `${P}server/src/` },
+      to: {
+        path: [`${P}(core|proof)/src/`, '^@aos/(core|proof)/', '^@aos/core$'],
+        pathNot: [
+          `${P}core/src/(service/index|aos/contract-entry)\\.ts$`,
+          `${P}proof/src/(index|cli-kit/index|node/index)\\.ts$`,
+          '^@aos/core/(service|contract)$',
+          '^@aos/proof/(cli-kit|node)$',
+        ],
+      },
+    },
+    {
+      name: 'nothing-reaches-the-server',
+      comment: 'No other package (the customer CLI least of all) reaches the server’s code.',
+      severity: 'error',
+      from: { path: `${P}(core|proof|cus-cli|int-cli)/src/` },
+      to: { path: `${P}server/`, reachable: true },
+    },
+    {
       name: 'proof-is-standalone',
       comment: '@aos/proof depends on no other @aos package.',
       severity: 'error',
@@ -109,7 +141,7 @@ module.exports = {
       name: 'drivers-only-in-driver-files',
       comment: "Only core's driver files import a database driver: the store's connections and postgres_query's.",
       severity: 'error',
-      from: { path: `${P}(core|cus-cli|int-cli|proof)/src/`, pathNot: `${P}core/src/${DRIVER_FILES}` },
+      from: { path: `${P}(core|cus-cli|int-cli|proof|server)/src/`, pathNot: `${P}core/src/${DRIVER_FILES}` },
       to: { path: moduleNamed(DRIVERS), dependencyTypesNot: ['type-only'] },
     },
     {

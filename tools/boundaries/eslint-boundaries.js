@@ -37,6 +37,16 @@ const restrictEach = (...sets) => ({
 
 const restrict = (message, names, patterns = []) => restrictEach({ message, names, patterns });
 
+// The entries the server may import: the service, the wire documents, the pure proof library,
+// the CLI kit and proof's node subpath. .dependency-cruiser.cjs names the same.
+const SERVER_ENTRIES = [
+  '@aos/core/service',
+  '@aos/core/contract',
+  '@aos/proof',
+  '@aos/proof/cli-kit',
+  '@aos/proof/node',
+];
+
 export const boundaryConfigs = [
   {
     name: 'aos/core-internals-only-for-tests',
@@ -77,9 +87,10 @@ export const boundaryConfigs = [
     files: ['**/packages/cus-cli/src/**/*.ts'],
     rules: restrictEach(
       {
-        message: 'the customer CLI uses @aos/core and @aos/proof only: no internal CLI, no database library',
-        names: [...CLI_FORBIDDEN, '@aos/int-cli'],
-        patterns: ['**/int-cli/**'],
+        message:
+          'the customer CLI uses @aos/core and @aos/proof only: no internal CLI or server code, no database library',
+        names: [...CLI_FORBIDDEN, '@aos/int-cli', '@aos/server'],
+        patterns: ['**/int-cli/**', '**/server/**'],
       },
       {
         // The local facade is imported dynamically by aos-session.ts only (a dynamic import is not
@@ -126,6 +137,22 @@ export const boundaryConfigs = [
           '**/core/src/**',
           '**/proof/src/**',
         ],
+      },
+    ),
+  },
+  {
+    name: 'aos/server-through-the-service',
+    files: ['**/packages/server/src/**/*.ts'],
+    rules: restrictEach(
+      {
+        message: 'the server imports no command line and no database library: it works through the service',
+        names: [...CLI_FORBIDDEN, '@aos/cus-cli', '@aos/int-cli'],
+        patterns: ['**/cus-cli/**', '**/int-cli/**'],
+      },
+      {
+        message: `the server goes through the service: it imports only ${SERVER_ENTRIES.join(', ')} (no core main entry or internals, no @aos/proof/postgres)`,
+        names: ['@aos/core', '@aos/proof/postgres'],
+        patterns: [['@aos/core/*', ...SERVER_ENTRIES.map((entry) => `!${entry}`)], '**/core/src/**', '**/proof/src/**'],
       },
     ),
   },

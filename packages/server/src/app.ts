@@ -41,14 +41,20 @@ declare module 'fastify' {
     /** The key the request was made with, once authenticated. */
     principal?: ApiKeyPrincipal;
     /** Why authentication refused the key: raised after the rate limit has counted the request. */
-    authRefusal?: unknown;
+    authRefusal?: Error;
     /** The run `POST /v1/runs` created, executed once the answer is sent. */
     createdRunId?: string;
   }
 }
 
 /** The Fastify instance of `aos-server`, with zod schemas as its type provider. */
-export type AosApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type AosApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 /** What the routes use besides the app: the service, in-process executions and open event streams. */
 export interface RouteDeps {
@@ -98,7 +104,7 @@ function presentedKey(header: string | undefined): string | undefined {
  */
 export async function buildApp(service: AosService, options: AppOptions = {}): Promise<AosApp> {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  const logger = pino(
+  const logger: FastifyBaseLogger = pino(
     {
       level: options.log?.level ?? 'info',
       base: { service: 'aos-server' },
@@ -108,7 +114,7 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
     options.log?.destination ?? pino.destination(1),
   );
   const app: AosApp = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: logger,
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
@@ -116,6 +122,8 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
     requestTimeout: requestTimeoutMs,
     exposeHeadRoutes: false,
   }).withTypeProvider<ZodTypeProvider>();
+  // JSON only: any other body is 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -146,20 +154,26 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
       const presented = presentedKey(request.headers.authorization);
       request.principal = await service.authenticate(presented, auth === 'any-key' ? undefined : auth);
     } catch (error) {
-      request.authRefusal = error;
+      request.authRefusal = error instanceof Error ? error : new Error(String(error));
     }
   });
   // After the rate limit (a route-level onRequest hook) has counted the request.
-  app.addHook('preParsing', async (request) => {
-    if (request.authRefusal !== undefined) throw request.authRefusal;
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    if (request.authRefusal !== undefined) done(request.authRefusal);
+    else done(null, payload);
   });
   // Before zod validates and long before the facade sees anything.
-  app.addHook('preValidation', async (request) => {
-    refuseUnsafeInput(request.body, 'body');
-    refuseUnsafeInput(request.query, 'query');
-    refuseUnsafeInput(request.params, 'params');
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      refuseUnsafeInput(request.body, 'body');
+      refuseUnsafeInput(request.query, 'query');
+      refuseUnsafeInput(request.params, 'params');
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -171,9 +185,11 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
       },
       'request',
     );
+    done();
   });
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     streams.closeAll();
+    done();
   });
   app.addHook('onClose', async () => {
     await executions.drain(options.shutdownTimeoutMs ?? 30_000);

@@ -37,7 +37,8 @@ export function createRunExecutions(aos: Aos, log: FastifyBaseLogger): RunExecut
         .then(
           ({ run, steps_executed }) =>
             log.info({ run_id: run.id, tenant_id: ref.tenantId, status: run.status, steps_executed }, 'run executed'),
-          (error: unknown) => log.error({ err: error, run_id: ref.runId, tenant_id: ref.tenantId }, 'run execution failed'),
+          (error: unknown) =>
+            log.error({ err: error, run_id: ref.runId, tenant_id: ref.tenantId }, 'run execution failed'),
         )
         .finally(() => running.delete(ref.runId));
       running.set(ref.runId, execution);

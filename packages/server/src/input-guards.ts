@@ -21,7 +21,8 @@ export function refuseUnsafeInput(value: unknown, where: string): void {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value: item, path, depth } = next;
     if (typeof item === 'string') {
-      if (item.includes('\u0000')) throw new HttpError(400, 'INVALID_INPUT', `${path}: must not contain NUL characters`);
+      if (item.includes('\u0000'))
+        throw new HttpError(400, 'INVALID_INPUT', `${path}: must not contain NUL characters`);
       continue;
     }
     if (item === null || typeof item !== 'object') continue;

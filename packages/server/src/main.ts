@@ -32,8 +32,18 @@ const AOS_SERVER: CommandLineDefinition<ServerCliContext> = {
       describe: 'Serve the HTTP API until SIGTERM or SIGINT',
       options: (y) =>
         y
-          .option('port', { type: 'string', default: '8080', requiresArg: true, describe: 'TCP port (0: any free one)' })
-          .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'Address to listen on' }),
+          .option('port', {
+            type: 'string',
+            default: '8080',
+            requiresArg: true,
+            describe: 'TCP port (0: any free one)',
+          })
+          .option('host', {
+            type: 'string',
+            default: '127.0.0.1',
+            requiresArg: true,
+            describe: 'Address to listen on',
+          }),
       examples: [
         ['DATABASE_URL=postgres://aos_api@db/aos $0', 'Serve on 127.0.0.1:8080'],
         ['$0 --host 0.0.0.0 --port 9000', 'Serve on every interface (behind a TLS proxy)'],

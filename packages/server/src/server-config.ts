@@ -48,5 +48,5 @@ export function appOptionsFromEnv(env: NodeJS.ProcessEnv): AppOptions {
     }
     options.log = { level };
   }
-  return options as AppOptions;
+  return options;
 }

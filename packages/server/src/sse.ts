@@ -117,7 +117,8 @@ export function streamRunEvents(
         stream.write(frame('status', status));
         lastStatus = statusText;
       }
-      if (TERMINAL_STATUSES.has(details.run.status) && details.trace?.status !== 'running') unsealedSince ??= Date.now();
+      if (TERMINAL_STATUSES.has(details.run.status) && details.trace?.status !== 'running')
+        unsealedSince ??= Date.now();
       if (finished(details, unsealedSince)) {
         const { plan: _plan, ...run } = details.run;
         stream.write(frame('end', RunEndEventSchema.parse({ run, steps: details.steps.length })));

@@ -35,8 +35,7 @@ function parseSse(text: string): SseEvent[] {
     .map((block) => block.split('\n').filter((line) => line !== '' && !line.startsWith(':')))
     .filter((lines) => lines.some((line) => line.startsWith('event: ')))
     .map((lines) => {
-      const field = (name: string) =>
-        lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
+      const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
       return { event: field('event')!, id: field('id'), data: JSON.parse(field('data') ?? 'null') as unknown };
     });
 }
@@ -51,7 +50,12 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server HTTP API [server]', (
     await t.tenant('acme');
     await t.tenant('globex');
     key = await t.key('acme');
-    const res = await t.app.inject({ method: 'POST', url: '/v1/agents', headers: bearer(key), payload: { name: 'helper' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/agents',
+      headers: bearer(key),
+      payload: { name: 'helper' },
+    });
     expect(res.statusCode, res.body).toBe(201);
     agentId = AgentViewSchema.parse(res.json()).id;
   });
@@ -69,7 +73,11 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server HTTP API [server]', (
     return { res, view: CreatedRunViewSchema.parse(res.json()) };
   };
   const events = async (runId: string, headers: Record<string, string> = {}) => {
-    const res = await t.app.inject({ method: 'GET', url: `/v1/runs/${runId}/events`, headers: { ...bearer(key), ...headers } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/v1/runs/${runId}/events`,
+      headers: { ...bearer(key), ...headers },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     return parseSse(res.body);
@@ -153,7 +161,11 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server HTTP API [server]', (
     const verdict = verifyProofBundle(JSON.parse(res.body), { trustedKeys: keys.keys });
     expect(verdict.verification_status, verdict.failure_reason ?? '').toBe('VERIFIED');
 
-    const step = await t.app.inject({ method: 'GET', url: `/v1/runs/${view.run.id}/steps/0/proof`, headers: bearer(key) });
+    const step = await t.app.inject({
+      method: 'GET',
+      url: `/v1/runs/${view.run.id}/steps/0/proof`,
+      headers: bearer(key),
+    });
     expect(step.statusCode).toBe(200);
     const proof = StepInclusionProofSchema.parse(step.json());
     expect(verifyStepInclusionProof(proof, { trustedKeys: keys.keys }).verification_status).toBe('VERIFIED');

@@ -71,7 +71,11 @@ export async function createAppFixture(options: AppOptions = {}): Promise<AppFix
     },
     revoke: async (key) => {
       const prefix = key.split('_')[1] ?? '';
-      const row = await admin.db.selectFrom('api_keys').select('id').where('prefix', '=', prefix).executeTakeFirstOrThrow();
+      const row = await admin.db
+        .selectFrom('api_keys')
+        .select('id')
+        .where('prefix', '=', prefix)
+        .executeTakeFirstOrThrow();
       await revokeApiKey(admin.db, row.id);
     },
     logs: () => logText,

@@ -65,6 +65,21 @@ describe('package boundary rules', () => {
       'packages/core/src/db/not-a-driver-file.ts',
     ]);
     expect(violations.filter((v) => v.from.endsWith('int-cli/src/through-the-facade.ts'))).toEqual([]);
+    // The server: no command line, nothing past the service, no driver; and nothing reaches it.
+    expect(found('server-never-reaches-clis', 'server/src/uses-cli.ts')).toBe(true);
+    expect(found('nothing-reaches-the-server', 'cus-cli/src/reach-server.ts')).toBe(true);
+    expect(found('drivers-only-in-driver-files', 'server/src/takes-apart.ts')).toBe(true);
+    const serverApart = violations
+      .filter((v) => v.rule === 'server-only-through-the-service' && v.from.endsWith('server/src/takes-apart.ts'))
+      .map((v) => v.to.replace(/^.*\/packages\//, 'packages/'))
+      .sort();
+    expect(serverApart).toEqual([
+      '@aos/core',
+      '@aos/core/ops',
+      '@aos/proof/postgres',
+      'packages/core/src/db/not-a-driver-file.ts',
+    ]);
+    expect(violations.filter((v) => v.from.endsWith('server/src/through-the-service.ts'))).toEqual([]);
   });
 
   it('dependency-cruiser finds no violation in the real packages', async () => {
@@ -108,5 +123,11 @@ describe('package boundary rules', () => {
       ?.messages.filter((m) => m.ruleId === 'no-restricted-syntax');
     // The value export is refused; the `export type` beside it is not.
     expect(bridge?.map((m) => m.line)).toEqual([2]);
+    expect(messages('cus-cli/src/reach-server.ts').join('\n')).toMatch(/no internal CLI/);
+    expect(messages('server/src/uses-cli.ts').join('\n')).toMatch(/the server imports no command line/);
+    const serverApart = messages('server/src/takes-apart.ts');
+    expect(serverApart.filter((m) => /the server goes through the service/.test(m))).toHaveLength(4);
+    expect(serverApart.filter((m) => /no database library/.test(m))).toHaveLength(1);
+    expect(messages('server/src/through-the-service.ts')).toEqual([]);
   });
 });

@@ -44,7 +44,9 @@ export function proofRoutes(app: AosApp, { service }: RouteDeps): void {
         security: BEARER_KEY,
         params: RunParamsSchema,
         response: {
-          200: z.record(z.string(), z.unknown()).describe('A proof bundle: verify it with @aos/proof verifyProofBundle'),
+          200: z
+            .record(z.string(), z.unknown())
+            .describe('A proof bundle: verify it with @aos/proof verifyProofBundle'),
           ...ERROR_RESPONSES,
         },
       },
@@ -95,7 +97,9 @@ export function proofRoutes(app: AosApp, { service }: RouteDeps): void {
     },
     async (request) => {
       const ref = { tenantId: request.principal!.tenantId, runId: request.params.id };
-      return service.aos.proofs.stepProof({ ...ref, stepIndex: request.params.n }).catch(explainMissingProof(service, ref));
+      return service.aos.proofs
+        .stepProof({ ...ref, stepIndex: request.params.n })
+        .catch(explainMissingProof(service, ref));
     },
   );
   app.get(

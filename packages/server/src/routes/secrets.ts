@@ -1,4 +1,9 @@
-import { PutSecretBodySchema, SecretListViewSchema, SecretViewSchema, SetSecretOutcomeSchema } from '@aos/core/contract';
+import {
+  PutSecretBodySchema,
+  SecretListViewSchema,
+  SecretViewSchema,
+  SetSecretOutcomeSchema,
+} from '@aos/core/contract';
 import { z } from 'zod';
 import type { AosApp, RouteDeps } from '../app';
 import { BEARER_KEY, ERROR_RESPONSES } from './route-schemas';

@@ -1,0 +1,186 @@
+import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentViewSchema, ApiErrorBodySchema, CreatedRunViewSchema, WhoAmIViewSchema } from '@aos/core/contract';
+import {
+  adminQuery,
+  AOS_SERVER_BIN,
+  AOS_SERVER_LISTENING,
+  SERVER_ADMIN_URL,
+  spawnNode,
+  startTestAosServer,
+} from '@aos/testkit';
+import { describe, expect, inject, it } from 'vitest';
+import { bearer, createAppFixture } from './app-fixture';
+
+// The built binary as operators run it: refusals at start-up, request logs, graceful shutdown.
+
+const home = (): string => mkdtempSync(join(tmpdir(), 'aos-server-proc-'));
+
+describe('aos-server start-up refusals', () => {
+  it('without DATABASE_URL (the embedded database): exit 1, one line saying what to set', async () => {
+    const dir = home();
+    try {
+      const child = spawnNode([AOS_SERVER_BIN, '--port', '0'], { env: { AOS_HOME: dir, DATABASE_URL: '' } });
+      const { code } = await child.exited;
+      expect(code).toBe(1);
+      expect(child.stderr().trim().split('\n')).toHaveLength(1);
+      expect(child.stderr()).toMatch(/set DATABASE_URL/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a bad flag or environment value: refused before anything is opened', async () => {
+    const flag = spawnNode([AOS_SERVER_BIN, '--port', 'eighty'], { env: { DATABASE_URL: '' } });
+    expect((await flag.exited).code).toBe(2);
+    expect(flag.stderr()).toMatch(/--port: /);
+    const env = spawnNode([AOS_SERVER_BIN], { env: { DATABASE_URL: '', AOS_RATE_LIMIT_MAX: 'lots' } });
+    expect((await env.exited).code).toBe(1);
+    expect(env.stderr()).toMatch(/AOS_RATE_LIMIT_MAX=lots/);
+  });
+});
+
+describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', () => {
+  it('a superuser DATABASE_URL: exit 1, stderr names the role', async () => {
+    const dir = home();
+    try {
+      const child = spawnNode([AOS_SERVER_BIN, '--port', '0'], {
+        env: { AOS_HOME: dir, DATABASE_URL: SERVER_ADMIN_URL },
+      });
+      expect((await child.exited).code).toBe(1);
+      expect(child.stderr()).toMatch(/database role postgres is a superuser/);
+      expect(child.stderr().trim().split('\n')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a port in use: exit 1 naming the port', async () => {
+    const t = await createAppFixture();
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const child = spawnNode([AOS_SERVER_BIN, '--port', String(port)], {
+        env: { AOS_HOME: t.home, DATABASE_URL: t.role.url },
+      });
+      expect((await child.exited).code).toBe(1);
+      expect(child.stderr()).toMatch(new RegExp(`port ${port} on 127.0.0.1 is in use`));
+    } finally {
+      busy.close();
+      await t.destroy();
+    }
+  });
+
+  it('/readyz answers 503 with the reason once the schema is not current', async () => {
+    const t = await createAppFixture();
+    try {
+      expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      await adminQuery(
+        'DELETE FROM aos_migrations WHERE name = (SELECT max(name) FROM aos_migrations)',
+        t.database.url,
+      );
+      const res = await t.app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(ApiErrorBodySchema.parse(res.json()).error).toMatchObject({
+        code: 'MIGRATION_FAILED',
+        message: expect.stringMatching(/int-cli migrate/) as unknown,
+      });
+      expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await t.destroy();
+    }
+  });
+
+  it('the testkit server: a key and a secret value never appear in the logs; one line per request', async () => {
+    const server = await startTestAosServer();
+    try {
+      const headers = { ...bearer(server.apiKey), 'content-type': 'application/json' };
+      const who = await fetch(`${server.url}/v1/whoami`, { headers });
+      expect(WhoAmIViewSchema.parse(await who.json()).tenant_id).toBe(server.tenantId);
+      const put = await fetch(`${server.url}/v1/secrets/SMTP_PASSWORD`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ value: 'hunter2-very-secret' }),
+      });
+      expect(put.status).toBe(201);
+      const bad = await fetch(`${server.url}/v1/whoami`, { headers: bearer(`${server.apiKey}x`) });
+      expect(bad.status).toBe(401);
+      const other = await server.createApiKey({ scopes: ['runs:read'] });
+      expect((await fetch(`${server.url}/v1/secrets`, { headers: bearer(other) })).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+    const logs = server.logs();
+    expect(logs).not.toContain(server.apiKey);
+    expect(logs).not.toContain('hunter2');
+    const lines = logs
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'request');
+    expect(lines.map((l) => [l.method, l.route, l.status])).toEqual([
+      ['GET', '/v1/whoami', 200],
+      ['PUT', '/v1/secrets/:name', 201],
+      ['GET', '/v1/whoami', 401],
+      ['GET', '/v1/secrets', 403],
+    ]);
+    expect(lines[1]).toMatchObject({ key_prefix: server.apiKey.split('_')[1], tenant_id: server.tenantId });
+  });
+
+  it('SIGTERM: an in-flight request finishes, its run executes, then exit 0', async () => {
+    const t = await createAppFixture();
+    try {
+      await t.tenant('acme');
+      const key = await t.key('acme');
+      const agent = await t.app.inject({
+        method: 'POST',
+        url: '/v1/agents',
+        headers: bearer(key),
+        payload: { name: 'g' },
+      });
+      const agentId = AgentViewSchema.parse(agent.json()).id;
+      const child = spawnNode([AOS_SERVER_BIN, '--port', '0'], { env: { AOS_HOME: t.home, DATABASE_URL: t.role.url } });
+      await child.waitForStderr('aos-server listening on');
+      const url = new URL(AOS_SERVER_LISTENING.exec(child.stderr())![1]!);
+      const body = JSON.stringify({ agent_id: agentId, goal: 'echo after the signal' });
+      // Half the body now, SIGTERM, the other half after: the request is in flight throughout.
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: '/v1/runs',
+            method: 'POST',
+            headers: { ...bearer(key), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 10));
+        setTimeout(() => {
+          child.child.kill('SIGTERM');
+          setTimeout(() => req.end(body.slice(10)), 300);
+        }, 300);
+      });
+      const { status, text } = await answer;
+      expect(status, text).toBe(201);
+      const { run } = CreatedRunViewSchema.parse(JSON.parse(text));
+      const { code } = await child.exited;
+      expect(code, child.stderr()).toBe(0);
+      expect(child.stderr()).toMatch(/aos-server: stopped/);
+      const details = await t.service.aos.runs.get({ tenantId: 'acme', runId: run.id });
+      expect(details.run.status).toBe('succeeded');
+      expect(details.trace?.sealed_at).not.toBeNull();
+    } finally {
+      await t.destroy();
+    }
+  });
+});
