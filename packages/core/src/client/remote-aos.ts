@@ -72,6 +72,7 @@ const ListRunsInputSchema = z
   .strict();
 
 const NO_TRACE = 'No trace found for run';
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'halted']);
 
 /**
  * Connects to an AOS server: an object implementing the same {@link Aos} interface as the local
@@ -144,10 +145,12 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
   };
   const follow = async (ref: RunRef, created: boolean, onEvent: RunEventListener | undefined): Promise<RunOutcome> => {
     const details = await getDetails(ref);
-    const terminal =
-      details.run.status === 'succeeded' || details.run.status === 'failed' || details.run.status === 'halted';
-    if (terminal) return { run: stripPlan(details.run), created, steps_executed: 0 };
-    const { run, stepsSeen } = await followRun(http, details, { onEvent, announcePlan: created });
+    // A finished run comes back as it is (as locally); one this call created is followed from its
+    // first step even when the server has already finished it, so all its events are reported.
+    if (TERMINAL_STATUSES.has(details.run.status) && !created) {
+      return { run: stripPlan(details.run), created, steps_executed: 0 };
+    }
+    const { run, stepsSeen } = await followRun(http, details, { onEvent, fromStart: created });
     return { run, created, steps_executed: stepsSeen };
   };
 

@@ -48,7 +48,11 @@ export interface FollowedRun {
 export async function followRun(
   http: HttpClient,
   details: RunDetailsView,
-  options: { readonly onEvent?: RunEventListener | undefined; readonly announcePlan: boolean },
+  options: {
+    readonly onEvent?: RunEventListener | undefined;
+    /** The caller just created the run: report it from its plan and first step on. */
+    readonly fromStart: boolean;
+  },
 ): Promise<FollowedRun> {
   const runId = details.run.id;
   const emit = (event: RunEvent): void => {
@@ -61,7 +65,7 @@ export async function followRun(
   // The plan is stored before the first attempt; a run just created may not have it yet, so it
   // is read again when the stream first says something.
   let outline = planOutline(details);
-  let planAnnounced = !options.announcePlan;
+  let planAnnounced = !options.fromStart;
   const announcePlan = async (): Promise<void> => {
     if (planAnnounced) return;
     if (outline === null || outline.hash === null) outline = planOutline(await getRunDetails(http, runId));
@@ -71,10 +75,10 @@ export async function followRun(
   };
   await announcePlan();
   const path = `/v1/runs/${encodeURIComponent(runId)}/events`;
-  let lastStep: number | null = details.steps.at(-1)?.step_index ?? null;
+  let lastStep: number | null = options.fromStart ? null : (details.steps.at(-1)?.step_index ?? null);
   // The attempt whose attempt_started was emitted (a run already running when followed counts as
   // announced only when this call did not create it).
-  let announcedAttempt = options.announcePlan ? 0 : details.run.attempts;
+  let announcedAttempt = options.fromStart ? 0 : details.run.attempts;
   let status = details.run.status;
   let stepsSeen = 0;
   let pendingFailure: TraceStepView | null = null;
