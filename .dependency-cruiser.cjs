@@ -144,9 +144,33 @@ module.exports = {
       from: { path: `${P}(core|cus-cli|int-cli|proof|server)/src/`, pathNot: `${P}core/src/${DRIVER_FILES}` },
       to: { path: moduleNamed(DRIVERS), dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'client-entry-has-no-database',
+      comment:
+        "The remote client (@aos/core/client) reaches no file of core's db folder but schema.ts (types and " +
+        'closed vocabularies, imported by the contract) and no database driver: a remote cus-cli never loads ' +
+        'pg or PGlite (packages/core/test/remote-client-imports.test.ts checks the built entry at run time).',
+      severity: 'error',
+      from: { path: `${P}core/src/client/` },
+      to: {
+        path: [`${P}core/src/db/`, ...moduleNamed(DRIVERS)],
+        pathNot: `${P}core/src/db/schema\\.ts$`,
+        reachable: true,
+      },
+    },
+    {
+      name: 'client-imports-no-kysely',
+      comment: 'No file of the remote client imports kysely, not even its types.',
+      severity: 'error',
+      from: { path: `${P}core/src/client/` },
+      to: { path: moduleNamed('kysely') },
+    },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
+    // aos-types.ts is a types-only bridge from the remote client to the facade's interface: it
+    // loads nothing, so what it names is not reachable from the client. ESLint keeps it
+    // `export type` only (tools/boundaries/eslint-boundaries.js).
+    doNotFollow: { path: ['node_modules', `${P}core/src/client/aos-types\\.ts$`] },
     exclude: { path: '(\\.test\\.ts$|/test/|/dist/)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

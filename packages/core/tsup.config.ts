@@ -10,6 +10,7 @@ const entry = {
   ops: 'src/ops-facade/index.ts',
   skills: 'src/skills-entry.ts',
   contract: 'src/aos/contract-entry.ts',
+  client: 'src/client/index.ts',
   testing: 'src/testing.ts',
   'service/index': 'src/service/index.ts',
 };

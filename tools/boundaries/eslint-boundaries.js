@@ -16,6 +16,9 @@ const CORE_INTERNALS = {
 
 // The entries of @aos/core and @aos/proof the internal CLI may import: the operator facade, the
 // CLI plumbing, the skill manifest and the pure proof library. .dependency-cruiser.cjs names the same.
+// The entries of @aos/core the customer CLI imports statically: none of them loads a database driver.
+const CUS_CLI_ENTRIES = ['@aos/core/client', '@aos/core/contract', '@aos/core/skill-manifest'];
+
 const INT_CLI_ENTRIES = ['@aos/core/ops', '@aos/core/skill-manifest', '@aos/proof', '@aos/proof/cli-kit'];
 
 // One rule option per set of restrictions, each set with its own message. A pattern is a string,
@@ -82,11 +85,38 @@ export const boundaryConfigs = [
   {
     name: 'aos/cus-cli-stays-customer',
     files: ['**/packages/cus-cli/src/**/*.ts'],
-    rules: restrict(
-      'the customer CLI uses @aos/core and @aos/proof only: no internal CLI or server code, no database library',
-      [...CLI_FORBIDDEN, '@aos/int-cli', '@aos/server'],
-      ['**/int-cli/**', '**/server/**'],
+    rules: restrictEach(
+      {
+        message:
+          'the customer CLI uses @aos/core and @aos/proof only: no internal CLI or server code, no database library',
+        names: [...CLI_FORBIDDEN, '@aos/int-cli', '@aos/server'],
+        patterns: ['**/int-cli/**', '**/server/**'],
+      },
+      {
+        // The local facade is imported dynamically by aos-session.ts only (a dynamic import is not
+        // an import declaration), so a remote command never loads the database stack.
+        message: `the customer CLI imports ${CUS_CLI_ENTRIES.join(', ')} statically; @aos/core (the local facade) only through aos-session.ts's dynamic import`,
+        names: ['@aos/core'],
+      },
     ),
+  },
+  {
+    name: 'aos/client-types-bridge',
+    files: ['**/packages/core/src/client/aos-types.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          "ExportNamedDeclaration[exportKind!='type']",
+          "ExportAllDeclaration[exportKind!='type']",
+          "ImportDeclaration[importKind!='type']",
+        ].map((selector) => ({
+          selector,
+          message:
+            "core/src/client/aos-types.ts is the remote client's types-only bridge (dependency-cruiser does not follow it): `export type` only",
+        })),
+      ],
+    },
   },
   {
     name: 'aos/int-cli-never-creates-runs',

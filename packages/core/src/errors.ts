@@ -29,6 +29,11 @@ export const AOS_ERROR_CODES = [
   'API_KEY_NOT_FOUND',
   'UNAUTHENTICATED',
   'FORBIDDEN',
+  // The remote client (@aos/core/client): the API could not be reached, answered with a
+  // document that is not the contract's, or with an error code this version does not know.
+  'API_UNREACHABLE',
+  'API_BAD_RESPONSE',
+  'API_ERROR',
   'INTERNAL',
 ] as const;
 export type AosErrorCode = (typeof AOS_ERROR_CODES)[number];

@@ -12,6 +12,10 @@ export const COMMAND_NAMES = [
   'list-skills',
   'proof',
   'secrets',
+  'login',
+  'logout',
+  'whoami',
+  'trust',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -38,6 +42,19 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
     requiresArg: true,
     describe: 'Postgres server URL (overrides DATABASE_URL); default: embedded database under AOS_HOME',
   },
+  'api-url': {
+    type: 'string',
+    global: true,
+    requiresArg: true,
+    describe:
+      'AOS server to talk to (remote mode; overrides AOS_API_URL and the profile). The key comes from AOS_API_KEY or the profile',
+  },
+  profile: {
+    type: 'string',
+    global: true,
+    requiresArg: true,
+    describe: 'Login profile to use (default: AOS_PROFILE, else the active one of cus-cli login)',
+  },
 };
 
 // Placeholders in examples: a tenant id is any text; agent and run ids are UUIDs printed by
@@ -46,8 +63,14 @@ const TENANT = 'acme';
 const AGENT = '$AGENT_ID';
 const RUN = '$RUN_ID';
 
+// Where the tenant scopes data it is required locally (checked by aos-session.ts, with yargs'
+// message) and optional remotely, where the tenant is the API key's and --tenant-id must equal it.
 const tenantOption = (required: boolean, describe: string) =>
-  ({ type: 'string', demandOption: required, describe, requiresArg: true }) as const;
+  ({
+    type: 'string',
+    describe: required ? `${describe} (required locally; remotely the API key's tenant)` : describe,
+    requiresArg: true,
+  }) as const;
 
 const runIdPositional = (yargs: Argv): Argv =>
   yargs.positional('run_id', { type: 'string', describe: 'Run id (UUID), as printed by `run`' });
@@ -101,6 +124,11 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
           type: 'boolean',
           default: false,
           describe: 'Narrate creation, planning and every step on stderr',
+        })
+        .option('detach', {
+          type: 'boolean',
+          default: false,
+          describe: 'Remote mode: create the run and return at once, leaving the server to execute it',
         }),
     examples: [
       [`$0 run -a ${AGENT} -g "echo hello" --tenant-id ${TENANT}`, 'Run a goal'],
@@ -111,6 +139,10 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
       [
         `$0 run -a ${AGENT} -g "echo once" --tenant-id ${TENANT} --idempotency-key order-42 --json`,
         'Safe to retry; JSON output',
+      ],
+      [
+        `AOS_API_URL=https://aos.example.com $0 run -a ${AGENT} -g "echo later" --detach`,
+        'Remote: queue it and return',
       ],
     ],
     load: () => import('./commands/run'),
@@ -153,8 +185,16 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
     name: 'get-run',
     usage: 'get-run <run_id>',
     describe: 'Show a run with its plan, trace and steps',
-    options: (y) => runIdPositional(y).option('tenant-id', tenantOption(true, 'Tenant the run belongs to')),
-    examples: [[`$0 get-run ${RUN} --tenant-id ${TENANT}`, 'Show one run']],
+    options: (y) =>
+      runIdPositional(y).option('tenant-id', tenantOption(true, 'Tenant the run belongs to')).option('follow', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print progress until the run is terminal, then show it',
+      }),
+    examples: [
+      [`$0 get-run ${RUN} --tenant-id ${TENANT}`, 'Show one run'],
+      [`$0 get-run ${RUN} --follow`, 'Remote: follow a detached run to its end'],
+    ],
     load: () => import('./commands/get-run'),
   },
   {
@@ -261,6 +301,82 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
         options: (y) => secretNamePositional(y).option('tenant-id', tenantOption(true, 'Tenant the secret belongs to')),
         examples: [[`$0 secrets delete API_TOKEN --tenant-id ${TENANT}`, 'Delete API_TOKEN']],
         load: () => import('./commands/secrets-delete'),
+      },
+    ],
+  },
+  {
+    name: 'login',
+    usage: 'login',
+    describe: 'Remote mode: check an API key, pin the server’s verifier key and save both in a profile',
+    options: (y) =>
+      y
+        .option('api-url', { type: 'string', demandOption: true, requiresArg: true, describe: 'The AOS server' })
+        .option('yes', {
+          type: 'boolean',
+          default: false,
+          describe: 'Pin the verifier key shown without asking (needed when stdin is not a terminal)',
+        })
+        .epilogue(
+          'The API key is read from stdin (piped) or a prompt that does not echo, never from a flag. Profiles live ' +
+            'in $XDG_CONFIG_HOME/aos/ (default ~/.config/aos/): a directory of mode 0700, files 0600.',
+        ),
+    examples: [
+      ['$0 login --api-url https://aos.example.com', 'Prompt for the key, show the verifier key, ask to pin it'],
+      [
+        'printf %s "$AOS_KEY" | $0 login --api-url https://aos.example.com --profile ci --yes',
+        'Non-interactive: key from stdin, pin without asking',
+      ],
+    ],
+    load: () => import('./commands/login'),
+  },
+  {
+    name: 'logout',
+    usage: 'logout',
+    describe: 'Remove the API key from the profile (its pinned verifier keys stay)',
+    examples: [['$0 logout', 'Forget the active profile’s key']],
+    load: () => import('./commands/logout'),
+  },
+  {
+    name: 'whoami',
+    usage: 'whoami',
+    describe: 'Show the mode, and the tenant, key prefix, scopes and API URL (remote) or AOS_HOME and database (local)',
+    examples: [
+      ['$0 whoami', 'Who am I talking as, and to what'],
+      ['$0 whoami --json', 'As JSON'],
+    ],
+    load: () => import('./commands/whoami'),
+  },
+  {
+    name: 'trust',
+    usage: 'trust',
+    describe: 'The verifier keys proofs are checked against: list, pin or unpin (per profile)',
+    examples: [
+      ['$0 trust list', 'The keys trusted now, and where each comes from'],
+      ['$0 trust add "aos.example+1a2b3c4d+AR…"', 'Pin a key (e.g. a retired one, for older runs)'],
+    ],
+    subcommands: [
+      {
+        name: 'list',
+        usage: 'list',
+        describe: 'The trusted verifier keys: pinned (profile), AOS_TRUSTED_KEYS, or the local deployment’s',
+        examples: [['$0 trust list --json', 'As JSON']],
+        load: () => import('./commands/trust-list'),
+      },
+      {
+        name: 'add',
+        usage: 'add <vkey>',
+        describe: 'Pin a verifier key (name+hash+base64) in the profile',
+        options: (y) => y.positional('vkey', { type: 'string', describe: 'Verifier key, name+hash+base64' }),
+        examples: [['$0 trust add "$VKEY"', 'Pin it']],
+        load: () => import('./commands/trust-add'),
+      },
+      {
+        name: 'remove',
+        usage: 'remove <vkey>',
+        describe: 'Unpin a verifier key from the profile',
+        options: (y) => y.positional('vkey', { type: 'string', describe: 'Verifier key, name+hash+base64' }),
+        examples: [['$0 trust remove "$VKEY"', 'Unpin it']],
+        load: () => import('./commands/trust-remove'),
       },
     ],
   },

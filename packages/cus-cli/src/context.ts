@@ -6,6 +6,10 @@ export type { ParsedArgs } from '@aos/proof/cli-kit';
 export interface CommandContext extends KitCommandContext {
   /** `--database-url`, overriding DATABASE_URL; undefined when not given. */
   readonly databaseUrl: unknown;
+  /** `--api-url` (remote mode), undefined when not given. */
+  readonly apiUrl: unknown;
+  /** `--profile`: the login profile to use instead of the active one. */
+  readonly profile: unknown;
 }
 
 /** A command's implementation, loaded only when the command runs. */

@@ -71,3 +71,45 @@ export const DeleteSecretJsonSchema = z.strictObject({ deleted: SecretViewSchema
 export type RunCommandJson = z.infer<typeof RunCommandJsonSchema>;
 export type ProofJson = z.infer<typeof ProofJsonSchema>;
 export type ProofExportJson = z.infer<typeof ProofExportJsonSchema>;
+
+/** `whoami`: the mode, and what applies in it (the other mode's fields are null). */
+export const WhoAmIJsonSchema = z.strictObject({
+  mode: z.enum(['local', 'remote']),
+  api_url: z.string().nullable(),
+  profile: z.string().nullable(),
+  tenant_id: z.string().nullable(),
+  key_id: z.string().nullable(),
+  key_prefix: z.string().nullable(),
+  scopes: z.array(z.string()).nullable(),
+  aos_home: z.string().nullable(),
+  database: z.string().nullable(),
+});
+export type WhoAmIJson = z.infer<typeof WhoAmIJsonSchema>;
+
+/** `login`: the profile written and the verifier key pinned in it. */
+export const LoginJsonSchema = z.strictObject({
+  profile: z.string(),
+  path: z.string(),
+  api_url: z.string(),
+  tenant_id: z.string(),
+  key_prefix: z.string(),
+  scopes: z.array(z.string()),
+  verifier_key: z.string(),
+  fingerprint: z.string(),
+});
+export type LoginJson = z.infer<typeof LoginJsonSchema>;
+
+/** `logout`. */
+export const LogoutJsonSchema = z.strictObject({ profile: z.string(), key_removed: z.boolean() });
+
+/** Where a trusted key comes from. */
+export const TRUST_SOURCES = ['profile', 'env', 'local'] as const;
+
+/** `trust list|add|remove`: the keys trusted afterwards. */
+export const TrustJsonSchema = z.strictObject({
+  mode: z.enum(['local', 'remote']),
+  profile: z.string().nullable(),
+  keys: z.array(z.strictObject({ key: z.string(), source: z.enum(TRUST_SOURCES) })),
+  changed: z.boolean().nullable(),
+});
+export type TrustJson = z.infer<typeof TrustJsonSchema>;

@@ -30,8 +30,9 @@ const CUS_CLI: CommandLineDefinition<CommandContext> = {
     notFound: 'not found',
     runNotSucceeded: 'run did not succeed',
     notVerified: 'proof not verified',
+    notAuthorised: 'not authorised',
   }),
-  context: (base, args) => ({ ...base, databaseUrl: args.databaseUrl }),
+  context: (base, args) => ({ ...base, databaseUrl: args.databaseUrl, apiUrl: args.apiUrl, profile: args.profile }),
 };
 
 /**

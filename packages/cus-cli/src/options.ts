@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RUN_STATUSES, secretNameSchema, tenantIdSchema, uuidSchema } from '@aos/core';
+import { RUN_STATUSES } from '@aos/proof';
+import { secretNameSchema, tenantIdSchema, uuidSchema } from '@aos/core/client';
 import { parseOptions as parseKitOptions } from '@aos/proof/cli-kit';
 import type { ParsedArgs } from './context';
 
@@ -15,7 +16,7 @@ export const secretNameOption = secretNameSchema;
 export const runStatusOption = z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` });
 
 // The positionals of cus-cli's commands (args.ts): `get-run <run_id>`, `secrets set <name>`…
-const POSITIONALS = ['run_id', 'name'];
+const POSITIONALS = ['run_id', 'name', 'vkey'];
 
 /**
  * The kit's parseOptions with cus-cli's positionals: validates a command's options with `schema`

@@ -1,4 +1,4 @@
-import { InvalidInputError, MAX_SECRET_VALUE_BYTES } from '@aos/core';
+import { InvalidInputError, MAX_SECRET_VALUE_BYTES } from '@aos/core/client';
 import type { CliIo } from '@aos/proof/cli-kit';
 
 /** A terminal stdin: raw mode turns echo off. */
@@ -18,15 +18,19 @@ function isTerminal(stdin: NodeJS.ReadableStream): stdin is TerminalInput {
  * `\r\n`, as `echo` adds). On a terminal: a prompt on stderr and one line read with echo off.
  * The value must be UTF-8 text of at most 64 KiB; no message ever contains it.
  */
-export async function readSecretValue(io: CliIo, name: string): Promise<string> {
+export async function readSecretValue(
+  io: CliIo,
+  name: string,
+  options: { prompt?: string; pipeHint?: string } = {},
+): Promise<string> {
   const stdin = io.stdin;
   if (stdin === undefined) throw new InvalidInputError('value: no stdin to read it from', { field: 'value' });
   const value = isTerminal(stdin)
-    ? await promptHidden(stdin, io, `Value of ${name} (input is not shown): `)
+    ? await promptHidden(stdin, io, options.prompt ?? `Value of ${name} (input is not shown): `)
     : trimLineEnd(await readAll(stdin));
   if (value === '') {
     throw new InvalidInputError(
-      `value: nothing was read from stdin (pipe it in: printf %s "$VALUE" | cus-cli secrets set ${name} …)`,
+      `value: nothing was read from stdin (pipe it in: ${options.pipeHint ?? `printf %s "$VALUE" | cus-cli secrets set ${name} …`})`,
       { field: 'value' },
     );
   }

@@ -1,6 +1,6 @@
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { z } from 'zod';
-import type { JsonValue, RunEvent } from '@aos/core';
+import type { JsonValue, RunEvent } from '@aos/core/client';
 import type {
   AgentView,
   RunDetailsView,
@@ -247,6 +247,46 @@ export function printRunResult(context: CommandContext, outcome: RunOutcome): vo
   out(context, `Status: ${colored(context, run.status)}`);
   out(context, `Steps executed: ${outcome.steps_executed}`);
   if (run.error_message) out(context, `Error: ${run.error_message}`);
+}
+
+/** `run --detach`: the run as created (queued), and how to follow it. */
+export function printRunDetached(
+  context: CommandContext,
+  created: { run: RunView; created: boolean },
+  hint: string,
+): void {
+  const { run } = created;
+  if (context.json) {
+    emitJson(context, RunCommandJsonSchema, {
+      run_id: run.id,
+      status: run.status,
+      steps_executed: 0,
+      error: run.error_message,
+      created: created.created,
+      run,
+    });
+    err(context, hint);
+    return;
+  }
+  out(context, `Run ID: ${run.id}`);
+  out(context, `Status: ${colored(context, run.status)}`);
+  out(context, hint);
+}
+
+/** `get-run --follow`: a status change, on stderr. */
+export function printFollowedStatus(context: CommandContext, run: RunView): void {
+  const attempt = run.attempts > 0 ? ` (attempt ${run.attempts} of ${run.max_attempts})` : '';
+  err(context, `Status: ${colored(context, run.status, context.io.stderr)}${attempt}`);
+}
+
+/** `get-run --follow`: one stored step, on stderr, as `run` prints a finished step. */
+export function printFollowedStep(context: CommandContext, step: RunDetailsView['steps'][number]): void {
+  const detail = step.status === 'started' ? 'started' : `${Math.round(step.duration_ms ?? 0)} ms, ${step.cost_cents}c`;
+  const problem = step.error ? `: ${step.error}` : '';
+  err(
+    context,
+    `[#${step.step_index}] ${step.plan_step_id ?? '-'} ${step.skill_name ?? '?'}: ${colored(context, step.status, context.io.stderr)} (${detail})${problem}`,
+  );
 }
 
 // ----- proof --------------------------------------------------------------------------------

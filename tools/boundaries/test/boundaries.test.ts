@@ -45,6 +45,12 @@ describe('package boundary rules', () => {
     // The rule names files, not a folder: another file in db/ is refused too.
     expect(found('drivers-only-in-driver-files', 'core/src/db/not-a-driver-file.ts')).toBe(true);
     expect(found('ops-facade-cannot-create-runs', 'core/src/ops-facade/reaches-runs.ts')).toBe(true);
+    // The remote client reaching the db folder and a driver, directly and through another module.
+    const clientReach = violations
+      .filter((v) => v.rule === 'client-entry-has-no-database' && v.from.endsWith('core/src/client/reaches-db.ts'))
+      .map((v) => v.to.replace(/^.*\/packages\//, 'packages/'))
+      .sort();
+    expect(clientReach).toEqual(['@electric-sql/pglite', 'packages/core/src/db/not-a-driver-file.ts']);
     // Every way past the facade is named: core's main entry, a core subpath, proof's database and
     // file-system subpaths, and a core file reached by a relative path.
     const apart = violations
@@ -109,6 +115,14 @@ describe('package boundary rules', () => {
     expect(apart).toHaveLength(5);
     for (const message of apart) expect(message).toMatch(/the internal CLI goes through the operator facade/);
     expect(messages('int-cli/src/through-the-facade.ts')).toEqual([]);
+    expect(messages('cus-cli/src/loads-local-stack.ts').join('\n')).toMatch(
+      /@aos\/core \(the local facade\) only through aos-session.ts's dynamic import/,
+    );
+    const bridge = results
+      .find((r) => r.filePath.endsWith('core/src/client/aos-types.ts'))
+      ?.messages.filter((m) => m.ruleId === 'no-restricted-syntax');
+    // The value export is refused; the `export type` beside it is not.
+    expect(bridge?.map((m) => m.line)).toEqual([2]);
     expect(messages('cus-cli/src/reach-server.ts').join('\n')).toMatch(/no internal CLI/);
     expect(messages('server/src/uses-cli.ts').join('\n')).toMatch(/the server imports no command line/);
     const serverApart = messages('server/src/takes-apart.ts');

@@ -4,3 +4,4 @@ export * from './server-postgres';
 export * from './test-databases';
 export * from './peers/index';
 export * from './aos-server';
+export * from './module-recorder';

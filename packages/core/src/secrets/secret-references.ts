@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Largest secret value, in UTF-8 bytes (here, with no database code, so the remote client's CLI can check it). */
+export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
+
 /** What a secret's name looks like: a letter or `_`, then up to 63 letters, digits or `_`. */
 export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 

@@ -6,10 +6,9 @@ import { findSecretReferences } from '../planner/plan-templates';
 import { parseInput, tenantIdSchema } from '../validation';
 import { loadDataKey } from './data-key';
 import { openSecret, sealSecret } from './secret-cipher';
-import { secretNameSchema } from './secret-references';
+import { MAX_SECRET_VALUE_BYTES, secretNameSchema } from './secret-references';
 
-/** Largest secret value, in UTF-8 bytes. */
-export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
+export { MAX_SECRET_VALUE_BYTES };
 
 /** A secret as listed: its name and dates, never its value. */
 export interface SecretSummary {

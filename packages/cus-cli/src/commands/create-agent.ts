@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateAgentInputSchema } from '@aos/core';
+import { CreateAgentInputSchema } from '@aos/core/client';
 import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption } from '../options';

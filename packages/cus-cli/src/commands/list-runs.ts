@@ -7,7 +7,7 @@ import { withAos } from '../aos-session';
 
 /** Options of `cus-cli list-runs`. */
 export const ListRunsOptionsSchema = z.object({
-  tenantId: tenantIdOption,
+  tenantId: tenantIdOption.optional(),
   status: runStatusOption.optional(),
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
 });
@@ -15,7 +15,10 @@ export const ListRunsOptionsSchema = z.object({
 /** `list-runs`: a tenant's runs, newest first. */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(ListRunsOptionsSchema, args);
-  const runs = await withAos(context, (aos) => aos.runs.list(options));
+  const runs = await withAos(context, (aos, tenantId) => aos.runs.list({ ...options, tenantId }), {
+    given: options.tenantId,
+    command: 'list-runs',
+  });
   printRuns(context, runs);
   return EXIT_CODES.ok;
 }

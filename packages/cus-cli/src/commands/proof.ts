@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '@aos/core';
+import { InvalidInputError } from '@aos/core/client';
 import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import type { ProofExportJson } from '../json-shapes';
@@ -11,7 +11,7 @@ import { withAos } from '../aos-session';
 export const ProofOptionsSchema = z
   .object({
     run_id: uuidOption,
-    tenantId: tenantIdOption,
+    tenantId: tenantIdOption.optional(),
     export: z.string().min(1, 'name a file, or - for stdout').optional(),
     step: z
       .number({ error: 'must be a step index (0, 1, …)' })
@@ -39,41 +39,45 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
       field: '--export',
     });
   }
-  const ref = { tenantId: options.tenantId, runId: options.run_id };
-  return withAos(context, async (aos) => {
-    const { trusted_keys: trustedKeys, ...report } = await aos.proofs.verify(ref);
-    const exportable = options.export !== undefined && report.integrity.verification_status !== 'UNSUPPORTED';
-    if (exportable && options.step !== undefined && options.step >= report.step_count) {
-      const count = report.step_count;
-      throw new InvalidInputError(
-        `--step: run ${options.run_id} has ${count} step${count === 1 ? '' : 's'} (indexes 0..${count - 1})`,
-        { field: '--step' },
-      );
-    }
-    let exported: ProofExportJson | null = null;
-    if (exportable && options.export !== undefined) {
-      let format: ProofExportJson['format'];
-      if (options.step === undefined) {
-        // Streamed a batch of steps at a time: a long run's bundle never exists as one string.
-        const target = options.export === '-' ? context.io.stdout : options.export;
-        ({ format } = await aos.proofs.exportBundle({ ...ref, target }));
-      } else {
-        const artifact = await aos.proofs.stepProof({ ...ref, stepIndex: options.step });
-        writeProofArtifact(context, options.export, artifact);
-        format = artifact.format;
+  return withAos(
+    context,
+    async (aos, tenantId) => {
+      const ref = { tenantId, runId: options.run_id };
+      const { trusted_keys: trustedKeys, ...report } = await aos.proofs.verify(ref);
+      const exportable = options.export !== undefined && report.integrity.verification_status !== 'UNSUPPORTED';
+      if (exportable && options.step !== undefined && options.step >= report.step_count) {
+        const count = report.step_count;
+        throw new InvalidInputError(
+          `--step: run ${options.run_id} has ${count} step${count === 1 ? '' : 's'} (indexes 0..${count - 1})`,
+          { field: '--step' },
+        );
       }
-      exported = {
-        path: options.export,
-        format,
-        step_index: options.step ?? null,
-        verifier_key: trustedKeys.current,
-        verifier_keys: trustedKeys.keys,
-        verify_command: verifyCommand(options.export, trustedKeys.keys, options.step !== undefined),
-      };
-    }
-    printProof(context, { ...report, export: exported }, { toStderr: options.export === '-' });
-    if (exported) printExportHint(context, exported);
-    else if (options.export !== undefined) printNothingExported(context, report.integrity.failure_reason);
-    return report.integrity.verification_status === 'VERIFIED' ? EXIT_CODES.ok : EXIT_CODES.notVerified;
-  });
+      let exported: ProofExportJson | null = null;
+      if (exportable && options.export !== undefined) {
+        let format: ProofExportJson['format'];
+        if (options.step === undefined) {
+          // Streamed a batch of steps at a time: a long run's bundle never exists as one string.
+          const target = options.export === '-' ? context.io.stdout : options.export;
+          ({ format } = await aos.proofs.exportBundle({ ...ref, target }));
+        } else {
+          const artifact = await aos.proofs.stepProof({ ...ref, stepIndex: options.step });
+          writeProofArtifact(context, options.export, artifact);
+          format = artifact.format;
+        }
+        exported = {
+          path: options.export,
+          format,
+          step_index: options.step ?? null,
+          verifier_key: trustedKeys.current,
+          verifier_keys: trustedKeys.keys,
+          verify_command: verifyCommand(options.export, trustedKeys.keys, options.step !== undefined),
+        };
+      }
+      printProof(context, { ...report, export: exported }, { toStderr: options.export === '-' });
+      if (exported) printExportHint(context, exported);
+      else if (options.export !== undefined) printNothingExported(context, report.integrity.failure_reason);
+      return report.integrity.verification_status === 'VERIFIED' ? EXIT_CODES.ok : EXIT_CODES.notVerified;
+    },
+    { given: options.tenantId, command: 'proof' },
+  );
 }

@@ -4,3 +4,4 @@ export * from './embeddings-peer';
 export * from './caldav-peer';
 export * from './smtp-peer';
 export * from './skill-context';
+export * from './api-proxy';
