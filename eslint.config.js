@@ -38,6 +38,7 @@ export default tseslint.config(
         Buffer: 'readonly',
         URL: 'readonly',
         performance: 'readonly',
+        fetch: 'readonly',
         module: 'writable',
         require: 'readonly',
         __dirname: 'readonly',
