@@ -69,7 +69,7 @@ export async function openServiceSandbox({ adminUrl = DEFAULT_ADMIN_URL, echo = 
   /** Runs one built bin; throws with its output when it exits non-zero. */
   const runBin = (name, args, { env = {}, input, show = {} } = {}) => {
     const shown = Object.entries(show)
-      .map(([k, v]) => `${k}=${quote(v)} `)
+      .map(([k, v]) => `${k}=${v} `)
       .join('');
     say(`\n$ ${shown}${name} ${args.map(quote).join(' ')}\n`);
     const result = spawnSync(process.execPath, [BINS[name], ...args], {

@@ -140,6 +140,8 @@ export function printSkillsJson(context: CommandContext, skills: readonly SkillV
 export interface RunNarrator {
   /** Before the run is created. */
   begin(): void;
+  /** Once the run exists, when that is known before its first event (remote mode). */
+  created(runId: string): void;
   readonly onEvent: (event: RunEvent) => void;
   /** After the run reached its final status. */
   end(result: RunOutcome): void;
@@ -172,6 +174,7 @@ export function createRunNarrator(
       err(context, `Creating run for agent ${input.agentId}...`);
       err(context, `Goal: ${input.goal}`);
     },
+    created: announce,
     onEvent(event) {
       announce(event.runId);
       switch (event.type) {

@@ -80,7 +80,7 @@ function keyPaths(value: unknown, prefix = ''): string[] {
 }
 
 beforeAll(async () => {
-  peer = await startHttpPeer({ routes: { '/slow': { status: 200, body: { ok: true }, delayMs: 4000 } } });
+  peer = await startHttpPeer({ routes: { '/slow': { status: 200, body: { ok: true }, delayMs: 12_000 } } });
   server = await startTestAosServer({ env: { AOS_HTTP_ALLOW_HOSTS: peer.hostPort } });
   config = mkdtempSync(join(tmpdir(), 'aos-config-'));
   const keys = await fetch(`${server.url}/v1/keys`);
@@ -401,7 +401,7 @@ describe('the built binary in remote mode', () => {
     const runId = /^Run created: (\S+)$/m.exec(child.stderr())?.[1] ?? '';
     child.child.kill('SIGINT');
     const { code } = await child.exited;
-    expect(code).toBe(130);
+    expect(code, child.stderr()).toBe(130);
     expect(child.stderr()).toContain(`Follow it with: cus-cli get-run ${runId} --follow`);
     const followed = await remoteCli(['get-run', runId, '--follow', '--json']);
     expect(parsed(followed, GetRunJsonSchema).run.status).toBe('succeeded');

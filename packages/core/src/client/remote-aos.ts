@@ -150,7 +150,10 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     if (TERMINAL_STATUSES.has(details.run.status) && !created) {
       return { run: stripPlan(details.run), created, steps_executed: 0 };
     }
-    const { run, stepsSeen } = await followRun(http, details, { onEvent, fromStart: created });
+    // A run with no step yet is reported from its plan on too (`cus-cli run` creates, then
+    // executes, to know the run's id before it follows).
+    const fromStart = created || details.steps.length === 0;
+    const { run, stepsSeen } = await followRun(http, details, { onEvent, fromStart });
     return { run, created, steps_executed: stepsSeen };
   };
 

@@ -56,6 +56,7 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
         process.exit(130);
       };
       process.once('SIGINT', stopFollowing);
+      narrator.created(run.id);
       try {
         const done = await aos.runs.execute({ tenantId, runId: run.id }, { onEvent: narrator.onEvent });
         return { ...done, created };
