@@ -48,6 +48,16 @@ export {
   type CheckpointFields,
   type ParsedCheckpoint,
 } from './tlog-checkpoint';
+export {
+  cosignatureTimestamp,
+  cosignCheckpoint,
+  cosignerKeyFrom,
+  parseCosignatureVerifierKey,
+  verifyCosignature,
+  type CosignatureVerification,
+  type CosignatureVerifierKey,
+  type CosignerKey,
+} from './tlog-cosignature';
 export { sealRunTrace, type RunSeal, type SealResult, type SealRunInput } from './chain-seal';
 export {
   computeEnvelopeHash,
