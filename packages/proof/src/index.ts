@@ -16,6 +16,19 @@ export {
 } from './step-envelope';
 export { computeLeafHash, computeStepHash, extendChain, type ChainLink } from './hash-chain';
 export { createInclusionProof, merkleTreeHash, verifyInclusion, type InclusionCheck } from './merkle-tree';
+export {
+  createConsistencyProof,
+  readConsistencyProof,
+  verifyConsistency,
+  type ConsistencyCheck,
+} from './merkle-consistency';
+export {
+  createMemoryTreeReader,
+  readInclusionProof,
+  readTreeHash,
+  type TreeNodeId,
+  type TreeNodeReader,
+} from './tree-node-reader';
 
 export {
   encodeSigningKey,
@@ -35,6 +48,16 @@ export {
   type CheckpointFields,
   type ParsedCheckpoint,
 } from './tlog-checkpoint';
+export {
+  cosignatureTimestamp,
+  cosignCheckpoint,
+  cosignerKeyFrom,
+  parseCosignatureVerifierKey,
+  verifyCosignature,
+  type CosignatureVerification,
+  type CosignatureVerifierKey,
+  type CosignerKey,
+} from './tlog-cosignature';
 export { sealRunTrace, type RunSeal, type SealResult, type SealRunInput } from './chain-seal';
 export {
   computeEnvelopeHash,

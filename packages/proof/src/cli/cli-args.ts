@@ -47,6 +47,60 @@ export const AOS_PROOF: CommandLineDefinition = {
       examples: [],
       load: () => import('./verify-step-command'),
     },
+    {
+      name: 'witness',
+      usage: 'witness <command>',
+      describe: 'Run a C2SP tlog-witness that cosigns consistent checkpoints',
+      examples: [],
+      subcommands: [
+        {
+          name: 'keygen',
+          usage: 'keygen',
+          describe: "Create the witness's Ed25519 key file (0600, never overwritten); prints its cosigner key",
+          options: (command) =>
+            command
+              .option('key-file', { type: 'string', requiresArg: true, describe: 'Key file to create' })
+              .option('name', { type: 'string', requiresArg: true, describe: 'Witness name, e.g. witness.example/w1' }),
+          examples: [
+            ['$0 witness keygen --key-file witness.key --name witness.example/w1', 'prints name+keyid+base64'],
+          ],
+          load: () => import('./witness-keygen-command'),
+        },
+        {
+          name: 'serve',
+          usage: 'serve',
+          describe: 'Serve POST /add-checkpoint (c2sp.org/tlog-witness) until SIGINT or SIGTERM',
+          options: (command) =>
+            command
+              .option('key-file', { type: 'string', requiresArg: true, describe: "The witness's key file" })
+              .option('state', {
+                type: 'string',
+                requiresArg: true,
+                describe: 'Directory of the latest checkpoint per origin',
+              })
+              .option('host', {
+                type: 'string',
+                requiresArg: true,
+                default: '127.0.0.1',
+                describe: 'Address to listen on',
+              })
+              .option('port', { type: 'number', requiresArg: true, default: 0, describe: 'Port (0: any free port)' })
+              .option('log-key', {
+                type: 'string',
+                array: true,
+                requiresArg: true,
+                describe: 'Trusted log verifier key (repeatable); a key named N covers origins N and N/…',
+              }),
+          examples: [
+            [
+              '$0 witness serve --key-file witness.key --state state/ --port 8080 --log-key aos.example.com+1a2b3c4d+AR…',
+              'prints the cosigner key and URL',
+            ],
+          ],
+          load: () => import('./witness-serve-command'),
+        },
+      ],
+    },
   ],
   examples: [['$0 verify bundle.json --key aos.local+1a2b3c4d+AR…', 'exit 0 when VERIFIED, 5 when not']],
   epilogue:
@@ -61,7 +115,7 @@ export const AOS_PROOF: CommandLineDefinition = {
       },
       ' · ',
     ) + ' With --json, stdout holds one JSON document, errors included: {"error":{"code","message"}}.',
-  missingCommand: 'Name a command: verify or verify-step',
+  missingCommand: 'Name a command: verify, verify-step or witness',
   usageErrorCode: 'PROOF_USAGE',
   context: (base) => base,
 };

@@ -17,3 +17,4 @@ export {
   type ProofBundleHeader,
 } from '../bundle-file-writer';
 export { verifyProofBundleFile, type VerifyProofFileOptions } from '../bundle-file-verifier';
+export { startWitnessServer, type WitnessServer, type WitnessServerOptions } from '../witness/witness-server';
