@@ -39,6 +39,7 @@ export default tseslint.config(
         URL: 'readonly',
         performance: 'readonly',
         fetch: 'readonly',
+        TextDecoder: 'readonly',
         module: 'writable',
         require: 'readonly',
         __dirname: 'readonly',

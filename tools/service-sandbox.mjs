@@ -46,10 +46,17 @@ function databaseUrl(adminUrl, database, user) {
  * Sets up the deployment and starts `aos-server`. With `echo`, every command and its output is
  * printed on stdout as it runs (the quickstart); without, only failures say anything.
  *
+ * `serverEnv` is added to the server's environment (the benchmark lifts the rate limit).
+ *
  * @returns `{ url, apiKey, tenantId, customerEnv, runBin, close }` — `customerEnv` is what a
  *   customer's shell holds after `login`: no database URL and no private key.
  */
-export async function openServiceSandbox({ adminUrl = DEFAULT_ADMIN_URL, echo = false, tenantId = 'acme' } = {}) {
+export async function openServiceSandbox({
+  adminUrl = DEFAULT_ADMIN_URL,
+  echo = false,
+  tenantId = 'acme',
+  serverEnv = {},
+} = {}) {
   for (const [name, path] of Object.entries(BINS)) {
     if (!existsSync(path)) throw new Error(`${path} (${name}) is missing; build first (pnpm build)`);
   }
@@ -133,6 +140,7 @@ export async function openServiceSandbox({ adminUrl = DEFAULT_ADMIN_URL, echo = 
         NO_COLOR: '1',
         DATABASE_URL: databaseUrl(adminUrl, dbName, serviceRole),
         AOS_HOME: serverHome,
+        ...serverEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -29,27 +29,35 @@ export interface RunDetails {
 export async function getRun(db: Kysely<Database>, tenantId: string, runId: string): Promise<RunDetails> {
   const tenant = parseInput(tenantIdSchema, tenantId, 'tenant_id');
   const id = parseInput(uuidSchema, runId, 'run_id');
-  const run = await db
-    .selectFrom('runs')
-    .selectAll()
-    .where('id', '=', id)
-    .where('tenant_id', '=', tenant)
-    .executeTakeFirst();
-  if (!run) throw new AosError('RUN_NOT_FOUND', `run ${id} not found for tenant ${tenant}`);
-  const trace = await db
-    .selectFrom('aos_traces')
-    .select(['trace_id', 'status', 'chain_length', 'root_hash', 'sealed_at'])
-    .where('run_id', '=', id)
-    .where('tenant_id', '=', tenant)
-    .executeTakeFirst();
-  const steps = await db
-    .selectFrom('aos_trace_steps')
-    .selectAll()
-    .where('run_id', '=', id)
-    .where('tenant_id', '=', tenant)
-    .orderBy('step_index')
-    .execute();
-  return { run, trace: trace ?? null, steps };
+  // One snapshot: the seal and the run's final status commit together, and three separate reads
+  // could see the sealed trace of a run that still reads `running`.
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const run = await trx
+        .selectFrom('runs')
+        .selectAll()
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenant)
+        .executeTakeFirst();
+      if (!run) throw new AosError('RUN_NOT_FOUND', `run ${id} not found for tenant ${tenant}`);
+      const trace = await trx
+        .selectFrom('aos_traces')
+        .select(['trace_id', 'status', 'chain_length', 'root_hash', 'sealed_at'])
+        .where('run_id', '=', id)
+        .where('tenant_id', '=', tenant)
+        .executeTakeFirst();
+      const steps = await trx
+        .selectFrom('aos_trace_steps')
+        .selectAll()
+        .where('run_id', '=', id)
+        .where('tenant_id', '=', tenant)
+        .orderBy('step_index')
+        .execute();
+      return { run, trace: trace ?? null, steps };
+    });
 }
 
 /** Filters of {@link listRuns}. */
