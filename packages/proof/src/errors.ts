@@ -18,6 +18,8 @@ export const PROOF_ERROR_CODES = [
   'PROOF_BAD_NOTE',
   /** A proof bundle or step proof is not of the documented shape. */
   'PROOF_BAD_BUNDLE',
+  /** A witness policy (log keys, witnesses, quorum) that is malformed or inconsistent. */
+  'PROOF_BAD_POLICY',
   /** Input that is not what it claims to be (e.g. a file that is not JSON). */
   'PROOF_BAD_INPUT',
   /** Wrong use of a command line (missing argument, unknown flag). */

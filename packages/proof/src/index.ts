@@ -58,6 +58,13 @@ export {
   type CosignatureVerifierKey,
   type CosignerKey,
 } from './tlog-cosignature';
+export {
+  parseWitnessPolicy,
+  verifyCosignatureQuorum,
+  type PolicyWitness,
+  type QuorumVerification,
+  type WitnessPolicy,
+} from './witness-policy';
 export { sealRunTrace, type RunSeal, type SealResult, type SealRunInput } from './chain-seal';
 export {
   computeEnvelopeHash,

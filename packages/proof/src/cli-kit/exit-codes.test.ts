@@ -37,6 +37,7 @@ describe('the one exit-code table', () => {
     ['PROOF_BAD_KEY', 2],
     ['PROOF_KEY_EXPOSED', 2],
     ['PROOF_BAD_BUNDLE', 2],
+    ['PROOF_BAD_POLICY', 2],
     ['PROOF_NOT_FOUND', 3],
     ['PROOF_IO', 1],
     ['PROOF_NOT_SEALED', 1],

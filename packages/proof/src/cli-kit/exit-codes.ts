@@ -50,6 +50,7 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'PROOF_BAD_KEY',
   'PROOF_KEY_EXPOSED',
   'PROOF_BAD_BUNDLE',
+  'PROOF_BAD_POLICY',
 ]);
 const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   'AGENT_NOT_FOUND',
