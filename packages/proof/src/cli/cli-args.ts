@@ -99,6 +99,48 @@ export const AOS_PROOF: CommandLineDefinition = {
           ],
           load: () => import('./witness-serve-command'),
         },
+        {
+          name: 'cosign',
+          usage: 'cosign <checkpoint>',
+          describe:
+            "Print a signed checkpoint with this witness's cosignature appended (offline: no log-key check, no state)",
+          options: (command) =>
+            command
+              .positional('checkpoint', { type: 'string', describe: 'Signed checkpoint note file, or - for stdin' })
+              .option('key-file', { type: 'string', requiresArg: true, describe: "The witness's key file" })
+              .option('time', {
+                type: 'number',
+                requiresArg: true,
+                describe: 'Cosignature time in POSIX seconds (default: now)',
+              }),
+          examples: [
+            ['$0 witness cosign --key-file witness.key checkpoint.txt > cosigned.txt', 'appends one cosignature line'],
+          ],
+          load: () => import('./witness-cosign-command'),
+        },
+      ],
+    },
+    {
+      name: 'checkpoint',
+      usage: 'checkpoint <command>',
+      describe: 'Check signed checkpoints against a witness policy',
+      examples: [],
+      subcommands: [
+        {
+          name: 'verify',
+          usage: 'verify <checkpoint>',
+          describe: 'Verify that a policy log key signed a checkpoint and a quorum of its witnesses cosigned it',
+          options: (command) =>
+            command
+              .positional('checkpoint', { type: 'string', describe: 'Signed checkpoint note file, or - for stdin' })
+              .option('policy', {
+                type: 'string',
+                requiresArg: true,
+                describe: 'Witness policy JSON: {"log_keys":[…],"witnesses":[{"name","key"}…],"quorum":k}',
+              }),
+          examples: [['$0 checkpoint verify cosigned.txt --policy policy.json', 'exit 0 when VERIFIED, 5 when not']],
+          load: () => import('./checkpoint-verify-command'),
+        },
       ],
     },
   ],
@@ -109,13 +151,14 @@ export const AOS_PROOF: CommandLineDefinition = {
         ok: 'verified',
         operational: 'operational error (the input cannot be read)',
         usage:
-          'usage error or bad input (a bad flag or key; input that is not a proof bundle or step proof: not JSON, ' +
+          'usage error or bad input (a bad flag, key or witness policy; input that is not a proof bundle, step proof ' +
+          'or checkpoint: not JSON, ' +
           'a repeated key, nesting deeper than 64 levels, a missing, unknown or malformed member)',
         notVerified: 'not verified',
       },
       ' · ',
     ) + ' With --json, stdout holds one JSON document, errors included: {"error":{"code","message"}}.',
-  missingCommand: 'Name a command: verify, verify-step or witness',
+  missingCommand: 'Name a command: verify, verify-step, witness or checkpoint',
   usageErrorCode: 'PROOF_USAGE',
   context: (base) => base,
 };
