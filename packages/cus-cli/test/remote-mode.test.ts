@@ -215,7 +215,10 @@ describe('list-runs pages: the same walk in local and remote mode', () => {
       const walked: string[] = [];
       let cursor: string[] = [];
       for (;;) {
-        const page = parsed(await cli(['list-runs', '--json', '--limit', '1', ...cursor, ...scope]), ListRunsJsonSchema);
+        const page = parsed(
+          await cli(['list-runs', '--json', '--limit', '1', ...cursor, ...scope]),
+          ListRunsJsonSchema,
+        );
         if (walked.length === 0) firstPages.push(page);
         walked.push(...page.runs.map((r) => r.id));
         if (page.next_cursor === null) break;

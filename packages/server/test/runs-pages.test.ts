@@ -87,6 +87,8 @@ describe.skipIf(!inject('aosServerAvailable'))('GET /v1/runs pages [server]', ()
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
       paths: Record<string, { get?: { parameters?: { name: string; in: string }[] } }>;
     }>();
-    expect(doc.paths['/v1/runs']?.get?.parameters).toContainEqual(expect.objectContaining({ name: 'cursor', in: 'query' }));
+    expect(doc.paths['/v1/runs']?.get?.parameters).toContainEqual(
+      expect.objectContaining({ name: 'cursor', in: 'query' }),
+    );
   });
 });

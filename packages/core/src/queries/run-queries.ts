@@ -105,14 +105,15 @@ export async function listRuns(db: Kysely<Database>, input: z.input<typeof ListR
   if (after) {
     const createdAt = sql<Date>`${after.createdAt}::timestamptz`;
     query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '<', createdAt),
-        eb.and([eb('created_at', '=', createdAt), eb('id', '>', after.id)]),
-      ]),
+      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', after.id)])]),
     );
   }
   // One row more than the page tells whether there is a next page without a count.
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(parsed.limit + 1).execute();
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(parsed.limit + 1)
+    .execute();
   const page = rows.slice(0, parsed.limit);
   const last = page.at(-1);
   const nextCursor =
