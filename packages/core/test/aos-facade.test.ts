@@ -61,7 +61,7 @@ describeEachDriver('the Aos facade', (t) => {
     const details = await aos.runs.get(ref);
     expect(plain(details)).toEqual(details);
     expect(RunDetailsViewSchema.parse(details).steps).toHaveLength(1);
-    expect(await aos.runs.list({ tenantId: 'acme', limit: 1 })).toEqual([outcome.run]);
+    expect(await aos.runs.list({ tenantId: 'acme', limit: 1 })).toEqual({ runs: [outcome.run], next_cursor: null });
 
     const report = await aos.proofs.verify(ref);
     expect(plain(report)).toEqual(report);
@@ -79,7 +79,9 @@ describeEachDriver('the Aos facade', (t) => {
   });
 
   it('answers another tenant exactly as a missing run: RUN_NOT_FOUND, for the run and its proof', async () => {
-    const [run] = await aos.runs.list({ tenantId: 'acme', limit: 1 });
+    const {
+      runs: [run],
+    } = await aos.runs.list({ tenantId: 'acme', limit: 1 });
     const foreign = { tenantId: 'other', runId: run!.id };
     const missing = { tenantId: 'acme', runId: '00000000-0000-4000-8000-000000000000' };
     for (const ref of [foreign, missing]) {

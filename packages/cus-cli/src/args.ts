@@ -214,10 +214,16 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
           default: 20,
           requiresArg: true,
           describe: 'At most this many runs (1..1000)',
+        })
+        .option('cursor', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Start after the previous page: the token its output ended with (next_cursor)',
         }),
     examples: [
       [`$0 list-runs --tenant-id ${TENANT}`, 'The 20 newest runs'],
       [`$0 list-runs --tenant-id ${TENANT} --status failed --limit 5`, 'The 5 newest failed runs'],
+      [`$0 list-runs --tenant-id ${TENANT} --cursor <next_cursor>`, 'The next page'],
     ],
     load: () => import('./commands/list-runs'),
   },

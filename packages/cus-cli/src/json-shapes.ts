@@ -34,8 +34,8 @@ export const RunCommandJsonSchema = z.strictObject({
 export const CreateAgentJsonSchema = z.strictObject({ agent: AgentViewSchema });
 /** `list-agents`. */
 export const ListAgentsJsonSchema = z.strictObject({ agents: z.array(AgentViewSchema) });
-/** `list-runs`. */
-export const ListRunsJsonSchema = z.strictObject({ runs: z.array(RunViewSchema) });
+/** `list-runs`: one page, and the `--cursor` of the next one (null on the last page). */
+export const ListRunsJsonSchema = z.strictObject({ runs: z.array(RunViewSchema), next_cursor: z.string().nullable() });
 /** `get-run`: the run with its plan, its trace (null before execution) and its steps. */
 export const GetRunJsonSchema = RunDetailsViewSchema;
 /** `list-skills`. */

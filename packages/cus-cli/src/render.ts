@@ -4,6 +4,7 @@ import type { JsonValue, RunEvent } from '@aos/core/client';
 import type {
   AgentView,
   RunDetailsView,
+  RunListView,
   RunOutcome,
   RunView,
   SecretView,
@@ -73,11 +74,16 @@ export function printAgents(context: CommandContext, agents: readonly AgentView[
 
 // ----- list-runs, get-run -------------------------------------------------------------------
 
-export function printRuns(context: CommandContext, runs: readonly RunView[]): void {
-  if (context.json) return emitJson(context, ListRunsJsonSchema, { runs: [...runs] });
-  if (runs.length === 0) return out(context, 'No runs.');
-  const rows = runs.map((r) => [r.id, r.status, r.created_at, truncate(r.goal, 60)]);
-  for (const line of table([['RUN ID', 'STATUS', 'CREATED', 'GOAL'], ...rows])) out(context, line);
+export function printRuns(context: CommandContext, page: RunListView): void {
+  if (context.json) return emitJson(context, ListRunsJsonSchema, page);
+  const { runs, next_cursor: nextCursor } = page;
+  if (runs.length === 0) out(context, 'No runs.');
+  else {
+    const rows = runs.map((r) => [r.id, r.status, r.created_at, truncate(r.goal, 60)]);
+    for (const line of table([['RUN ID', 'STATUS', 'CREATED', 'GOAL'], ...rows])) out(context, line);
+  }
+  // On stderr, so stdout stays the table alone for scripts that read it.
+  if (nextCursor !== null) err(context, `Next page: cus-cli list-runs --cursor ${nextCursor}`);
 }
 
 function planSummary(plan: JsonValue | null): string | null {

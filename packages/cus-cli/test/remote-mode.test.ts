@@ -193,6 +193,61 @@ describe('cus-cli --json: the same documents in local and remote mode', () => {
   });
 });
 
+describe('list-runs pages: the same walk in local and remote mode', () => {
+  it('--limit 1 and --cursor visit every run once, newest first; the hint goes to stderr', async () => {
+    const tenant = server.tenantId;
+    const localAgent = parsed(
+      await localCli(['create-agent', '--json', '-n', 'pages-agent', '--tenant-id', tenant]),
+      CreateAgentJsonSchema,
+    ).agent.id;
+    const modes = {
+      local: { cli: localCli, scope: ['--tenant-id', tenant], agent: localAgent },
+      remote: { cli: remoteCli, scope: [], agent: agentId },
+    };
+    const firstPages: unknown[] = [];
+    for (const [mode, { cli, scope, agent }] of Object.entries(modes)) {
+      for (const goal of ['echo page one', 'echo page two']) {
+        expect((await cli(['run', '--json', '-a', agent, '-g', goal, ...scope])).code, mode).toBe(0);
+      }
+      const everything = parsed(await cli(['list-runs', '--json', '--limit', '1000', ...scope]), ListRunsJsonSchema);
+      expect(everything.next_cursor, mode).toBeNull();
+      expect(everything.runs.length, mode).toBeGreaterThanOrEqual(2);
+      const walked: string[] = [];
+      let cursor: string[] = [];
+      for (;;) {
+        const page = parsed(
+          await cli(['list-runs', '--json', '--limit', '1', ...cursor, ...scope]),
+          ListRunsJsonSchema,
+        );
+        if (walked.length === 0) firstPages.push(page);
+        walked.push(...page.runs.map((r) => r.id));
+        if (page.next_cursor === null) break;
+        cursor = ['--cursor', page.next_cursor];
+      }
+      expect(walked, mode).toEqual(everything.runs.map((r) => r.id));
+
+      const human = await cli(['list-runs', '--limit', '1', ...scope]);
+      expect(human.code, mode).toBe(0);
+      const hint = /^Next page: cus-cli list-runs --cursor ([A-Za-z0-9_-]+)$/m.exec(human.stderr);
+      expect(hint, `${mode}: ${human.stderr}`).not.toBeNull();
+      expect(human.stdout).not.toContain('Next page');
+      const second = await cli(['list-runs', '--limit', '1000', '--cursor', hint![1]!, ...scope]);
+      expect(second.code, mode).toBe(0);
+      expect(second.stderr, mode).not.toContain('Next page');
+      expect(second.stdout, mode).toContain(everything.runs[1]!.id);
+      expect(second.stdout, mode).not.toContain(everything.runs[0]!.id);
+
+      const bad = await cli(['list-runs', '--json', '--cursor', 'not-a-cursor', ...scope]);
+      expect(bad.code, mode).toBe(2);
+      const { error } = parsed(bad, ErrorJsonSchema);
+      expect(error.code, mode).toBe('INVALID_INPUT');
+      expect(error.message, mode).toContain('cursor');
+    }
+    expect(keyPaths(firstPages[1])).toEqual(keyPaths(firstPages[0]));
+    expect(keyPaths(firstPages[0])).toContain('.next_cursor');
+  });
+});
+
 describe('remote mode refuses what it must', () => {
   const errorOf = (result: CliResult) => parsed(result, ErrorJsonSchema).error;
 

@@ -50,6 +50,13 @@ export const RunViewSchema = z.strictObject({
 });
 export type RunView = z.infer<typeof RunViewSchema>;
 
+/**
+ * One page of a tenant's runs, newest first (`GET /v1/runs` sends it as it is). `next_cursor`
+ * is an opaque token that asks for the page after this one; null on the last page.
+ */
+export const RunListViewSchema = z.strictObject({ runs: z.array(RunViewSchema), next_cursor: z.string().nullable() });
+export type RunListView = z.infer<typeof RunListViewSchema>;
+
 /** What running a goal came to: the run after it, and how many trace steps this call appended. */
 export const RunOutcomeSchema = z.strictObject({
   run: RunViewSchema,

@@ -18,6 +18,7 @@ import type {
   PROOF_EXPORT_FORMATS,
   ProofReport,
   RunDetailsView,
+  RunListView,
   RunOutcome,
   RunView,
   SecretView,
@@ -65,8 +66,11 @@ export interface Aos {
     execute(ref: RunRef, options?: { readonly onEvent?: RunEventListener }): Promise<RunOutcome>;
     /** One run with its plan, trace and steps; another tenant's run is RUN_NOT_FOUND. */
     get(ref: RunRef): Promise<RunDetailsView>;
-    /** A tenant's runs, newest first. */
-    list(query: z.input<typeof ListRunsInputSchema>): Promise<RunView[]>;
+    /**
+     * A page of a tenant's runs, newest first; pass its `next_cursor` back as `cursor` for the
+     * next page (null on the last). A malformed cursor is INVALID_INPUT.
+     */
+    list(query: z.input<typeof ListRunsInputSchema>): Promise<RunListView>;
   };
   readonly proofs: {
     /** The verifier keys proofs are checked against (no private key is read). */
@@ -166,7 +170,10 @@ export function aosOver(runtime: AosRuntime): Aos {
         return { run: runView(result.run), created: false, steps_executed: result.stepsExecuted };
       },
       get: async ({ tenantId, runId }) => runDetailsView(await getRun(tenantDb(tenantId), tenantId, runId)),
-      list: async (query) => (await listRuns(tenantDb(query.tenantId), query)).map(runView),
+      async list(query) {
+        const page = await listRuns(tenantDb(query.tenantId), query);
+        return { runs: page.runs.map(runView), next_cursor: page.nextCursor };
+      },
     },
     proofs: {
       trustedKeys,
@@ -215,7 +222,7 @@ export function aosOver(runtime: AosRuntime): Aos {
  *
  * @example
  * ```ts
- * const runs = await withAos({ env: process.env }, (aos) => aos.runs.list({ tenantId: 'acme', limit: 5 }))
+ * const { runs } = await withAos({ env: process.env }, (aos) => aos.runs.list({ tenantId: 'acme', limit: 5 }))
  * ```
  */
 export async function withAos<T>(config: AosConfig, use: (aos: Aos) => Promise<T>): Promise<T> {

@@ -48,14 +48,15 @@ export type CreateRunBody = z.infer<typeof CreateRunBodySchema>;
 export const CreatedRunViewSchema = z.strictObject({ run: RunViewSchema, created: z.boolean() });
 export type CreatedRunView = z.infer<typeof CreatedRunViewSchema>;
 
-/** Query of `GET /v1/runs`. */
+/**
+ * Query of `GET /v1/runs`; it answers with a `RunListView` page. `cursor` is the previous page's
+ * `next_cursor` (the facade checks it: a malformed one is INVALID_INPUT naming `cursor`).
+ */
 export const ListRunsQuerySchema = z.strictObject({
   status: z.enum(RUN_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(20),
+  cursor: z.string().optional(),
 });
-
-/** `GET /v1/runs`: newest first. */
-export const RunListViewSchema = z.strictObject({ runs: z.array(RunViewSchema) });
 
 /** `GET /v1/skills`. */
 export const SkillListViewSchema = z.strictObject({ skills: z.array(SkillViewSchema) });

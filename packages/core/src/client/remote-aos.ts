@@ -13,6 +13,7 @@ import {
   PROOF_EXPORT_FORMATS,
   ProofReportSchema,
   RunDetailsViewSchema,
+  RunListViewSchema,
   SecretViewSchema,
   SetSecretOutcomeSchema,
   TrustedKeysViewSchema,
@@ -25,7 +26,6 @@ import {
 import {
   AgentListViewSchema,
   CreatedRunViewSchema,
-  RunListViewSchema,
   SecretListViewSchema,
   SkillListViewSchema,
   WhoAmIViewSchema,
@@ -68,6 +68,8 @@ const ListRunsInputSchema = z
     tenantId: tenantIdSchema,
     status: z.enum(RUN_STATUSES).optional(),
     limit: z.number().int().min(1).max(1000).default(20),
+    // Opaque here: the server decodes it and refuses a malformed one (INVALID_INPUT).
+    cursor: z.string().optional(),
   })
   .strict();
 
@@ -284,13 +286,14 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
         await tenantOf(parsed.tenantId);
         const search = new URLSearchParams({ limit: String(parsed.limit) });
         if (parsed.status) search.set('status', parsed.status);
+        if (parsed.cursor !== undefined) search.set('cursor', parsed.cursor);
         const { body } = await http.request({
           method: 'GET',
           path: `/v1/runs?${search.toString()}`,
           route: 'GET /v1/runs',
           schema: RunListViewSchema,
         });
-        return body.runs;
+        return body;
       },
     },
     proofs: {

@@ -1,2 +1,2 @@
 export { getRun, listRuns, ListRunsInputSchema } from './run-queries';
-export type { RunDetails } from './run-queries';
+export type { RunDetails, RunPage } from './run-queries';

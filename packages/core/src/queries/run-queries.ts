@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { RUN_STATUSES, type Database, type Run, type TraceStep } from '../db/schema';
 import { AosError } from '../errors';
 import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
+import { encodeRunCursor, runCursorSchema } from './run-cursor';
 
 /** A run with its trace summary and steps, as `get-run` shows it. */
 export interface RunDetails {
@@ -66,20 +67,56 @@ export const ListRunsInputSchema = z
     tenantId: tenantIdSchema,
     status: z.enum(RUN_STATUSES).optional(),
     limit: z.number().int().min(1).max(1000).default(20),
+    /** The `nextCursor` of the previous page; absent for the first page. */
+    cursor: runCursorSchema.optional(),
   })
   .strict();
 
+/** One page of {@link listRuns}. */
+export interface RunPage {
+  readonly runs: Run[];
+  /** Token for the page after this one; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
 /**
- * Lists a tenant's runs, newest first.
+ * Lists a tenant's runs, newest first (`created_at desc`, ties by `id`), a page at a time. The
+ * cursor only says where the previous page ended: the tenant filter applies to every page, so a
+ * cursor taken from another tenant's list reveals nothing.
  *
  * @example
  * ```ts
- * const failed = await listRuns(db, { tenantId: 'acme', status: 'failed', limit: 10 })
+ * const first = await listRuns(db, { tenantId: 'acme', status: 'failed', limit: 10 })
+ * const second = await listRuns(db, { tenantId: 'acme', status: 'failed', limit: 10, cursor: first.nextCursor! })
  * ```
  */
-export async function listRuns(db: Kysely<Database>, input: z.input<typeof ListRunsInputSchema>): Promise<Run[]> {
+export async function listRuns(db: Kysely<Database>, input: z.input<typeof ListRunsInputSchema>): Promise<RunPage> {
   const parsed = parseInput(ListRunsInputSchema, input, 'list_runs');
-  let query = db.selectFrom('runs').selectAll().where('tenant_id', '=', parsed.tenantId);
+  // The sort key as text to the microsecond: a Date would round it, and the next page would
+  // then skip or repeat the rows sharing the last row's millisecond.
+  const createdAtKey = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  let query = db
+    .selectFrom('runs')
+    .selectAll()
+    .select(createdAtKey.as('cursor_created_at'))
+    .where('tenant_id', '=', parsed.tenantId);
   if (parsed.status) query = query.where('status', '=', parsed.status);
-  return query.orderBy('created_at', 'desc').orderBy('id').limit(parsed.limit).execute();
+  const after = parsed.cursor;
+  if (after) {
+    const createdAt = sql<Date>`${after.createdAt}::timestamptz`;
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', after.id)])]),
+    );
+  }
+  // One row more than the page tells whether there is a next page without a count.
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(parsed.limit + 1)
+    .execute();
+  const page = rows.slice(0, parsed.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > parsed.limit && last ? encodeRunCursor({ createdAt: last.cursor_created_at, id: last.id }) : null;
+  return { runs: page.map(({ cursor_created_at: _key, ...run }) => run), nextCursor };
 }

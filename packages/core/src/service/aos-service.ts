@@ -67,7 +67,7 @@ function refuseRole(facts: RoleFacts): void {
  * ```ts
  * const service = await openService({ env: process.env })
  * const { tenantId } = await service.authenticate(bearerToken, 'runs:read')
- * const runs = await service.aos.runs.list({ tenantId, limit: 20 })
+ * const { runs, next_cursor } = await service.aos.runs.list({ tenantId, limit: 20 })
  * ```
  */
 export async function openService(config: AosConfig): Promise<AosService> {

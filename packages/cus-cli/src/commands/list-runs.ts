@@ -10,15 +10,17 @@ export const ListRunsOptionsSchema = z.object({
   tenantId: tenantIdOption.optional(),
   status: runStatusOption.optional(),
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+  // Opaque: the facade decodes it (locally or on the server) and refuses a malformed one.
+  cursor: z.string().min(1, 'must not be empty').optional(),
 });
 
-/** `list-runs`: a tenant's runs, newest first. */
+/** `list-runs`: a page of a tenant's runs, newest first. */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(ListRunsOptionsSchema, args);
-  const runs = await withAos(context, (aos, tenantId) => aos.runs.list({ ...options, tenantId }), {
+  const page = await withAos(context, (aos, tenantId) => aos.runs.list({ ...options, tenantId }), {
     given: options.tenantId,
     command: 'list-runs',
   });
-  printRuns(context, runs);
+  printRuns(context, page);
   return EXIT_CODES.ok;
 }

@@ -72,20 +72,20 @@ export function runRoutes(
     {
       config: { auth: 'runs:read' },
       schema: {
-        summary: "The tenant's runs, newest first",
+        summary: "A page of the tenant's runs, newest first; `next_cursor` asks for the next page",
         tags: ['runs'],
         security: BEARER_KEY,
         querystring: ListRunsQuerySchema,
         response: { 200: RunListViewSchema, ...ERROR_RESPONSES },
       },
     },
-    async (request) => ({
-      runs: await service.aos.runs.list({
+    async (request) =>
+      service.aos.runs.list({
         tenantId: request.principal!.tenantId,
         status: request.query.status,
         limit: request.query.limit,
+        cursor: request.query.cursor,
       }),
-    }),
   );
   app.get(
     '/v1/runs/:id',
