@@ -69,7 +69,15 @@ export async function runServe(args: ParsedArgs, context: ServerCliContext): Pro
   io.stderr.write(`aos-server listening on ${url} (database role ${service.role})\n`);
   const signal = await stopping;
   io.stderr.write(`aos-server: ${signal}, finishing in-flight requests and runs\n`);
-  await app.close();
+  // Closing waits for every connection, and a client's idle keep-alive connection would hold it
+  // for Fastify's whole keep-alive timeout (72 s): close connections as soon as they are idle,
+  // including those whose last request finishes during the shutdown.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
   await service.close();
   io.stderr.write('aos-server: stopped\n');
   return EXIT_CODES.ok;

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,6 +130,51 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
     ]);
     expect(lines[1]).toMatchObject({ key_prefix: server.apiKey.split('_')[1], tenant_id: server.tenantId });
   });
+
+  it('SIGTERM: a keep-alive connection whose request finishes during the shutdown does not hold it', async () => {
+    const server = await startTestAosServer();
+    // A client that keeps its connection open between requests (as fetch and curl do). Its request
+    // is in flight at the signal, so the connection is not idle when closing starts; once answered
+    // it is, and without closing it then the server would wait out Fastify's 72 s keep-alive
+    // timeout (the testkit kills it after 15 s, and "stopped" is never printed).
+    const agent = new Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
+    try {
+      const url = new URL(server.url);
+      const body = JSON.stringify({ name: 'keep-alive' });
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            agent,
+            host: url.hostname,
+            port: url.port,
+            path: '/v1/agents',
+            method: 'POST',
+            headers: {
+              ...bearer(server.apiKey),
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 5));
+        setTimeout(() => {
+          void server.stop();
+          setTimeout(() => req.end(body.slice(5)), 300);
+        }, 300);
+      });
+      expect(status).toBe(201);
+      await server.stop();
+      expect(server.logs()).toMatch(/aos-server: stopped/);
+    } finally {
+      agent.destroy();
+      await server.stop();
+    }
+  }, 40_000);
 
   it('SIGTERM: an in-flight request finishes, its run executes, then exit 0', async () => {
     const t = await createAppFixture();
