@@ -394,20 +394,11 @@ function stripPlan(run: RunDetailsView['run']): RunView {
 type ProofStepSummary = ProofReport['aos_trace_steps'][number];
 type ProofTraceSummary = ProofReport['aos_traces'][number];
 
+// The fields a proof report shows of a step, picked from a stored step by the report's own schema.
+const ProofStepFields = z.object(ProofReportSchema.shape.aos_trace_steps.element.shape);
+
 function stepSummaryOfView(step: RunDetailsView['steps'][number]): ProofStepSummary {
-  return {
-    step_index: step.step_index,
-    attempt: step.attempt,
-    plan_step_id: step.plan_step_id,
-    skill_name: step.skill_name,
-    status: step.status,
-    retry_count: step.retry_count,
-    cost_cents: step.cost_cents,
-    duration_ms: step.duration_ms,
-    leaf_hash: step.leaf_hash,
-    prev_hash: step.prev_hash,
-    step_hash: step.step_hash,
-  };
+  return ProofStepFields.parse(step);
 }
 
 const record = (value: unknown): Record<string, unknown> =>

@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { EXIT_CODES, parseOptions, type CommandContext, type ExitCode, type ParsedArgs } from '../cli-kit/index';
 import { ProofError } from '../errors';
-import { encodeSigningKey, generateSigningKey } from '../note-key';
+import { generateSigningKey } from '../note-key';
+import { writeNewKeyFile } from '../node/key-store';
 import { cosignerKeyFrom } from '../tlog-cosignature';
 
 const KeygenOptions = z.object({
@@ -15,13 +15,7 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
   const { keyFile, name } = parseOptions(KeygenOptions, args, { code: 'PROOF_USAGE' });
   const key = generateSigningKey(name);
   try {
-    const handle = await open(keyFile, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${encodeSigningKey(key)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewKeyFile(keyFile, key);
   } catch (error) {
     throw new ProofError('PROOF_IO', `cannot create key file ${keyFile} (an existing file is never replaced)`, {
       cause: error,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 import { isProofError, ProofError } from '../errors';
 import { encodeSigningKey, generateSigningKey, parseSigningKey, type SigningKey } from '../note-key';
@@ -117,18 +117,42 @@ export async function writeTempSigningKey(home: string, key: SigningKey): Promis
   const temp = join(home, `.${SIGNING_KEY_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(home, { recursive: true, mode: 0o700 });
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${encodeSigningKey(key)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeKeyToNewFile(temp, key);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
   return temp;
+}
+
+/** Writes `key` to `path`, which must not exist yet, mode 0600, fsynced. */
+async function writeKeyToNewFile(path: string, key: SigningKey): Promise<void> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${encodeSigningKey(key)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates the key file `file` holding `key`, never replacing an existing one (`EEXIST` then)
+ * and never leaving a partial file: written beside it first, then linked into place.
+ *
+ * @example
+ * ```ts
+ * await writeNewKeyFile('witness.key', generateSigningKey('witness.example/w1'));
+ * ```
+ */
+export async function writeNewKeyFile(file: string, key: SigningKey): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  try {
+    await writeKeyToNewFile(temp, key);
+    await link(temp, file);
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
 }
 
 async function createKeyFile(home: string, file: string, key: SigningKey): Promise<SigningKey> {
