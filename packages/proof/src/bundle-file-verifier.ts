@@ -3,8 +3,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 
 import { STEP_LINE_PREFIX, STEP_LINE_TAIL_BYTES, STEPS_CLOSING, STEPS_OPENING } from './bundle-file-writer';
 import {
+  bundleChecks,
   openBundleCheck,
   verifyProofBundle,
+  withReceiptCheck,
+  type BundleChecks,
   type BundleVerification,
   type VerifyProofOptions,
 } from './bundle-verifier';
@@ -12,7 +15,7 @@ import { ProofError } from './errors';
 import { fileByteSource, LineReader, NotStreamable } from './line-reader';
 import { sha256Hex } from './sha256-hash';
 import { assertStrictJson, parseStrictJson, type JsonPlace } from './strict-json';
-import { checkTraceSeal, parseTrustedKeys, StepChainCheck, TraceOpening, traceVerification } from './trace-verifier';
+import { checkTraceSeal, StepChainCheck, TraceOpening, traceVerification } from './trace-verifier';
 
 /**
  * Options of {@link verifyProofBundleFile}.
@@ -59,7 +62,7 @@ export async function verifyProofBundleFile(
   path: string,
   options: VerifyProofFileOptions,
 ): Promise<BundleVerification> {
-  const trustedKeys = parseTrustedKeys(options.trustedKeys);
+  const checks = bundleChecks(options);
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -67,7 +70,7 @@ export async function verifyProofBundleFile(
     throw new ProofError('PROOF_IO', `cannot read ${path}: ${messageOf(error)}`, { cause: error });
   }
   try {
-    return await verifyStreamLayout(new LineReader(fileByteSource(handle, path)), trustedKeys);
+    return await verifyStreamLayout(new LineReader(fileByteSource(handle, path)), checks);
   } catch (error) {
     if (!(error instanceof NotStreamable)) throw error;
     // Not the streaming layout: read it as one document (which says why when it is not JSON).
@@ -80,7 +83,7 @@ export async function verifyProofBundleFile(
     // Read again from the first byte, within the same bound (a device such as /dev/zero has no size).
     const whole = await new LineReader(fileByteSource(handle, path)).readWhole(bufferConstants.MAX_STRING_LENGTH);
     const bundle = parseStrictJson(whole.toString('utf8'), path, BUNDLE_PLACE);
-    return verifyProofBundle(bundle, { trustedKeys });
+    return verifyProofBundle(bundle, { ...options, trustedKeys: checks.trustedKeys });
   } finally {
     await handle.close();
   }
@@ -91,8 +94,9 @@ const BUNDLE_PLACE: JsonPlace = { subject: 'bundle' };
 /** Verifies input in the streaming layout; throws {@link NotStreamable} when it is not. */
 export async function verifyStreamLayout(
   lines: LineReader,
-  trustedKeys: ReturnType<typeof parseTrustedKeys>,
+  checks: BundleChecks,
 ): Promise<BundleVerification> {
+  const { trustedKeys } = checks;
   const first = await lines.next(MAX_LINE_BYTES);
   if (first === null) throw new NotStreamable('the input is empty');
   const headerText = first.buffer.toString('utf8', first.start, first.end);
@@ -103,7 +107,7 @@ export async function verifyStreamLayout(
   if ('verification_status' in opened) return opened;
   const { outline, note, opening } = opened;
   const { trace } = outline;
-  if (!(opening instanceof TraceOpening)) return traceVerification(trace, note, opening);
+  if (!(opening instanceof TraceOpening)) return { ...traceVerification(trace, note, opening), log_inclusion: null };
 
   const expected = Number.isSafeInteger(trace.chain_length) ? Math.min(trace.chain_length ?? 0, 1 << 24) : 0;
   const chain = new StepChainCheck(trace, opening, expected);
@@ -118,7 +122,8 @@ export async function verifyStreamLayout(
       // After the last step line, no comma; with no steps, the closing line follows the header.
       if (hadComma && chain.length > 0) throw new NotStreamable(`line ${lineNumber - 1} ends with a comma`);
       if (!(await lines.atEnd())) throw new NotStreamable(`text after line ${lineNumber}`);
-      return traceVerification(trace, note, checkTraceSeal(outline.run, trace, note, chain, outline.outcome), chain);
+      const sealed = traceVerification(trace, note, checkTraceSeal(outline.run, trace, note, chain, outline.outcome), chain);
+      return withReceiptCheck(sealed, outline, checks);
     }
     if (!hadComma) throw new NotStreamable(`line ${lineNumber - 1} does not end with a comma`);
     hadComma = buffer[end - 1] === COMMA;
@@ -126,7 +131,7 @@ export async function verifyStreamLayout(
     const text = buffer.toString('utf8', start, textEnd);
     const step = parseLine(text, lineNumber, { subject: 'bundle', path: `steps[${lineNumber - 2}]`, depth: 2 });
     const failure = chain.add(step, writtenLeafHash(text, buffer, start, textEnd));
-    if (failure !== null) return traceVerification(trace, note, failure, chain);
+    if (failure !== null) return { ...traceVerification(trace, note, failure, chain), log_inclusion: null };
   }
 }
 

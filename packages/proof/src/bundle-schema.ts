@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { LogReceiptSchema } from './tenant-log';
 import { findStepEnvelopeProblem, type StepEnvelope } from './step-envelope';
 import { RUN_STATUSES, TRACE_STATUSES } from './vocabulary';
 
@@ -158,7 +159,7 @@ export type BundleLeaf = z.infer<typeof BundleLeafSchema>;
  * Zod schema of a whole-run proof bundle (`format: "aos.proof-bundle.v2"`): the run, its plan,
  * its trace with the signed checkpoint, the header leaf, every step envelope with its hashes,
  * the outcome leaf, the name of the key that signed it, and the run's tenant-log receipt
- * (`null` until tenant logs exist). Unknown members are refused everywhere.
+ * (`null` while the run is not in its tenant log; verification then FAILS). Unknown members are refused everywhere.
  *
  * @example
  * ```ts
@@ -174,7 +175,7 @@ export const ProofBundleSchema = z.strictObject({
   outcome: BundleLeafSchema.nullable(),
   verifier_key_name: IdSchema,
   exported_at: TimestampSchema,
-  receipt: z.null(),
+  receipt: LogReceiptSchema.nullable(),
   steps: z.array(StepRecordSchema),
 });
 /**
@@ -226,13 +227,4 @@ export const StepInclusionProofSchema = z.strictObject({
  */
 export type StepInclusionProof = z.infer<typeof StepInclusionProofSchema>;
 
-/** `steps[3].envelope: …` from a zod error: the first issue, with its path. */
-export function describeZodError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'invalid';
-  let path = '';
-  for (const segment of issue.path) {
-    path += typeof segment === 'number' ? `[${segment}]` : `${path === '' ? '' : '.'}${String(segment)}`;
-  }
-  return path === '' ? issue.message : `${path}: ${issue.message}`;
-}
+export { describeZodError } from './zod-error';

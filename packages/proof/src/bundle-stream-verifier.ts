@@ -1,11 +1,10 @@
 import { constants as bufferConstants } from 'node:buffer';
 
 import { verifyStreamLayout, type VerifyProofFileOptions } from './bundle-file-verifier';
-import { verifyProofBundle, type BundleVerification } from './bundle-verifier';
+import { bundleChecks, verifyProofBundle, type BundleVerification } from './bundle-verifier';
 import { ProofError } from './errors';
 import { LineReader, NotStreamable, streamByteSource } from './line-reader';
 import { parseStrictJson } from './strict-json';
-import { parseTrustedKeys } from './trace-verifier';
 
 /**
  * Verifies a proof bundle read from a stream (stdin) as {@link verifyProofBundleFile} verifies
@@ -27,11 +26,11 @@ export async function verifyProofBundleStream(
   options: VerifyProofFileOptions,
   label: string,
 ): Promise<BundleVerification> {
-  const trustedKeys = parseTrustedKeys(options.trustedKeys);
+  const checks = bundleChecks(options);
   const source = streamByteSource(stream, label);
   const lines = new LineReader(source);
   try {
-    return await verifyStreamLayout(lines, trustedKeys);
+    return await verifyStreamLayout(lines, checks);
   } catch (error) {
     if (!(error instanceof NotStreamable)) throw error;
     if (!lines.canReadWhole()) {
@@ -41,7 +40,7 @@ export async function verifyProofBundleStream(
       );
     }
     const whole = await lines.readWhole(bufferConstants.MAX_STRING_LENGTH);
-    return verifyProofBundle(parseStrictJson(whole.toString('utf8'), label, { subject: 'bundle' }), { trustedKeys });
+    return verifyProofBundle(parseStrictJson(whole.toString('utf8'), label, { subject: 'bundle' }), { ...options, trustedKeys: checks.trustedKeys });
   } finally {
     await source.close();
   }

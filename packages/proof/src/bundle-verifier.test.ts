@@ -47,6 +47,7 @@ describe('verifyProofBundle', () => {
       root_hash: bundle.trace.root_hash,
       merkle_root: bundle.trace.merkle_root,
       outcome_unknown_steps: [],
+      log_inclusion: expect.objectContaining({ log_index: 1, tree_size: 3, consistent_from: null }),
     });
   });
 

@@ -11,6 +11,8 @@ import {
 } from './bundle-schema';
 import { ISO_MILLIS_UTC, type JsonValue } from './step-envelope';
 import type { VerifierKey } from './note-key';
+import { verifyLogReceipt, type LogInclusion, type LogReceipt } from './tenant-log';
+import type { WitnessPolicy } from './witness-policy';
 import type { NoteVerification } from './signed-note';
 import {
   openTraceCheck,
@@ -32,7 +34,10 @@ import {
  * const result: BundleVerification = verifyProofBundle(bundle, { trustedKeys });
  * ```
  */
-export type BundleVerification = TraceVerification;
+export interface BundleVerification extends TraceVerification {
+  /** Where the run sits in its tenant log, when the receipt verified (`null` otherwise). */
+  log_inclusion: LogInclusion | null;
+}
 
 /**
  * Options of {@link verifyProofBundle} and {@link verifyStepInclusionProof}.
@@ -45,6 +50,46 @@ export type BundleVerification = TraceVerification;
 export interface VerifyProofOptions {
   /** Verifier keys of the deployments you trust (`name+keyid+base64`, or parsed). */
   trustedKeys: TrustedKeys;
+  /**
+   * A tenant checkpoint you saved earlier (signed note text): the bundle's receipt must show
+   * that its checkpoint extends it (a consistency proof in the receipt).
+   */
+  logCheckpoint?: string | undefined;
+  /** Require this many witness cosignatures on the receipt's checkpoint (`aos-proof verify --policy`). */
+  policy?: WitnessPolicy | undefined;
+}
+
+/** {@link VerifyProofOptions} with the keys parsed once. */
+export interface BundleChecks {
+  trustedKeys: readonly VerifierKey[];
+  logCheckpoint?: string | undefined;
+  policy?: WitnessPolicy | undefined;
+}
+
+/** Parses the trusted keys of `options` (throws {@link ProofError} `PROOF_BAD_KEY` for a bad one). */
+export function bundleChecks(options: VerifyProofOptions): BundleChecks {
+  return { trustedKeys: parseTrustedKeys(options.trustedKeys), logCheckpoint: options.logCheckpoint, policy: options.policy };
+}
+
+/**
+ * The last check of every bundle verification: a bundle whose trace verified is VERIFIED only
+ * when its tenant-log receipt verifies too (SPEC §13); the receipt's failure is the verdict.
+ */
+export function withReceiptCheck(
+  result: TraceVerification,
+  outline: Pick<ProofBundleOutline, 'run' | 'trace' | 'receipt'>,
+  checks: BundleChecks,
+): BundleVerification {
+  if (result.verification_status !== 'VERIFIED') return { ...result, log_inclusion: null };
+  const inclusion = verifyLogReceipt(outline.receipt, outline, {
+    trustedKeys: checks.trustedKeys,
+    since: checks.logCheckpoint,
+    policy: checks.policy,
+  });
+  if ('reason' in inclusion) {
+    return { ...result, verification_status: 'FAILED', failure_reason: inclusion.reason, log_inclusion: null };
+  }
+  return { ...result, log_inclusion: inclusion };
 }
 
 /**
@@ -64,14 +109,15 @@ export interface VerifyProofOptions {
  * ```
  */
 export function verifyProofBundle(bundle: unknown, options: VerifyProofOptions): BundleVerification {
-  const trustedKeys = parseTrustedKeys(options.trustedKeys);
-  const opened = openBundleCheck(bundle, trustedKeys);
+  const checks = bundleChecks(options);
+  const opened = openBundleCheck(bundle, checks.trustedKeys);
   if ('verification_status' in opened) return opened;
   const { outline, note, opening } = opened;
   const { trace } = outline;
-  if (!(opening instanceof TraceOpening)) return traceVerification(trace, note, opening);
+  if (!(opening instanceof TraceOpening)) return { ...traceVerification(trace, note, opening), log_inclusion: null };
   // Each step's shape is checked in order, so a bad one is named by index.
-  return verifyTraceSteps(outline.run, trace, note, opening, outline.steps, outline.outcome);
+  const result = verifyTraceSteps(outline.run, trace, note, opening, outline.steps, outline.outcome);
+  return withReceiptCheck(result, outline, checks);
 }
 
 /** A bundle's parts once its outline (everything but the steps' contents) has been checked. */
@@ -103,6 +149,7 @@ export function openBundleCheck(
       root_hash: null,
       merkle_root: null,
       outcome_unknown_steps: [],
+      log_inclusion: null,
     };
   }
   const outline = parsed.data;
@@ -116,13 +163,11 @@ export function openBundleCheck(
         : run.plan_hash !== trace.plan_hash
           ? 'run.plan_hash does not match trace.plan_hash'
           : null;
-  if (mismatch !== null) return traceVerification(trace, note, { reason: mismatch, step: null });
+  if (mismatch !== null) return { ...traceVerification(trace, note, { reason: mismatch, step: null }), log_inclusion: null };
   const loose = looseTimestamp(outline);
   if (loose !== null) {
-    return traceVerification(trace, note, {
-      reason: `${loose} is not written as the signed time (ISO-8601 UTC, milliseconds)`,
-      step: null,
-    });
+    const reason = `${loose} is not written as the signed time (ISO-8601 UTC, milliseconds)`;
+    return { ...traceVerification(trace, note, { reason, step: null }), log_inclusion: null };
   }
   return { outline, note, opening: openTraceCheck(run, outline.plan, trace, outline.header) };
 }
@@ -165,6 +210,8 @@ export interface CreateProofBundleInput {
   verifierKeyName: string;
   /** Defaults to now. */
   exportedAt?: Date;
+  /** The run's tenant-log receipt (`null` while the run is not in its tenant log yet). */
+  receipt?: LogReceipt | null;
 }
 
 /**
@@ -188,7 +235,7 @@ export function createProofBundle(input: CreateProofBundleInput): ProofBundle {
     outcome: input.outcome,
     verifier_key_name: input.verifierKeyName,
     exported_at: (input.exportedAt ?? new Date()).toISOString(),
-    receipt: null,
+    receipt: input.receipt ?? null,
     steps: [...input.steps],
   };
 }

@@ -65,6 +65,24 @@ export {
   type QuorumVerification,
   type WitnessPolicy,
 } from './witness-policy';
+export {
+  checkExtends,
+  LOG_RECEIPT_FORMAT,
+  LogReceiptSchema,
+  ReceiptConsistencySchema,
+  signTenantCheckpoint,
+  tenantLogLeafHash,
+  TenantLogLeafSchema,
+  tenantLogOrigin,
+  verifyLogReceipt,
+  verifyTenantCheckpoint,
+  type LogInclusion,
+  type LogReceipt,
+  type ReceiptCheckOptions,
+  type ReceiptSubject,
+  type TenantLogLeaf,
+  type VerifiedTenantCheckpoint,
+} from './tenant-log';
 export { sealRunTrace, type RunSeal, type SealResult, type SealRunInput } from './chain-seal';
 export {
   computeEnvelopeHash,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { describeZodError } from './bundle-schema';
+import { describeZodError } from './zod-error';
 import { isProofError, ProofError } from './errors';
 import { parseVerifierKey, type VerifierKey } from './note-key';
 import { verifyNote } from './signed-note';

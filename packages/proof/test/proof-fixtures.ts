@@ -3,13 +3,21 @@ import { randomUUID } from 'node:crypto';
 import {
   computeGenesisHash,
   computePlanHash,
+  createInclusionProof,
   createProofBundle,
+  LOG_RECEIPT_FORMAT,
+  merkleTreeHash,
+  sha256Hex,
+  signTenantCheckpoint,
+  tenantLogLeafHash,
   extendChain,
   sealRunTrace,
   toStepEnvelope,
   type BundleRun,
   type JsonValue,
+  type LogReceipt,
   type ProofBundle,
+  type TenantLogLeaf,
   type SigningKey,
   type StepRecord,
   type StepRowLike,
@@ -162,8 +170,67 @@ export function buildSealedRun(options: {
     verifierKeyName: options.key.name,
     exportedAt: new Date('2026-02-10T00:00:00.000Z'),
   });
+  bundle.receipt = receiptFor(bundle, options.key);
   const leafHashes = [seal.header_hash, ...steps.map((step) => step.leaf_hash), seal.outcome_hash];
   return { bundle, steps, leafHashes };
+}
+
+/** The tenant-log leaf of a bundle's run at `logIndex`, as the sequencer writes it. */
+export function logLeafOf(bundle: ProofBundle, logIndex: number): TenantLogLeaf {
+  const { run, trace } = bundle;
+  return {
+    type: 'run_sealed',
+    tenant_id: run.tenant_id,
+    log_index: logIndex,
+    run_id: run.id,
+    trace_id: trace.trace_id,
+    plan_hash: trace.plan_hash,
+    genesis_hash: trace.genesis_hash,
+    root_hash: trace.root_hash ?? '',
+    merkle_root: trace.merkle_root ?? '',
+    tree_size: (trace.chain_length ?? 0) + 2,
+    run_status: run.status,
+    sealed_at: trace.sealed_at ?? '',
+  };
+}
+
+/**
+ * A receipt for the bundle's run as leaf `index` of a tenant log of `size` leaves (the other
+ * leaves stand for other runs), signed by `key`, with a consistency proof from `sinceSize`
+ * when given. Also returns every leaf hash of that log.
+ */
+export function receiptFor(
+  bundle: ProofBundle,
+  key: SigningKey,
+  log: { index?: number; size?: number } = {},
+): LogReceipt {
+  return buildTenantLog(bundle, key, log).receipt;
+}
+
+/** {@link receiptFor} with the log's leaf hashes. */
+export function buildTenantLog(
+  bundle: ProofBundle,
+  key: SigningKey,
+  log: { index?: number; size?: number } = {},
+): { receipt: LogReceipt; leafHashes: string[] } {
+  const index = log.index ?? 1;
+  const size = log.size ?? 3;
+  const leaf = logLeafOf(bundle, index);
+  const leafHashes = Array.from({ length: size }, (_, i) =>
+    i === index ? tenantLogLeafHash(leaf) : sha256Hex(`other run ${i}`),
+  );
+  const checkpoint = signTenantCheckpoint(key, bundle.run.tenant_id, size, merkleTreeHash(leafHashes));
+  return {
+    leafHashes,
+    receipt: {
+      format: LOG_RECEIPT_FORMAT,
+      leaf,
+      leaf_hash: tenantLogLeafHash(leaf),
+      inclusion_proof: createInclusionProof(leafHashes, index),
+      checkpoint,
+      consistency: null,
+    },
+  };
 }
 
 /** A deep copy through JSON, as a bundle file round trip gives. */
