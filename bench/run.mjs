@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,service]`: measures the figures of
+// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,service,tlog]`: measures the figures of
 // issue 7, each next to its reference in the same run, prints a table on stdout, writes
 // bench/results.json, and reports progress on stderr. Runs on the BUILT packages (`pnpm build`).
 import { rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { measureCli } from './figure-cli.mjs';
 import { measureProofVerify } from './figure-proof-verify.mjs';
 import { measureRunsEmbedded, measureRunsServer, measureStepAppend } from './figure-runs.mjs';
 import { measureService } from './figure-service.mjs';
+import { measureTlog } from './figure-tlog.mjs';
 
 const GROUPS = [
   { id: 'proof', names: ['proof_verify_1m'], server: false, measure: measureProofVerify },
@@ -28,6 +29,18 @@ const GROUPS = [
     names: ['cli_run_remote', 'api_runs_sealed_c1', 'api_runs_sealed_c4', 'api_runs_sealed_c16'],
     server: true,
     measure: measureService,
+  },
+  {
+    id: 'tlog',
+    names: [
+      'tlog_inclusion_1m',
+      'tlog_inclusion_1m_proof_size',
+      'tlog_consistency_1m',
+      'tlog_consistency_1m_proof_size',
+      'witness_add_checkpoint_p95',
+    ],
+    server: false,
+    measure: measureTlog,
   },
 ];
 
