@@ -15,3 +15,4 @@ export * from './skills/index';
 export * from './planner/index';
 export * from './secrets/index';
 export * from './tenants/index';
+export * from './tenant-log/index';

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import {
   createAgent,
   createSkillRegistry,
+  drainTenantLog,
   type Database,
   type Run,
   type RunEvent,
@@ -22,6 +23,9 @@ export function testDeps(env: Record<string, string | undefined> = {}): RunnerDe
     signingKey: TEST_SIGNING_KEY,
     onEvent: (e) => events.push(e),
     stepRetryDelayMs: () => 10,
+    // As local mode does: every seal joins its tenant's log at once.
+    afterSeal: (db, tenantId) =>
+      drainTenantLog(db, tenantId, { signingKey: TEST_SIGNING_KEY, trustedKeys: [TEST_SIGNING_KEY.verifierKey] }),
     events,
   };
 }

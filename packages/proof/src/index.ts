@@ -69,6 +69,8 @@ export {
   checkExtends,
   LOG_RECEIPT_FORMAT,
   LogReceiptSchema,
+  proofFromBase64,
+  proofToBase64,
   ReceiptConsistencySchema,
   signTenantCheckpoint,
   tenantLogLeafHash,
@@ -125,6 +127,7 @@ export {
   type TraceStatus,
 } from './vocabulary';
 export {
+  parseTrustedKeys,
   VERIFICATION_STATUSES,
   verifyTraceRecord,
   type EnvelopeRecord,

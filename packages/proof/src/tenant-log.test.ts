@@ -6,7 +6,7 @@ import { createConsistencyProof } from './merkle-consistency';
 import { createInclusionProof, merkleTreeHash } from './merkle-tree';
 import { generateSigningKey, parseVerifierKey } from './note-key';
 import { sha256Hex } from './sha256-hash';
-import { signTenantCheckpoint, tenantLogLeafHash, tenantLogOrigin, verifyLogReceipt } from './tenant-log';
+import { proofToBase64, signTenantCheckpoint, tenantLogLeafHash, tenantLogOrigin, verifyLogReceipt } from './tenant-log';
 import { cosignCheckpoint, cosignerKeyFrom } from './tlog-cosignature';
 import { parseWitnessPolicy } from './witness-policy';
 
@@ -92,7 +92,7 @@ describe('tenant-log receipts in a bundle', () => {
     const receipt = receiptFor(bundle, key) as unknown as Record<string, unknown>;
     receipt['inclusion_proof'] = ['nope'];
     (bundle as unknown as Record<string, unknown>)['receipt'] = receipt;
-    expect(failure(bundle)).toMatch(/^bundle: receipt\.inclusion_proof\[0\]: must be 64 lowercase hex/);
+    expect(failure(bundle)).toMatch(/^bundle: receipt\.inclusion_proof\[0\]: must be the base64 of a 32-byte hash/);
   });
 });
 
@@ -105,7 +105,7 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
   }
 
   it('verifies when the receipt carries a consistency proof from the saved size', () => {
-    bundle.receipt = { ...receipt, consistency: { from_size: 4, proof: createConsistencyProof(leafHashes, 4, 7) } };
+    bundle.receipt = { ...receipt, consistency: { from_size: 4, proof: proofToBase64(createConsistencyProof(leafHashes, 4, 7)) } };
     const result = verifyProofBundle(bundle, { trustedKeys, logCheckpoint: savedAt(4) });
     expect(result.verification_status).toBe('VERIFIED');
     expect(result.log_inclusion?.consistent_from).toBe(4);
@@ -121,7 +121,7 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
     const rewritten = [...leafHashes.slice(0, 2), ...leafHashes.slice(3), sha256Hex('filler')];
     const forged = buildTenantLog(bundle, key, { index: 1, size: 7 }).receipt;
     forged.checkpoint = signTenantCheckpoint(key, 'acme', 7, merkleTreeHash(rewritten));
-    bundle.receipt = { ...forged, consistency: { from_size: 4, proof: createConsistencyProof(rewritten, 4, 7) } };
+    bundle.receipt = { ...forged, consistency: { from_size: 4, proof: proofToBase64(createConsistencyProof(rewritten, 4, 7)) } };
     expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(4) })).toMatch(/^receipt: the inclusion proof|log consistency/);
     // Even with an honest inclusion proof into the rewritten tree, consistency fails.
     const honestInclusion = buildTenantLog(bundle, key, { index: 1, size: 7 });
@@ -129,9 +129,9 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
     const subject = { run: bundle.run, trace: bundle.trace };
     const forgedReceipt = {
       ...honestInclusion.receipt,
-      inclusion_proof: createInclusionProof(rewrittenWithRun, 1),
+      inclusion_proof: proofToBase64(createInclusionProof(rewrittenWithRun, 1)),
       checkpoint: signTenantCheckpoint(key, 'acme', 7, merkleTreeHash(rewrittenWithRun)),
-      consistency: { from_size: 4, proof: createConsistencyProof(rewrittenWithRun, 4, 7) },
+      consistency: { from_size: 4, proof: proofToBase64(createConsistencyProof(rewrittenWithRun, 4, 7)) },
     };
     const verdict = verifyLogReceipt(forgedReceipt, subject, { trustedKeys: parsedKeys(), since: savedAt(4) });
     expect(verdict).toEqual({

@@ -23,6 +23,7 @@ import { MAX_BODY_BYTES, refuseUnsafeInput } from './input-guards';
 import { REDACTED_PATHS } from './logging';
 import { agentRoutes } from './routes/agents';
 import { healthRoutes } from './routes/health';
+import { logRoutes } from './routes/log';
 import { proofRoutes } from './routes/proofs';
 import { runRoutes } from './routes/runs';
 import { secretRoutes } from './routes/secrets';
@@ -224,6 +225,7 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
   agentRoutes(app, deps);
   runRoutes(app, deps, { pollMs: options.eventPollMs ?? 250, heartbeatMs: options.heartbeatMs ?? 15_000 });
   proofRoutes(app, deps);
+  logRoutes(app, deps);
   skillRoutes(app, deps);
   secretRoutes(app, deps);
   return app;

@@ -48,7 +48,10 @@ export async function runServe(args: ParsedArgs, context: ServerCliContext): Pro
   const settings = appOptionsFromEnv(io.env);
   let service: AosService;
   try {
-    service = await openService({ env: io.env, databaseUrl: options.databaseUrl });
+    service = await openService(
+      { env: io.env, databaseUrl: options.databaseUrl },
+      { onSequencerError: (message) => io.stderr.write(`aos-server: ${message} (retrying)\n`) },
+    );
   } catch (error) {
     throw refusal(error);
   }

@@ -36,11 +36,14 @@ const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', '
 // anyway (a seal that failed is the runner's to record; the stream must not hang on it).
 const SEAL_GRACE_MS = 10_000;
 
-/** A run is done streaming once terminal and, when it has a trace, once that trace is sealed. */
+/**
+ * A run is done streaming once terminal and, when it has a trace, once that trace is sealed and
+ * in its tenant log (its receipt is what the end event carries).
+ */
 function finished(details: RunDetailsView, unsealedSince: number | undefined): boolean {
   if (!TERMINAL_STATUSES.has(details.run.status)) return false;
   const trace = details.trace;
-  if (trace === null || trace.sealed_at !== null) return true;
+  if (trace === null || (trace.sealed_at !== null && details.receipt !== null)) return true;
   return trace.status !== 'running' && unsealedSince !== undefined && Date.now() - unsealedSince > SEAL_GRACE_MS;
 }
 
@@ -119,9 +122,11 @@ export function streamRunEvents(
       }
       if (TERMINAL_STATUSES.has(details.run.status) && details.trace?.status !== 'running')
         unsealedSince ??= Date.now();
+      // Between the seal and the sequencer's batch (a few hundred ms) the receipt is on its way.
       if (finished(details, unsealedSince)) {
         const { plan: _plan, ...run } = details.run;
-        stream.write(frame('end', RunEndEventSchema.parse({ run, steps: details.steps.length })));
+        const end = { run, steps: details.steps.length, receipt: details.receipt };
+        stream.write(frame('end', RunEndEventSchema.parse(end)));
         return;
       }
       await sleep(options.pollMs);

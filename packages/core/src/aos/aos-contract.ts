@@ -1,4 +1,4 @@
-import { RUN_STATUSES, STEP_STATUSES, TRACE_STATUSES, UUID_PATTERN } from '@aos/proof';
+import { LogReceiptSchema, RUN_STATUSES, STEP_STATUSES, TRACE_STATUSES, UUID_PATTERN } from '@aos/proof';
 import { z } from 'zod';
 import { AGENT_STATUSES } from '../db/schema';
 
@@ -105,6 +105,8 @@ export const RunDetailsViewSchema = z.strictObject({
   run: RunViewSchema.extend({ plan: Json.nullable() }),
   trace: TraceViewSchema.nullable(),
   steps: z.array(TraceStepViewSchema),
+  /** The run's tenant-log receipt (SPEC §13), once the sequencer has logged its sealed trace. */
+  receipt: LogReceiptSchema.nullable(),
 });
 export type RunDetailsView = z.infer<typeof RunDetailsViewSchema>;
 
@@ -134,6 +136,19 @@ export type SetSecretOutcome = z.infer<typeof SetSecretOutcomeSchema>;
 
 export const VERIFICATION_STATUSES = ['VERIFIED', 'FAILED', 'UNSUPPORTED'] as const;
 
+/** A run's place in its tenant log, as a verified receipt shows it. */
+export const LogInclusionViewSchema = z.strictObject({
+  log_index: z.number().int().nonnegative(),
+  leaf_hash: StoredHash,
+  origin: z.string(),
+  tree_size: z.number().int().positive(),
+  root_hash: StoredHash,
+  checkpoint: z.string(),
+  cosigned_by: z.array(z.string()),
+  consistent_from: z.number().int().nullable(),
+});
+export type LogInclusionView = z.infer<typeof LogInclusionViewSchema>;
+
 /** The integrity verdict of a run (docs/proof.md). */
 const IntegrityViewSchema = z.strictObject({
   model: z.literal('HASH_CHAIN'),
@@ -145,6 +160,8 @@ const IntegrityViewSchema = z.strictObject({
   first_divergent_step: z.number().int().nullable(),
   signature_valid: z.boolean(),
   outcome_unknown_steps: z.array(z.number().int().nonnegative()),
+  /** Where the run sits in its tenant's transparency log (SPEC §13), when VERIFIED. */
+  log_inclusion: LogInclusionViewSchema.nullable(),
 });
 
 /** One trace as a proof report summarises it. */
@@ -199,5 +216,46 @@ export const ProofReportSchema = z.strictObject({
   trusted_keys: TrustedKeysViewSchema,
 });
 export type ProofReport = z.infer<typeof ProofReportSchema>;
+
+/** A tenant's newest log checkpoint as stored (verify it before relying on it: {@link LogVerificationSchema}). */
+export const LogCheckpointViewSchema = z.strictObject({
+  tenant_id: z.string(),
+  tree_size: z.number().int().positive(),
+  root_hash: StoredHash,
+  /** The signed note with its witnesses' cosignature lines. */
+  checkpoint: z.string(),
+  /** Names of the witnesses that cosigned it. */
+  cosigned_by: z.array(z.string()),
+});
+export type LogCheckpointView = z.infer<typeof LogCheckpointViewSchema>;
+
+/** An RFC 9162 proof between log positions, hashes in base64 (as C2SP tlog-witness writes them). */
+export const LogProofViewSchema = z.strictObject({
+  tenant_id: z.string(),
+  from: z.number().int().nonnegative(),
+  to: z.number().int().positive(),
+  proof: z.array(z.string()),
+});
+export type LogProofView = z.infer<typeof LogProofViewSchema>;
+
+/**
+ * `log verify`: the tenant's newest checkpoint checked against the trusted keys and, with a saved
+ * checkpoint, shown to extend it. VERIFIED or FAILED (with why); `checkpoint` is the newest one
+ * (save it when VERIFIED).
+ */
+export const LogVerificationSchema = z.strictObject({
+  tenant_id: z.string(),
+  verification_status: z.enum(['VERIFIED', 'FAILED']),
+  failure_reason: z.string().nullable(),
+  origin: z.string().nullable(),
+  /** Size of the saved checkpoint it was checked from (null without one). */
+  from_size: z.number().int().nullable(),
+  tree_size: z.number().int().nullable(),
+  root_hash: StoredHash.nullable(),
+  checkpoint: z.string().nullable(),
+  cosigned_by: z.array(z.string()),
+  verified_at: Timestamp,
+});
+export type LogVerification = z.infer<typeof LogVerificationSchema>;
 
 export const PROOF_EXPORT_FORMATS = ['aos.proof-bundle.v2', 'aos.step-proof.v2'] as const;

@@ -1,5 +1,5 @@
 import { exportProofBundleToFile, exportStepInclusionProof, getRunProof } from '@aos/proof/postgres';
-import type { StepInclusionProof } from '@aos/proof';
+import type { SigningKey, StepInclusionProof } from '@aos/proof';
 import type { Kysely } from 'kysely';
 import type { BundleSink } from '@aos/proof/node';
 import { createAgent, listAgents, type CreateAgentInput } from '../agents/agent-service';
@@ -7,6 +7,9 @@ import type { Database } from '../db/schema';
 import { getRun, listRuns, type ListRunsInputSchema } from '../queries/run-queries';
 import type { RunEventListener } from '../runner/run-events';
 import { openRuntime, type AosRuntime } from '../runtime';
+import { drainTenantLog } from '../tenant-log/log-sequencer';
+import { logCheckpoint, logProof } from '../tenant-log/log-views';
+import { verifyTenantLog } from './log-verification';
 import { executeRunToEnd, runGoal } from '../runs/run-goal';
 import { createRun, type CreateRunInput } from '../runs/create-run';
 import { deleteSecret, listSecrets, setSecret } from '../secrets/secret-store';
@@ -15,6 +18,9 @@ import type { z } from 'zod';
 import type { AosConfig } from './aos-config';
 import type {
   AgentView,
+  LogCheckpointView,
+  LogProofView,
+  LogVerification,
   PROOF_EXPORT_FORMATS,
   ProofReport,
   RunDetailsView,
@@ -77,16 +83,34 @@ export interface Aos {
     trustedKeys(): Promise<TrustedKeysView>;
     /**
      * Recomputes the run's hash chain, Merkle root and checkpoint signature from its stored
-     * rows against the trusted keys. A missing run (or another tenant's) is RUN_NOT_FOUND; a
-     * run with nothing sealed is UNSUPPORTED.
+     * rows against the trusted keys, and checks its tenant-log receipt (SPEC §13) — with
+     * `logCheckpoint` (a tenant checkpoint saved before), also that the log extends it. A
+     * missing run (or another tenant's) is RUN_NOT_FOUND; a run with nothing sealed (or not yet
+     * in its log) is UNSUPPORTED.
      */
-    verify(ref: RunRef): Promise<ProofReport>;
-    /** Writes the run's proof bundle to a file (mode 0600) or a stream, a batch of steps at a time. */
+    verify(ref: RunRef & { readonly logCheckpoint?: string | undefined }): Promise<ProofReport>;
+    /**
+     * Writes the run's proof bundle to a file (mode 0600) or a stream, a batch of steps at a
+     * time; with `sinceSize`, its receipt carries a consistency proof from that log size.
+     */
     exportBundle(
-      ref: RunRef & { readonly target: string | BundleSink },
+      ref: RunRef & { readonly target: string | BundleSink; readonly sinceSize?: number | undefined },
     ): Promise<{ readonly format: (typeof PROOF_EXPORT_FORMATS)[0] }>;
     /** The RFC 9162 inclusion proof of one step (0-based step index). */
     stepProof(ref: RunRef & { readonly stepIndex: number }): Promise<StepInclusionProof>;
+  };
+  readonly log: {
+    /** The tenant's newest log checkpoint as stored, with cosignatures (null: none yet). Not verified. */
+    checkpoint(query: { readonly tenantId: string }): Promise<LogCheckpointView | null>;
+    /** The RFC 9162 consistency proof between two sizes of the tenant's log. */
+    consistency(query: { readonly tenantId: string; readonly from: number; readonly to: number }): Promise<LogProofView>;
+    /** The RFC 9162 inclusion proof of leaf `index` in the tenant's log of `size` leaves. */
+    inclusion(query: { readonly tenantId: string; readonly index: number; readonly size: number }): Promise<LogProofView>;
+    /**
+     * Verifies the newest checkpoint against the trusted keys and, given `since` (a checkpoint
+     * saved before), that the log extends it. Never trusts the store's or server's word.
+     */
+    verify(query: { readonly tenantId: string; readonly since?: string | undefined }): Promise<LogVerification>;
   };
   readonly skills: {
     /** The skills plans can use, with each one's input JSON Schema. */
@@ -129,14 +153,29 @@ export async function openAos(config: AosConfig): Promise<Aos> {
   return aosOver(runtime);
 }
 
+/** How a service changes the facade: its own sequencer instead of the inline one. */
+export interface AosOverOptions {
+  /** Called after each seal instead of sequencing inline (the server wakes its sequencer). */
+  readonly afterSeal?: ((db: Kysely<Database>, tenantId: string) => Promise<unknown>) | undefined;
+}
+
 /** The facade over an open runtime (core-internal: the service builds on the same runtime). */
-export function aosOver(runtime: AosRuntime): Aos {
+export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos {
   const store = runtime.store;
   // Every tenant's work goes through its own handle, so Postgres (not this code) keeps tenants
   // apart; only the operator's shared-agent work, which has no tenant, works as the login.
   const tenantDb = (tenantId: string): Kysely<Database> => store.forTenant(tenantId);
   const agentsDb = (tenantId: string | null | undefined): Kysely<Database> =>
     tenantId == null ? store.admin : store.forTenant(tenantId);
+  // Local mode sequences inline (SPEC §13): right after a seal, the tenant's queued runs join
+  // its log under a checkpoint signed with the same key. A service passes its own afterSeal.
+  const inlineLog =
+    (signingKey: SigningKey) =>
+    async (db: Kysely<Database>, tenantId: string): Promise<void> => {
+      const keySet = await runtime.keySet();
+      await drainTenantLog(db, tenantId, { signingKey, trustedKeys: keySet.keys });
+    };
+  const afterSeal = (signingKey: SigningKey) => options.afterSeal ?? inlineLog(signingKey);
   const trustedKeys = async (): Promise<TrustedKeysView> => {
     const keySet = await runtime.keySet();
     return { current: keySet.current?.verifierKey ?? null, keys: keySet.keys.map((k) => k.verifierKey) };
@@ -154,6 +193,7 @@ export function aosOver(runtime: AosRuntime): Aos {
           env: runtime.env,
           signingKey,
           onEvent: options.onEvent,
+          afterSeal: afterSeal(signingKey),
         });
         return { run: runView(result.run), created: result.created, steps_executed: result.stepsExecuted };
       },
@@ -165,7 +205,13 @@ export function aosOver(runtime: AosRuntime): Aos {
         const db = tenantDb(tenantId);
         const { run } = await getRun(db, tenantId, runId);
         const signingKey = await runtime.signer();
-        const deps = { registry: runtime.registry, env: runtime.env, signingKey, onEvent: options.onEvent };
+        const deps = {
+          registry: runtime.registry,
+          env: runtime.env,
+          signingKey,
+          onEvent: options.onEvent,
+          afterSeal: afterSeal(signingKey),
+        };
         const result = await executeRunToEnd(db, run, deps);
         return { run: runView(result.run), created: false, steps_executed: result.stepsExecuted };
       },
@@ -177,12 +223,12 @@ export function aosOver(runtime: AosRuntime): Aos {
     },
     proofs: {
       trustedKeys,
-      async verify({ tenantId, runId }) {
+      async verify({ tenantId, runId, logCheckpoint }) {
         // The deployment's whole key set, read without touching the private key: a run sealed
         // before a key rotation verifies against its retired key.
         const keySet = await runtime.keySet();
         const db = tenantDb(tenantId);
-        const result = await getRunProof(db, tenantId, runId, { trustedKeys: keySet.keys });
+        const result = await getRunProof(db, tenantId, runId, { trustedKeys: keySet.keys, logCheckpoint });
         // The coordinator answers "no trace" alike for a missing run, another tenant's run and
         // a run that failed before its trace began; only the first two are RUN_NOT_FOUND.
         if (result.aos_traces.length === 0) await getRun(db, tenantId, runId);
@@ -197,12 +243,26 @@ export function aosOver(runtime: AosRuntime): Aos {
           trusted_keys: { current: keySet.current?.verifierKey ?? null, keys: keySet.keys.map((k) => k.verifierKey) },
         };
       },
-      async exportBundle({ tenantId, runId, target }) {
-        const { format } = await exportProofBundleToFile(tenantDb(tenantId), tenantId, runId, target);
+      async exportBundle({ tenantId, runId, target, sinceSize }) {
+        const { format } = await exportProofBundleToFile(tenantDb(tenantId), tenantId, runId, target, { sinceSize });
         return { format };
       },
       stepProof: ({ tenantId, runId, stepIndex }) =>
         exportStepInclusionProof(tenantDb(tenantId), tenantId, runId, stepIndex),
+    },
+    log: {
+      checkpoint: ({ tenantId }) => logCheckpoint(tenantDb(tenantId), tenantId),
+      consistency: ({ tenantId, from, to }) => logProof(tenantDb(tenantId), tenantId, 'consistency', from, to),
+      inclusion: ({ tenantId, index, size }) => logProof(tenantDb(tenantId), tenantId, 'inclusion', index, size),
+      async verify({ tenantId, since }) {
+        const db = tenantDb(tenantId);
+        const keySet = await runtime.keySet();
+        const source = {
+          checkpoint: () => logCheckpoint(db, tenantId),
+          consistency: async (from: number, to: number) => (await logProof(db, tenantId, 'consistency', from, to)).proof,
+        };
+        return verifyTenantLog(source, tenantId, keySet.keys, since);
+      },
     },
     skills: {
       list: () => Promise.resolve(runtime.registry.manifest().map(skillListing)),

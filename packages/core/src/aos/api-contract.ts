@@ -1,4 +1,4 @@
-import { RUN_STATUSES, UUID_PATTERN } from '@aos/proof';
+import { LogReceiptSchema, RUN_STATUSES, UUID_PATTERN } from '@aos/proof';
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../db/schema';
 import { AgentViewSchema, RunViewSchema, SecretViewSchema, SkillViewSchema, TraceStepViewSchema } from './aos-contract';
@@ -73,8 +73,9 @@ export const SecretListViewSchema = z.strictObject({ secrets: z.array(SecretView
  * - `event: step`, `id: <step_index>`, data a stored trace step (a `started` row, then its
  *   outcome row); a reconnect with `Last-Event-ID: n` resumes after step n;
  * - `event: status`, data {@link RunStatusEventSchema}, whenever the run's status changes;
- * - `event: end`, data {@link RunEndEventSchema}, once the run is terminal (and sealed when it
- *   has a trace); the server then closes the stream.
+ * - `event: end`, data {@link RunEndEventSchema}, once the run is terminal (and, when it has a
+ *   trace, sealed and in its tenant log: the event carries the run's receipt); the server then
+ *   closes the stream.
  */
 export const RUN_STREAM_EVENTS = ['step', 'status', 'end'] as const;
 export const RunStepEventSchema = TraceStepViewSchema;
@@ -83,4 +84,9 @@ export const RunStatusEventSchema = z.strictObject({
   attempts: z.number().int(),
   error_message: z.string().nullable(),
 });
-export const RunEndEventSchema = z.strictObject({ run: RunViewSchema, steps: z.number().int().nonnegative() });
+export const RunEndEventSchema = z.strictObject({
+  run: RunViewSchema,
+  steps: z.number().int().nonnegative(),
+  /** The run's tenant-log receipt (SPEC §13); null for a run without a sealed trace. */
+  receipt: LogReceiptSchema.nullable(),
+});

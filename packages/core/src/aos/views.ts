@@ -67,7 +67,7 @@ function traceStepView(step: TraceStep): TraceStepView {
   };
 }
 
-export function runDetailsView({ run, trace, steps }: RunDetails): RunDetailsView {
+export function runDetailsView({ run, trace, steps, receipt }: RunDetails): RunDetailsView {
   return {
     run: { ...runView(run), plan: run.plan_json },
     trace: trace && {
@@ -78,6 +78,7 @@ export function runDetailsView({ run, trace, steps }: RunDetails): RunDetailsVie
       sealed_at: iso(trace.sealed_at),
     },
     steps: steps.map(traceStepView),
+    receipt,
   };
 }
 

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { CreateAgentInputSchema } from '../agents/agent-service';
 import {
   AgentViewSchema,
+  LogCheckpointViewSchema,
+  LogProofViewSchema,
   PROOF_EXPORT_FORMATS,
   ProofReportSchema,
   RunDetailsViewSchema,
@@ -17,6 +19,8 @@ import {
   SecretViewSchema,
   SetSecretOutcomeSchema,
   TrustedKeysViewSchema,
+  type LogCheckpointView,
+  type LogProofView,
   type ProofReport,
   type RunDetailsView,
   type RunOutcome,
@@ -32,6 +36,7 @@ import {
   type WhoAmIView,
 } from '../aos/api-contract';
 import { AosError, InvalidInputError } from '../errors';
+import { verifyTenantLog } from '../aos/log-verification';
 import { CreateRunInputSchema } from '../runs/create-run';
 import { secretNameSchema } from '../secrets/secret-references';
 import { parseInput, tenantIdSchema } from '../validation';
@@ -127,6 +132,29 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     });
     return body;
   };
+  const logCheckpoint = async ({ tenantId }: { readonly tenantId: string }): Promise<LogCheckpointView | null> => {
+    await tenantOf(tenantId);
+    const route = 'GET /v1/log/checkpoint';
+    const response = await http.send('GET', '/v1/log/checkpoint', { route });
+    if (response.status === 404) {
+      const error = errorFromAnswer(route, response.status, await response.text());
+      if ((error as { code?: string }).code === 'LOG_NOT_FOUND') return null;
+      throw error;
+    }
+    if (!response.ok) throw errorFromAnswer(route, response.status, await response.text());
+    const parsed = LogCheckpointViewSchema.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) throw new AosError('API_BAD_RESPONSE', `${route}: the answer is not a log checkpoint`);
+    return parsed.data;
+  };
+  const logProof = async (kind: 'consistency' | 'inclusion', query: string): Promise<LogProofView> => {
+    const { body } = await http.request({
+      method: 'GET',
+      path: `/v1/log/proof/${kind}?${query}`,
+      route: `GET /v1/log/proof/${kind}`,
+      schema: LogProofViewSchema,
+    });
+    return body;
+  };
   const createRun = async (input: CreateRunInput) => {
     const parsed = parseInput(CreateRunInputSchema, input, 'create_run');
     if (input.maxAttempts !== undefined) {
@@ -159,12 +187,18 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     return { run, created, steps_executed: stepsSeen };
   };
 
-  const verify = async ({ tenantId, runId }: RunRef): Promise<ProofReport> => {
+  const bundlePath = (runId: string, sinceSize: number | undefined): string =>
+    `${runPath(runId)}/bundle${sinceSize === undefined ? '' : `?since_size=${sinceSize}`}`;
+  const verify = async ({
+    tenantId,
+    runId,
+    logCheckpoint,
+  }: RunRef & { readonly logCheckpoint?: string | undefined }): Promise<ProofReport> => {
     await tenantOf(tenantId);
     const verifiedAt = new Date().toISOString();
     const pinned: TrustedKeysView = { current: trustedKeys[0] ?? null, keys: trustedKeys };
     const route = 'GET /v1/runs/{id}/bundle';
-    const response = await http.send('GET', `${runPath(runId)}/bundle`, { route });
+    const response = await http.send('GET', bundlePath(runId, savedSize(logCheckpoint)), { route });
     if (!response.ok) {
       const error = errorFromAnswer(route, response.status, await response.text());
       const code = (error as { code?: string }).code;
@@ -188,6 +222,7 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
           first_divergent_step: null,
           signature_valid: false,
           outcome_unknown_steps: [],
+          log_inclusion: null,
         },
         trace_count: 0,
         step_count: details.steps.length,
@@ -199,7 +234,7 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     }
     if (response.body === null) throw new AosError('API_BAD_RESPONSE', `${route}: the answer has no body`);
     const file = await bundles.store(runId, route, response.body);
-    const verification = await verifyProofBundleFile(file, { trustedKeys });
+    const verification = await verifyProofBundleFile(file, { trustedKeys, logCheckpoint });
     const bundle = await bundles.read(file);
     const summary = summarise(bundle);
     // A valid bundle of another run (or tenant) proves nothing about this one.
@@ -222,6 +257,7 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
         first_divergent_step: mismatch === null ? verification.first_divergent_step : null,
         signature_valid: verification.signature_valid,
         outcome_unknown_steps: verification.outcome_unknown_steps,
+        log_inclusion: failed ? null : verification.log_inclusion,
       },
       trace_count: summary.trace ? 1 : 0,
       step_count: summary.steps.length,
@@ -299,12 +335,12 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     proofs: {
       trustedKeys: () => Promise.resolve({ current: trustedKeys[0] ?? null, keys: [...trustedKeys] }),
       verify,
-      async exportBundle({ tenantId, runId, target }) {
+      async exportBundle({ tenantId, runId, target, sinceSize }) {
         await tenantOf(tenantId);
         let file = bundles.get(runId);
         if (file === undefined) {
           const route = 'GET /v1/runs/{id}/bundle';
-          const response = await http.send('GET', `${runPath(runId)}/bundle`, { route });
+          const response = await http.send('GET', bundlePath(runId, sinceSize), { route });
           if (!response.ok) throw errorFromAnswer(route, response.status, await response.text());
           if (response.body === null) throw new AosError('API_BAD_RESPONSE', `${route}: the answer has no body`);
           file = await bundles.store(runId, route, response.body);
@@ -333,6 +369,26 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
           throw new AosError('INTEGRITY_VIOLATION', `${route}: the step proof served is not of run ${runId}`);
         }
         return body;
+      },
+    },
+    log: {
+      checkpoint: logCheckpoint,
+      consistency: async ({ tenantId, from, to }) => {
+        await tenantOf(tenantId);
+        return logProof('consistency', `from=${from}&to=${to}`);
+      },
+      inclusion: async ({ tenantId, index, size }) => {
+        await tenantOf(tenantId);
+        return logProof('inclusion', `index=${index}&size=${size}`);
+      },
+      async verify({ tenantId, since }) {
+        const tenant = await tenantOf(tenantId);
+        const source = {
+          checkpoint: () => logCheckpoint({ tenantId: tenant }),
+          consistency: async (from: number, to: number) => (await logProof('consistency', `from=${from}&to=${to}`)).proof,
+        };
+        // Checked here against the pinned keys: the server's checkpoint and proofs are only data.
+        return verifyTenantLog(source, tenant, trustedKeys, since);
       },
     },
     skills: {
@@ -383,6 +439,13 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     },
     close: () => bundles.clear(),
   };
+}
+
+/** The size of a saved tenant checkpoint (its signature is checked by the verification that uses it). */
+function savedSize(note: string | undefined): number | undefined {
+  if (note === undefined) return undefined;
+  const size = Number(note.split('\n')[1]);
+  return Number.isSafeInteger(size) && size > 0 ? size : undefined;
 }
 
 /** The run of a run's details, without its plan. */

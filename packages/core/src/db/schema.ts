@@ -211,6 +211,50 @@ export interface ApiKeysTable {
   revoked_at: Date | null;
 }
 
+/** One leaf of a tenant's transparency log (SPEC §13): a sealed run at a dense index. */
+export interface TenantLogLeavesTable {
+  tenant_id: string;
+  log_index: number;
+  run_id: string;
+  trace_id: string;
+  leaf: Jsonb;
+  leaf_hash: string;
+  created_at: Generated<Date>;
+}
+
+/** The hash of one perfect subtree of a tenant log (level ≥ 1; level 0 is the leaf hash). */
+export interface TenantLogNodesTable {
+  tenant_id: string;
+  level: number;
+  node_index: number;
+  hash: string;
+}
+
+/** A signed tenant checkpoint: every size ever signed is kept. */
+export interface TenantLogCheckpointsTable {
+  tenant_id: string;
+  tree_size: number;
+  root_hash: string;
+  checkpoint: string;
+  created_at: Generated<Date>;
+}
+
+/** A witness's cosignature line on a tenant checkpoint. */
+export interface TenantLogCosignaturesTable {
+  tenant_id: string;
+  tree_size: number;
+  witness: string;
+  signature: string;
+  created_at: Generated<Date>;
+}
+
+/** A sealed trace waiting for the sequencer (queued by a trigger when it is sealed). */
+export interface TenantLogQueueTable {
+  trace_id: string;
+  tenant_id: string;
+  sealed_at: Date;
+}
+
 /** Every table of the AOS store, as kysely sees it. */
 export interface Database {
   agents: AgentsTable;
@@ -225,6 +269,11 @@ export interface Database {
   tenant_secrets: TenantSecretsTable;
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
+  tenant_log_leaves: TenantLogLeavesTable;
+  tenant_log_nodes: TenantLogNodesTable;
+  tenant_log_checkpoints: TenantLogCheckpointsTable;
+  tenant_log_cosignatures: TenantLogCosignaturesTable;
+  tenant_log_queue: TenantLogQueueTable;
 }
 
 export type Agent = Selectable<AgentsTable>;

@@ -1,3 +1,5 @@
+import type { LogReceipt } from '@aos/proof';
+import { readRunReceipt } from '@aos/proof/postgres';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { RUN_STATUSES, type Database, type Run, type TraceStep } from '../db/schema';
@@ -16,6 +18,8 @@ export interface RunDetails {
     sealed_at: Date | null;
   } | null;
   readonly steps: readonly TraceStep[];
+  /** The run's tenant-log receipt, once its sealed trace is in the log. */
+  readonly receipt: LogReceipt | null;
 }
 
 /**
@@ -57,7 +61,8 @@ export async function getRun(db: Kysely<Database>, tenantId: string, runId: stri
         .where('tenant_id', '=', tenant)
         .orderBy('step_index')
         .execute();
-      return { run, trace: trace ?? null, steps };
+      const receipt = trace?.sealed_at ? await readRunReceipt(trx, tenant, trace.trace_id) : null;
+      return { run, trace: trace ?? null, steps, receipt };
     });
 }
 

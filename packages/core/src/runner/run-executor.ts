@@ -22,6 +22,12 @@ export interface RunnerDeps {
   readonly onEvent?: RunEventListener | undefined;
   /** Pause between attempts of one step; defaults to {@link stepRetryDelayMs}. */
   readonly stepRetryDelayMs?: ((attempt: number) => number) | undefined;
+  /**
+   * Called after a run's trace is sealed: the inline sequencer of local mode integrates it into
+   * the tenant log, the server's wakes its background sequencer. A failure here leaves the
+   * sealed run queued for the log (the next drain takes it); it never changes the run.
+   */
+  readonly afterSeal?: ((db: Kysely<Database>, tenantId: string) => Promise<unknown>) | undefined;
 }
 
 /** A run after an attempt: its row and how many trace steps the attempt appended. */
@@ -495,6 +501,11 @@ async function finishAttempt(
     },
   });
   if (!finished) throw new AosError('INVALID_INPUT', `run ${run.id} was finished by someone else during its attempt`);
+  if (finished.integrityFailure === null && deps.afterSeal) {
+    // The seal is committed and queued for the log in its transaction; sequencing it is retried
+    // by any later drain, so a failure here must not turn a finished run into an error.
+    await deps.afterSeal(db, run.tenant_id).catch(() => undefined);
+  }
   emit(deps, {
     type: 'finished',
     runId: run.id,

@@ -1,6 +1,7 @@
-import type { SigningKey } from '@aos/proof';
+import type { SigningKey, TrustedKeys } from '@aos/proof';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { drainTenantLog } from '../tenant-log/log-sequencer';
 import { finishAndSealRun } from './trace-writer';
 
 /** One run finished by {@link recoverStaleRuns}. */
@@ -35,6 +36,8 @@ export async function recoverStaleRuns(
      * operator facade scans as aos_audit (which writes nothing) and finishes each run as its tenant.
      */
     forTenant?: (tenantId: string) => Kysely<Database> | Promise<Kysely<Database>>;
+    /** Verifier keys the tenant-log sequencer re-verifies sealed traces against (default: the signing key's). */
+    trustedKeys?: TrustedKeys;
   },
 ): Promise<RecoveredRun[]> {
   const cutoff = new Date(Date.now() - (options.olderThanMs ?? DEFAULT_STALE_AFTER_MS));
@@ -62,6 +65,14 @@ export async function recoverStaleRuns(
     const tenantDb = options.forTenant ? await options.forTenant(candidate.tenant_id) : db;
     const result = await recoverRun(tenantDb, candidate.id, options.signingKey);
     if (result) recovered.push(result);
+    // A recovered run is sealed like any other: it joins its tenant's log now (and so does any
+    // seal the crash left queued).
+    if (result?.traceSealed) {
+      await drainTenantLog(tenantDb, candidate.tenant_id, {
+        signingKey: options.signingKey,
+        trustedKeys: options.trustedKeys ?? [options.signingKey.verifierKey],
+      });
+    }
   }
   return recovered;
 }

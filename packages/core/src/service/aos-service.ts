@@ -5,6 +5,7 @@ import { getMigrationStatus } from '../db/migrator';
 import type { ApiKeyScope } from '../db/schema';
 import { AosError } from '../errors';
 import { openRuntime } from '../runtime';
+import { parseWitnessTargets, startLogSequencer, type LogSequencer } from '../tenant-log/log-service';
 import { authenticateApiKey, type ApiKeyPrincipal } from '../tenants/api-key-store';
 
 /**
@@ -23,6 +24,9 @@ export interface AosService {
   ready(): Promise<void>;
   /** The database role the service works as (for logs and messages). */
   readonly role: string;
+  /** The tenant-log sequencer of this process (SPEC §13): active, or standby behind another. */
+  readonly sequencer: LogSequencer;
+  /** Stops the sequencer (releasing its lock), then closes the store. */
   close(): Promise<void>;
 }
 
@@ -70,7 +74,13 @@ function refuseRole(facts: RoleFacts): void {
  * const { runs, next_cursor } = await service.aos.runs.list({ tenantId, limit: 20 })
  * ```
  */
-export async function openService(config: AosConfig): Promise<AosService> {
+export async function openService(
+  config: AosConfig,
+  options: {
+    /** Told when the sequencer fails a round (it retries); the server logs it. */
+    readonly onSequencerError?: ((message: string) => void) | undefined;
+  } = {},
+): Promise<AosService> {
   const url = config.databaseUrl ?? (config.env.DATABASE_URL || undefined);
   if (url === undefined) {
     throw new AosError(
@@ -103,13 +113,26 @@ export async function openService(config: AosConfig): Promise<AosService> {
       }
     };
     await ready();
+    const witnesses = parseWitnessTargets(config.env.AOS_WITNESSES);
+    const sequencer = startLogSequencer({
+      store,
+      signer: () => runtime.signer(),
+      trustedKeys: async () => (await runtime.keySet()).keys,
+      witnesses,
+      onError: options.onSequencerError,
+    });
     return {
-      aos: aosOver(runtime),
+      // Seals made here wake the sequencer; it batches them into the tenants' logs.
+      aos: aosOver(runtime, { afterSeal: () => Promise.resolve(sequencer.poke()) }),
+      sequencer,
       // As aos_app with no tenant: tenants and key hashes are readable, last_used_at writable.
       authenticate: (presented, scope) => authenticateApiKey(store.db, presented, scope),
       ready,
       role: row.role,
-      close: () => runtime.close(),
+      close: async () => {
+        await sequencer.stop();
+        await runtime.close();
+      },
     };
   } catch (error) {
     await runtime.close();

@@ -60,6 +60,7 @@ const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   'TENANT_NOT_FOUND',
   'API_KEY_NOT_FOUND',
   'PROOF_NOT_FOUND',
+  'LOG_NOT_FOUND',
 ]);
 // No API key or a bad one (missing, invalid, revoked), and a key without the scope asked for or
 // of a suspended tenant (docs/cus-cli.md, "Exit codes").

@@ -5,12 +5,23 @@ export {
   exportProofBundleToFile,
   exportStepInclusionProof,
   getRunProof,
+  verifyStoredTrace,
 } from './run-proof';
+export {
+  readLogCheckpoint,
+  readLogConsistency,
+  readLogInclusion,
+  readLogPlacement,
+  readRunReceipt,
+  storedTreeReader,
+} from './tenant-log-reader';
+export type { LogPlacement, StoredLogCheckpoint } from './tenant-log-reader';
 export { AUDIT_FINDING_KINDS, auditTraceCoverage } from './trace-coverage-audit';
 export type { AuditFinding, AuditFindingKind, TraceCoverage, TraceCoverageOptions } from './trace-coverage-audit';
 export type {
   AuditFailure,
   AuditResult,
+  ExportOptions,
   ProofDatabase,
   ProofOptions,
   RunProofResult,

@@ -74,6 +74,32 @@ export interface ProofTables {
     prev_hash: string;
     step_hash: string;
   };
+  tenant_log_leaves: {
+    tenant_id: string;
+    log_index: number;
+    run_id: string;
+    trace_id: string;
+    leaf: unknown;
+    leaf_hash: string;
+  };
+  tenant_log_nodes: {
+    tenant_id: string;
+    level: number;
+    node_index: number;
+    hash: string;
+  };
+  tenant_log_checkpoints: {
+    tenant_id: string;
+    tree_size: number;
+    root_hash: string;
+    checkpoint: string;
+  };
+  tenant_log_cosignatures: {
+    tenant_id: string;
+    tree_size: number;
+    witness: string;
+    signature: string;
+  };
 }
 
 /** How a column of {@link ProofTables} is read: the Postgres types its TypeScript type admits. */
@@ -154,6 +180,32 @@ export const PROOF_TABLE_COLUMNS = {
     leaf_hash: { kind: 'text', nullable: false },
     prev_hash: { kind: 'text', nullable: false },
     step_hash: { kind: 'text', nullable: false },
+  },
+  tenant_log_leaves: {
+    tenant_id: { kind: 'text', nullable: false },
+    log_index: { kind: 'number', nullable: false },
+    run_id: { kind: 'text', nullable: false },
+    trace_id: { kind: 'text', nullable: false },
+    leaf: { kind: 'json', nullable: false },
+    leaf_hash: { kind: 'text', nullable: false },
+  },
+  tenant_log_nodes: {
+    tenant_id: { kind: 'text', nullable: false },
+    level: { kind: 'number', nullable: false },
+    node_index: { kind: 'number', nullable: false },
+    hash: { kind: 'text', nullable: false },
+  },
+  tenant_log_checkpoints: {
+    tenant_id: { kind: 'text', nullable: false },
+    tree_size: { kind: 'number', nullable: false },
+    root_hash: { kind: 'text', nullable: false },
+    checkpoint: { kind: 'text', nullable: false },
+  },
+  tenant_log_cosignatures: {
+    tenant_id: { kind: 'text', nullable: false },
+    tree_size: { kind: 'number', nullable: false },
+    witness: { kind: 'text', nullable: false },
+    signature: { kind: 'text', nullable: false },
   },
 } as const satisfies {
   readonly [T in keyof ProofTables]: {

@@ -21,6 +21,10 @@ import { verifyTraceRecord, type EnvelopeRecord, type TrustedKeys, type TraceVer
 import type { ProofTables } from './proof-tables';
 import type { RunFacts } from '../run-envelopes';
 import type { AuditFinding } from './trace-coverage-audit';
+import { readLogPlacement, readRunReceipt } from './tenant-log-reader';
+import { verifyLogReceipt, verifyTenantCheckpoint, type LogInclusion, type LogReceipt } from '../tenant-log';
+import { parseTrustedKeys } from '../trace-verifier';
+import type { WitnessPolicy } from '../witness-policy';
 
 /** Any kysely instance over the AOS store (the caller's; this package opens no connection). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -78,6 +82,8 @@ export interface RunProofResult {
     signature_valid: boolean;
     /** Steps recorded `started` with no outcome after them: the action may have happened. */
     outcome_unknown_steps: number[];
+    /** Where the run sits in its tenant log, when VERIFIED (`null` otherwise). */
+    log_inclusion: LogInclusion | null;
   };
   aos_traces: TraceSummary[];
   aos_trace_steps: TraceStepSummary[];
@@ -88,6 +94,10 @@ export interface RunProofResult {
 export interface ProofOptions {
   /** Verifier keys (`name+keyid+base64`) whose checkpoint signatures are trusted. */
   trustedKeys: TrustedKeys;
+  /** A tenant checkpoint saved earlier: the log must extend it (SPEC §13, customers as witnesses). */
+  logCheckpoint?: string | undefined;
+  /** Require witness cosignatures on the tenant checkpoint. */
+  policy?: WitnessPolicy | undefined;
 }
 
 const NO_TRACE = 'No trace found for run';
@@ -187,8 +197,18 @@ function integrityFailure(metadata: unknown): { reason: string; step: number | n
   return { reason: failure.reason, step: typeof failure.step === 'number' ? failure.step : null };
 }
 
-/** Verifies one stored trace against its run row: the shared core of getRunProof and the audit. */
-function verifyStoredTrace(
+/**
+ * Verifies one stored trace against its run row and its ordered steps (everything but the
+ * tenant log): the shared core of getRunProof, the audit and the log sequencer, which
+ * re-verifies every trace before it signs a checkpoint over it.
+ *
+ * @example
+ * ```ts
+ * const result = verifyStoredTrace(run, trace, steps, keySet.keys);
+ * if (result.verification_status !== 'VERIFIED') console.error(result.failure_reason);
+ * ```
+ */
+export function verifyStoredTrace(
   run: RunRow,
   trace: TraceRow,
   steps: readonly StepRow[],
@@ -269,6 +289,7 @@ export async function getRunProof(
       first_divergent_step: null,
       signature_valid: false,
       outcome_unknown_steps: [],
+      log_inclusion: null,
     },
     aos_traces: traces,
     aos_trace_steps: steps,
@@ -292,9 +313,12 @@ export async function getRunProof(
     .execute();
   const traceSummaries = [summarizeTrace(trace)];
   const stepSummaries = steps.map(summarizeStep);
-  const verification = verifyStoredTrace(run, trace, steps, options.trustedKeys);
-  if (verification.verification_status === 'UNSUPPORTED')
-    return unsupported(verification.failure_reason, traceSummaries, stepSummaries);
+  const verified = verifyStoredTrace(run, trace, steps, options.trustedKeys);
+  if (verified.verification_status === 'UNSUPPORTED')
+    return unsupported(verified.failure_reason, traceSummaries, stepSummaries);
+  const logged = await checkLogInclusion(db, run, trace, verified, options);
+  if ('unsupported' in logged) return unsupported(logged.unsupported, traceSummaries, stepSummaries);
+  const { verification, inclusion } = logged;
   return {
     run_id: runId,
     integrity: {
@@ -307,11 +331,52 @@ export async function getRunProof(
       first_divergent_step: verification.first_divergent_step,
       signature_valid: verification.signature_valid,
       outcome_unknown_steps: verification.outcome_unknown_steps,
+      log_inclusion: inclusion,
     },
     aos_traces: traceSummaries,
     aos_trace_steps: stepSummaries,
     verified_at: verifiedAt,
   };
+}
+
+/**
+ * The tenant-log part of a stored run's verification (SPEC §13): a verified trace must be in its
+ * tenant's log with a receipt that verifies (and extends the reader's saved checkpoint). A trace
+ * still queued for the sequencer is UNSUPPORTED for now; one neither logged nor queued FAILED.
+ */
+async function checkLogInclusion(
+  db: ProofDatabase,
+  run: RunRow,
+  trace: TraceRow,
+  verification: TraceVerification,
+  options: ProofOptions,
+): Promise<{ verification: TraceVerification; inclusion: LogInclusion | null } | { unsupported: string }> {
+  if (verification.verification_status !== 'VERIFIED') return { verification, inclusion: null };
+  const failed = (reason: string) => ({
+    verification: { ...verification, verification_status: 'FAILED' as const, failure_reason: reason },
+    inclusion: null,
+  });
+  const placement = await readLogPlacement(db, run.tenant_id, trace.trace_id);
+  if (placement.state === 'queued') {
+    return { unsupported: `trace ${trace.trace_id} is sealed and waiting for its tenant log (the sequencer adds it within a second)` };
+  }
+  if (placement.state === 'absent') {
+    return failed(`tenant log: trace ${trace.trace_id} is sealed but neither in its tenant log nor queued for it`);
+  }
+  const trusted = parseTrustedKeys(options.trustedKeys);
+  const since = options.logCheckpoint === undefined ? undefined : verifyTenantCheckpoint(options.logCheckpoint, trusted, run.tenant_id);
+  if (since !== undefined && 'reason' in since) return failed(`saved checkpoint: ${since.reason}`);
+  const receipt = await readRunReceipt(db, run.tenant_id, trace.trace_id, { sinceSize: since?.treeSize });
+  if (receipt === null) {
+    return { unsupported: `trace ${trace.trace_id} is in its tenant log but no checkpoint covers it yet` };
+  }
+  const inclusion = verifyLogReceipt(
+    receipt,
+    { run: { id: run.id, tenant_id: run.tenant_id, status: run.status }, trace: summarizeTrace(trace) },
+    { trustedKeys: trusted, since: options.logCheckpoint, policy: options.policy },
+  );
+  if ('reason' in inclusion) return failed(inclusion.reason);
+  return { verification, inclusion };
 }
 
 function isUuid(value: string): boolean {
@@ -360,7 +425,12 @@ async function loadSealed(db: ProofDatabase, tenantId: string, runId: string) {
 }
 
 /** Every field of a bundle but its steps, from the stored run and sealed trace. */
-function bundleHeader(run: RunRow, trace: TraceRow, checkpoint: string | null): ProofBundleHeader {
+function bundleHeader(
+  run: RunRow,
+  trace: TraceRow,
+  checkpoint: string | null,
+  receipt: LogReceipt | null,
+): ProofBundleHeader {
   return {
     format: PROOF_BUNDLE_FORMAT,
     run: {
@@ -397,7 +467,7 @@ function bundleHeader(run: RunRow, trace: TraceRow, checkpoint: string | null): 
     outcome: bundleLeaf(trace.outcome_envelope, trace.outcome_hash),
     verifier_key_name: checkpoint === null ? 'none' : signerName(checkpoint),
     exported_at: new Date().toISOString(),
-    receipt: null,
+    receipt,
   };
 }
 
@@ -420,10 +490,25 @@ function signerName(checkpoint: string): string {
  * writeFileSync('run.proof.json', JSON.stringify(bundle))
  * ```
  */
-export async function exportProofBundle(db: ProofDatabase, tenantId: string, runId: string): Promise<ProofBundle> {
+export async function exportProofBundle(
+  db: ProofDatabase,
+  tenantId: string,
+  runId: string,
+  options: ExportOptions = {},
+): Promise<ProofBundle> {
   const { run, trace, checkpoint, steps } = await loadSealed(db, tenantId, runId);
-  const header = bundleHeader(run, trace, checkpoint);
+  const receipt = await readRunReceipt(db, tenantId, trace.trace_id, { sinceSize: options.sinceSize });
+  const header = bundleHeader(run, trace, checkpoint, receipt);
   return { ...header, steps: steps.map((row, position) => toStepRecord(row, position)) };
+}
+
+/** Options of the bundle exports. */
+export interface ExportOptions {
+  /**
+   * The size of a tenant checkpoint the reader saved: the receipt then carries a consistency
+   * proof from it to the checkpoint it proves the run into.
+   */
+  sinceSize?: number | undefined;
 }
 
 /** Steps read per query by {@link exportProofBundleToFile}. */
@@ -448,9 +533,10 @@ export async function exportProofBundleToFile(
   tenantId: string,
   runId: string,
   target: string | BundleSink,
-  options: { batchSize?: number } = {},
+  options: ExportOptions & { batchSize?: number } = {},
 ): Promise<BundleWriteSummary> {
   const { run, trace, checkpoint } = await loadSealedTrace(db, tenantId, runId);
+  const receipt = await readRunReceipt(db, tenantId, trace.trace_id, { sinceSize: options.sinceSize });
   const batchSize = options.batchSize ?? EXPORT_BATCH_STEPS;
   const tables = db as Kysely<ProofTables>;
   async function* records(): AsyncGenerator<StepRecord> {
@@ -471,7 +557,7 @@ export async function exportProofBundleToFile(
       after = last.step_index;
     }
   }
-  return writeProofBundle(bundleHeader(run, trace, checkpoint), records(), target);
+  return writeProofBundle(bundleHeader(run, trace, checkpoint, receipt), records(), target);
 }
 
 /**

@@ -14,6 +14,15 @@ const StepParamsSchema = RunParamsSchema.extend({
     .transform(Number),
 });
 
+const BundleQuerySchema = z.strictObject({
+  since_size: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'must be the size of a tenant checkpoint you saved (1, 2, 3…)')
+    .transform(Number)
+    .optional()
+    .describe('The receipt then carries a consistency proof from this log size'),
+});
+
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'halted']);
 
 /**
@@ -43,6 +52,7 @@ export function proofRoutes(app: AosApp, { service }: RouteDeps): void {
         tags: ['proofs'],
         security: BEARER_KEY,
         params: RunParamsSchema,
+        querystring: BundleQuerySchema,
         response: {
           200: z
             .record(z.string(), z.unknown())
@@ -72,7 +82,7 @@ export function proofRoutes(app: AosApp, { service }: RouteDeps): void {
         },
       };
       try {
-        await service.aos.proofs.exportBundle({ ...ref, target: sink });
+        await service.aos.proofs.exportBundle({ ...ref, target: sink, sinceSize: request.query.since_size });
       } catch (error) {
         if (!started) return explain(error);
         request.log.error({ err: error, run_id: ref.runId }, 'bundle export failed while streaming');
