@@ -211,7 +211,10 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server HTTP API [server]', (
     const skills = await t.app.inject({ method: 'GET', url: '/v1/skills', headers: bearer(key) });
     expect(SkillListViewSchema.parse(skills.json()).skills.length).toBeGreaterThan(0);
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({
+      status: 'ready',
+      tenant_log: { sequencer: 'active', last_error: null, witnesses: [] },
+    });
   });
 
   it('one JSON log line per request, with route, status and key prefix, never the key', async () => {
@@ -239,6 +242,9 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server HTTP API [server]', (
         'GET /healthz',
         'GET /readyz',
         'GET /v1/keys',
+        'GET /v1/log/checkpoint',
+        'GET /v1/log/proof/consistency',
+        'GET /v1/log/proof/inclusion',
         'GET /v1/whoami',
         'POST /v1/agents',
         'GET /v1/agents',

@@ -122,8 +122,9 @@ export async function openService(
       onError: options.onSequencerError,
     });
     return {
-      // Seals made here wake the sequencer; it batches them into the tenants' logs.
-      aos: aosOver(runtime, { afterSeal: () => Promise.resolve(sequencer.poke()) }),
+      // Seals made here wake the sequencer, which batches them into the tenants' logs; a run
+      // executed here is done once its seal is in the log (or the wait is over).
+      aos: aosOver(runtime, { afterSeal: () => sequencer.settle() }),
       sequencer,
       // As aos_app with no tenant: tenants and key hashes are readable, last_used_at writable.
       authenticate: (presented, scope) => authenticateApiKey(store.db, presented, scope),

@@ -81,6 +81,12 @@ export interface LogSequencerStatus {
 export interface LogSequencer {
   /** Wakes it now (after a seal) instead of at its next poll. */
   poke(): void;
+  /**
+   * Wakes it and resolves once a whole round that began after this call has finished — so a
+   * seal committed before the call is in its log — or after `timeoutMs` (another process may
+   * be the active sequencer). Never rejects.
+   */
+  settle(timeoutMs?: number): Promise<void>;
   status(): LogSequencerStatus;
   /** Stops after the batch in hand and releases the deployment lock. */
   stop(): Promise<void>;
@@ -119,6 +125,19 @@ export function startLogSequencer(options: {
   let stopping = false;
   let wake: (() => void) | null = null;
   let poked = false;
+  let roundsStarted = 0;
+  let roundsDone = 0;
+  const settling: { target: number; resolve: () => void }[] = [];
+  const roundDone = (): void => {
+    roundsDone++;
+    for (let i = settling.length - 1; i >= 0; i--) {
+      const waiter = settling[i] as (typeof settling)[number];
+      if (roundsDone >= waiter.target) {
+        settling.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  };
   const witnessStates = options.witnesses.map((target) => ({
     target,
     lastCosignedAt: null as string | null,
@@ -195,6 +214,7 @@ export function startLogSequencer(options: {
     role = 'active';
     try {
       while (!stopping) {
+        roundsStarted++;
         try {
           const batches = await integrate();
           if (batches.length > 0) {
@@ -208,6 +228,7 @@ export function startLogSequencer(options: {
         } catch (error) {
           report(`tenant log sequencer: ${(error as Error).message}`);
         }
+        roundDone();
         await submitToWitnesses();
         await pause(pollMs);
       }
@@ -216,15 +237,35 @@ export function startLogSequencer(options: {
       await sql`SELECT pg_advisory_unlock(${SEQUENCER_LOCK})`.execute(connection).catch(() => undefined);
     }
   });
-  const finished = loop.catch((error: unknown) => {
-    role = 'stopped';
-    report(`tenant log sequencer stopped: ${(error as Error).message}`);
-  });
+  const finished = loop
+    .catch((error: unknown) => {
+      role = 'stopped';
+      report(`tenant log sequencer stopped: ${(error as Error).message}`);
+    })
+    .finally(() => {
+      for (const waiter of settling.splice(0)) waiter.resolve();
+    });
+  const poke = (): void => {
+    poked = true;
+    wake?.();
+  };
 
   return {
-    poke() {
-      poked = true;
-      wake?.();
+    poke,
+    settle(timeoutMs = 5000) {
+      if (stopping) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        function done(): void {
+          clearTimeout(timer);
+          const at = settling.indexOf(waiter);
+          if (at >= 0) settling.splice(at, 1);
+          resolve();
+        }
+        const waiter = { target: roundsStarted + 1, resolve: done };
+        settling.push(waiter);
+        poke();
+      });
     },
     status: () => ({
       role,

@@ -1,7 +1,7 @@
 import { LogCheckpointViewSchema, LogProofViewSchema } from '@aos/core/contract';
-import { AosError } from '@aos/core';
 import { z } from 'zod';
 import type { AosApp, RouteDeps } from '../app';
+import { HttpError } from '../errors';
 import { BEARER_KEY, ERROR_RESPONSES } from './route-schemas';
 
 const Position = (what: string) =>
@@ -26,7 +26,7 @@ export function logRoutes(app: AosApp, { service }: RouteDeps): void {
     async (request) => {
       const tenantId = request.principal!.tenantId;
       const latest = await service.aos.log.checkpoint({ tenantId });
-      if (latest === null) throw new AosError('LOG_NOT_FOUND', `tenant ${tenantId} has no log checkpoint yet`);
+      if (latest === null) throw new HttpError(404, 'LOG_NOT_FOUND', `tenant ${tenantId} has no log checkpoint yet`);
       return latest;
     },
   );
