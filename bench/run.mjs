@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,service,tlog]`: measures the figures of
+// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,sequencer,service,tlog]`: measures the figures of
 // issue 7, each next to its reference in the same run, prints a table on stdout, writes
 // bench/results.json, and reports progress on stderr. Runs on the BUILT packages (`pnpm build`).
 import { rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { measureAudit } from './figure-audit.mjs';
 import { measureCli } from './figure-cli.mjs';
 import { measureProofVerify } from './figure-proof-verify.mjs';
 import { measureRunsEmbedded, measureRunsServer, measureStepAppend } from './figure-runs.mjs';
+import { measureSequencer } from './figure-sequencer.mjs';
 import { measureService } from './figure-service.mjs';
 import { measureTlog } from './figure-tlog.mjs';
 
@@ -24,9 +25,10 @@ const GROUPS = [
     measure: measureCli,
   },
   { id: 'audit', names: ['audit_throughput'], server: true, measure: measureAudit },
+  { id: 'sequencer', names: ['tlog_seals_per_s'], server: true, measure: measureSequencer },
   {
     id: 'service',
-    names: ['cli_run_remote', 'api_runs_sealed_c1', 'api_runs_sealed_c4', 'api_runs_sealed_c16'],
+    names: ['cli_run_remote', 'api_runs_sealed_c1', 'api_runs_sealed_c4', 'api_runs_sealed_c16', 'tlog_seal_lag'],
     server: true,
     measure: measureService,
   },

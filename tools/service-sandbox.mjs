@@ -164,7 +164,8 @@ export async function openServiceSandbox({
       AOS_HOME: tempDir('aos-sandbox-home-'),
       DATABASE_URL: '',
     };
-    return { url, apiKey, tenantId, customerEnv, runBin, close };
+    // adminDatabaseUrl: the throwaway database as the admin login (benchmarks read timings from it).
+    return { url, apiKey, tenantId, customerEnv, runBin, close, adminDatabaseUrl: databaseUrl(adminUrl, dbName) };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

@@ -1,4 +1,5 @@
 import {
+  parseTrustedKeys,
   signTenantCheckpoint,
   tenantLogLeafHash,
   type SigningKey,
@@ -205,6 +206,7 @@ async function reverify(
   }
   const accepted: { leaf: LeafFacts }[] = [];
   const refused: { traceId: string; runId: string | null; reason: string }[] = [];
+  const keys = parseTrustedKeys(trustedKeys); // once per batch, not once per trace
   for (const traceId of traceIds) {
     const trace = tracesById.get(traceId);
     const run = trace ? runsById.get(trace.run_id) : undefined;
@@ -212,7 +214,7 @@ async function reverify(
       refused.push({ traceId, runId: run?.id ?? null, reason: 'its run or trace row is missing' });
       continue;
     }
-    const result = verifyStoredTrace(run, trace, stepsByTrace.get(traceId) ?? [], trustedKeys);
+    const result = verifyStoredTrace(run, trace, stepsByTrace.get(traceId) ?? [], keys);
     if (result.verification_status !== 'VERIFIED' || trace.sealed_at === null) {
       refused.push({ traceId, runId: run.id, reason: result.failure_reason ?? 'not sealed' });
       continue;
