@@ -34,7 +34,9 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 describe('AOS_WITNESSES', () => {
   const witness = cosignerKeyFrom(generateSigningKey('w1.example'));
   it('reads "<url> <cosigner key>" entries separated by commas or newlines', () => {
-    const targets = parseWitnessTargets(`http://127.0.0.1:7001/ ${witness.verifierKey},\n https://w2.example ${witness.verifierKey}`);
+    const targets = parseWitnessTargets(
+      `http://127.0.0.1:7001/ ${witness.verifierKey},\n https://w2.example ${witness.verifierKey}`,
+    );
     expect(targets.map((t) => [t.url, t.key.name])).toEqual([
       ['http://127.0.0.1:7001', 'w1.example'],
       ['https://w2.example', 'w1.example'],

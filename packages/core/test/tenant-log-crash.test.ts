@@ -51,7 +51,9 @@ describe.skipIf(!inject('aosServerAvailable'))('tenant log: a sequencer killed m
       for (;;) {
         const held = await sql<{ n: number }>`
           SELECT count(*)::int AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND query ILIKE '%insert into "tenant_log_checkpoints"%' AND state = 'active'`.execute(db);
+           WHERE datname = current_database() AND query ILIKE '%insert into "tenant_log_checkpoints"%' AND state = 'active'`.execute(
+          db,
+        );
         if ((held.rows[0]?.n ?? 0) > 0) break;
         if (Date.now() > deadline) throw new Error(`the child never reached the checkpoint insert: ${child.stdout()}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -65,17 +67,30 @@ describe.skipIf(!inject('aosServerAvailable'))('tenant log: a sequencer killed m
     expect(child.stdout()).not.toContain('logged');
     // The killed batch left nothing: every run still queued, no leaf, no checkpoint.
     const count = async (table: 'tenant_log_leaves' | 'tenant_log_checkpoints' | 'tenant_log_queue') =>
-      Number((await db.selectFrom(table).select(sql<number>`count(*)`.as('n')).where('tenant_id', '=', tenant).executeTakeFirst())?.n);
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select(sql<number>`count(*)`.as('n'))
+            .where('tenant_id', '=', tenant)
+            .executeTakeFirst()
+        )?.n,
+      );
     // The server notices the dead connection and rolls its transaction back.
     const rolledBack = Date.now() + 20_000;
-    while ((await count('tenant_log_leaves')) > 0 && Date.now() < rolledBack) await new Promise((r) => setTimeout(r, 50));
+    while ((await count('tenant_log_leaves')) > 0 && Date.now() < rolledBack)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await count('tenant_log_leaves')).toBe(0);
     expect(await count('tenant_log_checkpoints')).toBe(0);
     expect(await count('tenant_log_queue')).toBe(4);
     // The next sequencer logs them all, once each, under one checkpoint per size.
     const batches = await drainTenantLog(db, tenant, sequencing);
     expect(batches.map((b) => b.treeSize)).toEqual([4]);
-    const sizes = await db.selectFrom('tenant_log_checkpoints').select('tree_size').where('tenant_id', '=', tenant).execute();
+    const sizes = await db
+      .selectFrom('tenant_log_checkpoints')
+      .select('tree_size')
+      .where('tenant_id', '=', tenant)
+      .execute();
     expect(sizes.map((s) => Number(s.tree_size))).toEqual([4]);
     for (const runId of runs) {
       const proof = await getRunProof(db, tenant, runId, sequencing);

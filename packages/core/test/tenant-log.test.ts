@@ -30,7 +30,11 @@ async function sealedRun(db: Kysely<Database>, tenant: string, options: { log?: 
     steps: [planStep(1, 'echo', { message: 'hello' }, { depends_on: [] })],
   });
   const deps = testDeps();
-  const { run: done } = await executeRunAttempt(db, run.id, options.log === false ? { ...deps, afterSeal: undefined } : deps);
+  const { run: done } = await executeRunAttempt(
+    db,
+    run.id,
+    options.log === false ? { ...deps, afterSeal: undefined } : deps,
+  );
   expect(done.status).toBe('succeeded');
   return run.id;
 }
@@ -80,7 +84,12 @@ describeEachDriver('tenant log: sequencing', (t: TestDatabase) => {
     expect(body.rootHash).toBe(merkleTreeHash(hashes));
     expect(await readTreeHashStored(db, tenant, 5)).toBe(body.rootHash);
     // One checkpoint per size, every size kept.
-    const sizes = await db.selectFrom('tenant_log_checkpoints').select('tree_size').where('tenant_id', '=', tenant).orderBy('tree_size').execute();
+    const sizes = await db
+      .selectFrom('tenant_log_checkpoints')
+      .select('tree_size')
+      .where('tenant_id', '=', tenant)
+      .orderBy('tree_size')
+      .execute();
     expect(sizes.map((s) => Number(s.tree_size))).toEqual([1, 2, 3, 4, 5]);
     // Each run's proof is VERIFIED with its place in the log.
     for (const [i, runId] of runs.entries()) {
@@ -101,10 +110,17 @@ describeEachDriver('tenant log: sequencing', (t: TestDatabase) => {
     const hashes = await leafHashes(db, tenant);
     const proof = proofFromBase64(await readLogConsistency(db, tenant, 3, 7));
     expect(
-      verifyConsistency({ oldSize: 3, newSize: 7, oldRoot: merkleTreeHash(hashes.slice(0, 3)), newRoot: merkleTreeHash(hashes), proof }),
+      verifyConsistency({
+        oldSize: 3,
+        newSize: 7,
+        oldRoot: merkleTreeHash(hashes.slice(0, 3)),
+        newRoot: merkleTreeHash(hashes),
+        proof,
+      }),
     ).toBe(true);
     // Proofs read O(log n) stored nodes; the stored tree agrees with a recomputation at every size.
-    for (let size = 1; size <= 7; size++) expect(await readTreeHashStored(db, tenant, size)).toBe(merkleTreeHash(hashes.slice(0, size)));
+    for (let size = 1; size <= 7; size++)
+      expect(await readTreeHashStored(db, tenant, size)).toBe(merkleTreeHash(hashes.slice(0, size)));
   });
 
   it('a receipt carries a consistency proof from the size the reader saved', async () => {
@@ -142,7 +158,9 @@ describeEachDriver('tenant log: sequencing', (t: TestDatabase) => {
     expect(batch?.refused.map((r) => r.traceId)).toEqual([`trace_${runId}`]);
     expect(await leafHashes(db, tenant)).toEqual([]);
     const alerts = await db.selectFrom('budget_alerts').select('message').where('run_id', '=', runId).execute();
-    expect(alerts.map((a) => a.message).join('\n')).toMatch(/tenant log: trace .* was not logged: it no longer verifies/);
+    expect(alerts.map((a) => a.message).join('\n')).toMatch(
+      /tenant log: trace .* was not logged: it no longer verifies/,
+    );
     const proof = await getRunProof(db, tenant, runId, trusted);
     expect(proof.integrity.verification_status).toBe('FAILED');
   });
@@ -160,7 +178,11 @@ describeEachDriver('tenant log: sequencing', (t: TestDatabase) => {
       sql`TRUNCATE tenant_log_leaves CASCADE`,
     ];
     for (const statement of cases) expect(await refusal(() => statement.execute(db))).toMatch(/is append-only/);
-    const leaf = await db.selectFrom('tenant_log_leaves').selectAll().where('trace_id', '=', `trace_${a}`).executeTakeFirstOrThrow();
+    const leaf = await db
+      .selectFrom('tenant_log_leaves')
+      .selectAll()
+      .where('trace_id', '=', `trace_${a}`)
+      .executeTakeFirstOrThrow();
     const gap = sql`INSERT INTO tenant_log_leaves (tenant_id, log_index, run_id, trace_id, leaf, leaf_hash)
       VALUES (${tenant}, 7, ${a}, ${'trace_x'}, ${JSON.stringify(leaf.leaf)}::jsonb, ${leaf.leaf_hash})`;
     expect(await refusal(() => gap.execute(db))).toMatch(/leaves a gap/);

@@ -92,10 +92,7 @@ export async function verifyProofBundleFile(
 const BUNDLE_PLACE: JsonPlace = { subject: 'bundle' };
 
 /** Verifies input in the streaming layout; throws {@link NotStreamable} when it is not. */
-export async function verifyStreamLayout(
-  lines: LineReader,
-  checks: BundleChecks,
-): Promise<BundleVerification> {
+export async function verifyStreamLayout(lines: LineReader, checks: BundleChecks): Promise<BundleVerification> {
   const { trustedKeys } = checks;
   const first = await lines.next(MAX_LINE_BYTES);
   if (first === null) throw new NotStreamable('the input is empty');
@@ -122,7 +119,12 @@ export async function verifyStreamLayout(
       // After the last step line, no comma; with no steps, the closing line follows the header.
       if (hadComma && chain.length > 0) throw new NotStreamable(`line ${lineNumber - 1} ends with a comma`);
       if (!(await lines.atEnd())) throw new NotStreamable(`text after line ${lineNumber}`);
-      const sealed = traceVerification(trace, note, checkTraceSeal(outline.run, trace, note, chain, outline.outcome), chain);
+      const sealed = traceVerification(
+        trace,
+        note,
+        checkTraceSeal(outline.run, trace, note, chain, outline.outcome),
+        chain,
+      );
       return withReceiptCheck(sealed, outline, checks);
     }
     if (!hadComma) throw new NotStreamable(`line ${lineNumber - 1} does not end with a comma`);

@@ -40,7 +40,10 @@ export async function verifyProofBundleStream(
       );
     }
     const whole = await lines.readWhole(bufferConstants.MAX_STRING_LENGTH);
-    return verifyProofBundle(parseStrictJson(whole.toString('utf8'), label, { subject: 'bundle' }), { ...options, trustedKeys: checks.trustedKeys });
+    return verifyProofBundle(parseStrictJson(whole.toString('utf8'), label, { subject: 'bundle' }), {
+      ...options,
+      trustedKeys: checks.trustedKeys,
+    });
   } finally {
     await source.close();
   }

@@ -68,7 +68,11 @@ export interface BundleChecks {
 
 /** Parses the trusted keys of `options` (throws {@link ProofError} `PROOF_BAD_KEY` for a bad one). */
 export function bundleChecks(options: VerifyProofOptions): BundleChecks {
-  return { trustedKeys: parseTrustedKeys(options.trustedKeys), logCheckpoint: options.logCheckpoint, policy: options.policy };
+  return {
+    trustedKeys: parseTrustedKeys(options.trustedKeys),
+    logCheckpoint: options.logCheckpoint,
+    policy: options.policy,
+  };
 }
 
 /**
@@ -163,7 +167,8 @@ export function openBundleCheck(
         : run.plan_hash !== trace.plan_hash
           ? 'run.plan_hash does not match trace.plan_hash'
           : null;
-  if (mismatch !== null) return { ...traceVerification(trace, note, { reason: mismatch, step: null }), log_inclusion: null };
+  if (mismatch !== null)
+    return { ...traceVerification(trace, note, { reason: mismatch, step: null }), log_inclusion: null };
   const loose = looseTimestamp(outline);
   if (loose !== null) {
     const reason = `${loose} is not written as the signed time (ISO-8601 UTC, milliseconds)`;

@@ -6,7 +6,13 @@ import { createConsistencyProof } from './merkle-consistency';
 import { createInclusionProof, merkleTreeHash } from './merkle-tree';
 import { generateSigningKey, parseVerifierKey } from './note-key';
 import { sha256Hex } from './sha256-hash';
-import { proofToBase64, signTenantCheckpoint, tenantLogLeafHash, tenantLogOrigin, verifyLogReceipt } from './tenant-log';
+import {
+  proofToBase64,
+  signTenantCheckpoint,
+  tenantLogLeafHash,
+  tenantLogOrigin,
+  verifyLogReceipt,
+} from './tenant-log';
 import { cosignCheckpoint, cosignerKeyFrom } from './tlog-cosignature';
 import { parseWitnessPolicy } from './witness-policy';
 
@@ -105,7 +111,10 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
   }
 
   it('verifies when the receipt carries a consistency proof from the saved size', () => {
-    bundle.receipt = { ...receipt, consistency: { from_size: 4, proof: proofToBase64(createConsistencyProof(leafHashes, 4, 7)) } };
+    bundle.receipt = {
+      ...receipt,
+      consistency: { from_size: 4, proof: proofToBase64(createConsistencyProof(leafHashes, 4, 7)) },
+    };
     const result = verifyProofBundle(bundle, { trustedKeys, logCheckpoint: savedAt(4) });
     expect(result.verification_status).toBe('VERIFIED');
     expect(result.log_inclusion?.consistent_from).toBe(4);
@@ -121,11 +130,20 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
     const rewritten = [...leafHashes.slice(0, 2), ...leafHashes.slice(3), sha256Hex('filler')];
     const forged = buildTenantLog(bundle, key, { index: 1, size: 7 }).receipt;
     forged.checkpoint = signTenantCheckpoint(key, 'acme', 7, merkleTreeHash(rewritten));
-    bundle.receipt = { ...forged, consistency: { from_size: 4, proof: proofToBase64(createConsistencyProof(rewritten, 4, 7)) } };
-    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(4) })).toMatch(/^receipt: the inclusion proof|log consistency/);
+    bundle.receipt = {
+      ...forged,
+      consistency: { from_size: 4, proof: proofToBase64(createConsistencyProof(rewritten, 4, 7)) },
+    };
+    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(4) })).toMatch(
+      /^receipt: the inclusion proof|log consistency/,
+    );
     // Even with an honest inclusion proof into the rewritten tree, consistency fails.
     const honestInclusion = buildTenantLog(bundle, key, { index: 1, size: 7 });
-    const rewrittenWithRun = [...honestInclusion.leafHashes.slice(0, 2), ...honestInclusion.leafHashes.slice(3), sha256Hex('f')];
+    const rewrittenWithRun = [
+      ...honestInclusion.leafHashes.slice(0, 2),
+      ...honestInclusion.leafHashes.slice(3),
+      sha256Hex('f'),
+    ];
     const subject = { run: bundle.run, trace: bundle.trace };
     const forgedReceipt = {
       ...honestInclusion.receipt,
@@ -135,21 +153,28 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
     };
     const verdict = verifyLogReceipt(forgedReceipt, subject, { trustedKeys: parsedKeys(), since: savedAt(4) });
     expect(verdict).toEqual({
-      reason: 'log consistency: the checkpoint of size 7 does not extend the saved one of size 4: the log\'s history was rewritten',
+      reason:
+        "log consistency: the checkpoint of size 7 does not extend the saved one of size 4: the log's history was rewritten",
     });
   });
 
   it('fails a receipt without a consistency proof from the saved size, and one older than the saved checkpoint', () => {
     bundle.receipt = { ...receipt, consistency: null };
-    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(4) })).toMatch(/no consistency proof from the saved size 4/);
+    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(4) })).toMatch(
+      /no consistency proof from the saved size 4/,
+    );
     const longer = [...leafHashes, sha256Hex('later')];
-    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(8, longer) })).toMatch(/saved checkpoint \(size 8\) is newer/);
+    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(8, longer) })).toMatch(
+      /saved checkpoint \(size 8\) is newer/,
+    );
   });
 
   it('fails a same-size saved checkpoint with another root (a split view)', () => {
     bundle.receipt = { ...receipt, consistency: null };
     const other = [...leafHashes.slice(0, 6), sha256Hex('fork')];
-    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(7, other) })).toMatch(/both have size 7 but different roots/);
+    expect(failure(bundle, { trustedKeys, logCheckpoint: savedAt(7, other) })).toMatch(
+      /both have size 7 but different roots/,
+    );
   });
 
   it('requires the quorum of witness cosignatures a policy names', () => {
@@ -165,7 +190,9 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
     });
     const once = receipt.checkpoint + cosignCheckpoint(receipt.checkpoint, w1, 1_700_000_000);
     bundle.receipt = { ...receipt, checkpoint: once, consistency: null };
-    expect(failure(bundle, { trustedKeys, policy })).toMatch(/^receipt: witness policy: 1 of the 2 cosignatures required/);
+    expect(failure(bundle, { trustedKeys, policy })).toMatch(
+      /^receipt: witness policy: 1 of the 2 cosignatures required/,
+    );
     const twice = once + cosignCheckpoint(receipt.checkpoint, w2, 1_700_000_000);
     bundle.receipt = { ...receipt, checkpoint: twice, consistency: null };
     const result = verifyProofBundle(bundle, { trustedKeys, policy });

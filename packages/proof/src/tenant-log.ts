@@ -201,7 +201,8 @@ export function verifyTenantCheckpoint(
 ): VerifiedTenantCheckpoint | { reason: string } {
   if (typeof note !== 'string' || note === '') return { reason: 'the checkpoint is empty' };
   const verdict = verifyNote(note, trustedKeys);
-  if (!verdict.valid) return { reason: `its signature does not verify by a trusted key (${verdict.reason ?? 'invalid'})` };
+  if (!verdict.valid)
+    return { reason: `its signature does not verify by a trusted key (${verdict.reason ?? 'invalid'})` };
   let parsed: ParsedCheckpoint;
   try {
     parsed = parseCheckpointBody(verdict.body);
@@ -210,7 +211,8 @@ export function verifyTenantCheckpoint(
   }
   const keyName = verdict.verifiedBy[0] ?? '';
   const expected = `${keyName}/tenants/${tenantId}`;
-  if (parsed.origin !== expected) return { reason: `its origin is ${JSON.stringify(parsed.origin)}, not ${JSON.stringify(expected)}` };
+  if (parsed.origin !== expected)
+    return { reason: `its origin is ${JSON.stringify(parsed.origin)}, not ${JSON.stringify(expected)}` };
   return { ...parsed, note, keyName };
 }
 
@@ -283,7 +285,10 @@ export function verifyLogReceipt(
   options: ReceiptCheckOptions,
 ): LogInclusion | { reason: string } {
   if (receiptValue === null || receiptValue === undefined) {
-    return { reason: 'receipt: there is none, so nothing shows the run is in its tenant log (export the bundle again once the run is sealed into the log)' };
+    return {
+      reason:
+        'receipt: there is none, so nothing shows the run is in its tenant log (export the bundle again once the run is sealed into the log)',
+    };
   }
   const parsed = LogReceiptSchema.safeParse(receiptValue);
   if (!parsed.success) {
@@ -319,7 +324,9 @@ export function verifyLogReceipt(
     rootHash: checkpoint.rootHash,
   });
   if (!included) {
-    return { reason: `receipt: the inclusion proof does not lead from leaf ${leaf.log_index} to the tenant checkpoint of size ${checkpoint.treeSize}` };
+    return {
+      reason: `receipt: the inclusion proof does not lead from leaf ${leaf.log_index} to the tenant checkpoint of size ${checkpoint.treeSize}`,
+    };
   }
   let consistentFrom: number | null = null;
   if (options.since !== undefined) {

@@ -36,7 +36,12 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server tenant log routes [se
     await t.tenant('globex');
     acme = await t.key('acme');
     globex = await t.key('globex');
-    const res = await t.app.inject({ method: 'POST', url: '/v1/agents', headers: bearer(acme), payload: { name: 'logged' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/agents',
+      headers: bearer(acme),
+      payload: { name: 'logged' },
+    });
     agentId = AgentViewSchema.parse(res.json()).id;
     trusted = TrustedKeysViewSchema.parse((await t.app.inject({ method: 'GET', url: '/v1/keys' })).json()).keys;
   });
@@ -56,7 +61,11 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server tenant log routes [se
     const { run } = CreatedRunViewSchema.parse(created.json());
     const stream = await get(`/v1/runs/${run.id}/events`);
     const last = stream.body.split('\n\n').filter((b) => b.includes('event: end'))[0] ?? '';
-    const data = last.split('\n').find((l) => l.startsWith('data: '))?.slice(6) ?? 'null';
+    const data =
+      last
+        .split('\n')
+        .find((l) => l.startsWith('data: '))
+        ?.slice(6) ?? 'null';
     return { runId: run.id, end: RunEndEventSchema.parse(JSON.parse(data)) };
   };
 
@@ -83,7 +92,9 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server tenant log routes [se
     expect(body.treeSize).toBe(latest.tree_size);
 
     const index = receipt.leaf.log_index;
-    const inclusion = LogProofViewSchema.parse((await get(`/v1/log/proof/inclusion?index=${index}&size=${latest.tree_size}`)).json());
+    const inclusion = LogProofViewSchema.parse(
+      (await get(`/v1/log/proof/inclusion?index=${index}&size=${latest.tree_size}`)).json(),
+    );
     expect(
       verifyInclusion({
         leafHash: receipt.leaf_hash,
@@ -94,7 +105,9 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server tenant log routes [se
       }),
     ).toBe(true);
 
-    const consistency = LogProofViewSchema.parse((await get(`/v1/log/proof/consistency?from=1&to=${latest.tree_size}`)).json());
+    const consistency = LogProofViewSchema.parse(
+      (await get(`/v1/log/proof/consistency?from=1&to=${latest.tree_size}`)).json(),
+    );
     // This file's first run is the tenant's leaf 0, and the root of a one-leaf tree is its hash.
     expect(receipt.leaf.log_index).toBe(0);
     expect(

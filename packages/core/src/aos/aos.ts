@@ -103,9 +103,17 @@ export interface Aos {
     /** The tenant's newest log checkpoint as stored, with cosignatures (null: none yet). Not verified. */
     checkpoint(query: { readonly tenantId: string }): Promise<LogCheckpointView | null>;
     /** The RFC 9162 consistency proof between two sizes of the tenant's log. */
-    consistency(query: { readonly tenantId: string; readonly from: number; readonly to: number }): Promise<LogProofView>;
+    consistency(query: {
+      readonly tenantId: string;
+      readonly from: number;
+      readonly to: number;
+    }): Promise<LogProofView>;
     /** The RFC 9162 inclusion proof of leaf `index` in the tenant's log of `size` leaves. */
-    inclusion(query: { readonly tenantId: string; readonly index: number; readonly size: number }): Promise<LogProofView>;
+    inclusion(query: {
+      readonly tenantId: string;
+      readonly index: number;
+      readonly size: number;
+    }): Promise<LogProofView>;
     /**
      * Verifies the newest checkpoint against the trusted keys and, given `since` (a checkpoint
      * saved before), that the log extends it. Never trusts the store's or server's word.
@@ -259,7 +267,8 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
         const keySet = await runtime.keySet();
         const source = {
           checkpoint: () => logCheckpoint(db, tenantId),
-          consistency: async (from: number, to: number) => (await logProof(db, tenantId, 'consistency', from, to)).proof,
+          consistency: async (from: number, to: number) =>
+            (await logProof(db, tenantId, 'consistency', from, to)).proof,
         };
         return verifyTenantLog(source, tenantId, keySet.keys, since);
       },

@@ -1,9 +1,4 @@
-import {
-  checkExtends,
-  parseTrustedKeys,
-  verifyTenantCheckpoint,
-  type TrustedKeys,
-} from '@aos/proof';
+import { checkExtends, parseTrustedKeys, verifyTenantCheckpoint, type TrustedKeys } from '@aos/proof';
 import type { LogCheckpointView, LogVerification } from './aos-contract';
 
 /** Where `log verify` reads a tenant's log from: the local store or the HTTP API (never trusted). */
@@ -55,7 +50,9 @@ export async function verifyTenantLog(
   if (latest === null) {
     return saved === undefined
       ? fail(`tenant ${tenantId} has no log checkpoint yet: no run of it has been sealed into its log`)
-      : fail(`log consistency: the saved checkpoint has size ${saved.treeSize} but the log has no checkpoint at all: its history was deleted`);
+      : fail(
+          `log consistency: the saved checkpoint has size ${saved.treeSize} but the log has no checkpoint at all: its history was deleted`,
+        );
   }
   const checked = verifyTenantCheckpoint(latest.checkpoint, keys, tenantId);
   if ('reason' in checked) return fail(`tenant checkpoint: ${checked.reason}`);

@@ -385,7 +385,8 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
         const tenant = await tenantOf(tenantId);
         const source = {
           checkpoint: () => logCheckpoint({ tenantId: tenant }),
-          consistency: async (from: number, to: number) => (await logProof('consistency', `from=${from}&to=${to}`)).proof,
+          consistency: async (from: number, to: number) =>
+            (await logProof('consistency', `from=${from}&to=${to}`)).proof,
         };
         // Checked here against the pinned keys: the server's checkpoint and proofs are only data.
         return verifyTenantLog(source, tenant, trustedKeys, since);

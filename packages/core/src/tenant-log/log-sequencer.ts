@@ -132,13 +132,22 @@ export async function sequenceTenantLog(
         frontier.splice(-2, 2);
         const parent = { level: left.level + 1, index: left.index / 2, hash: nodeHash(left.hash, right.hash) };
         frontier.push(parent);
-        nodes.push({ tenant_id: tenantId, level: parent.level, node_index: parent.index, hash: parent.hash.toString('hex') });
+        nodes.push({
+          tenant_id: tenantId,
+          level: parent.level,
+          node_index: parent.index,
+          hash: parent.hash.toString('hex'),
+        });
       }
       size++;
     }
     if (leaves.length > 0) await trx.insertInto('tenant_log_leaves').values(leaves).execute();
     if (nodes.length > 0) await trx.insertInto('tenant_log_nodes').values(nodes).execute();
-    await trx.deleteFrom('tenant_log_queue').where('tenant_id', '=', tenantId).where('trace_id', 'in', traceIds).execute();
+    await trx
+      .deleteFrom('tenant_log_queue')
+      .where('tenant_id', '=', tenantId)
+      .where('trace_id', 'in', traceIds)
+      .execute();
     for (const refused of verified.refused) {
       await trx
         .insertInto('budget_alerts')

@@ -38,7 +38,10 @@ export function parseWitnessTargets(text: string | undefined): WitnessTarget[] {
       const [url, key, ...rest] = entry.split(/\s+/);
       const where = `AOS_WITNESSES entry ${i + 1}`;
       if (url === undefined || key === undefined || rest.length > 0) {
-        throw new AosError('CONFIG_INVALID', `${where} must be "<url> <cosigner verifier key>", got ${JSON.stringify(entry)}`);
+        throw new AosError(
+          'CONFIG_INVALID',
+          `${where} must be "<url> <cosigner verifier key>", got ${JSON.stringify(entry)}`,
+        );
       }
       let parsedUrl: URL;
       try {
@@ -338,11 +341,14 @@ export async function submitLatest(store: AosDatabase, tenantId: string, target:
       continue;
     }
     if (response.status !== 200) {
-      throw new Error(`witness ${witness} refused size ${latest.tree_size}: HTTP ${response.status} ${text.trim().slice(0, 200)}`);
+      throw new Error(
+        `witness ${witness} refused size ${latest.tree_size}: HTTP ${response.status} ${text.trim().slice(0, 200)}`,
+      );
     }
     const line = text.endsWith('\n') ? text : `${text}\n`;
     const check = verifyCosignature(plain.checkpoint + line, target.key);
-    if (!check.valid) throw new Error(`witness ${witness} answered a cosignature that does not verify: ${check.reason ?? ''}`);
+    if (!check.valid)
+      throw new Error(`witness ${witness} answered a cosignature that does not verify: ${check.reason ?? ''}`);
     await db
       .insertInto('tenant_log_cosignatures')
       .values({ tenant_id: tenantId, tree_size: latest.tree_size, witness, signature: line })

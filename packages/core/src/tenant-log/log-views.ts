@@ -50,7 +50,9 @@ export async function logProof(
   if (kind === 'consistency' ? from > to : from >= to) {
     throw new AosError(
       'INVALID_INPUT',
-      kind === 'consistency' ? `from (${from}) must not exceed to (${to})` : `index (${from}) must be below size (${to})`,
+      kind === 'consistency'
+        ? `from (${from}) must not exceed to (${to})`
+        : `index (${from}) must be below size (${to})`,
     );
   }
   const latest = await readLogCheckpoint(db, tenant);
@@ -61,6 +63,8 @@ export async function logProof(
     );
   }
   const proof =
-    kind === 'consistency' ? await readLogConsistency(db, tenant, from, to) : await readLogInclusion(db, tenant, from, to);
+    kind === 'consistency'
+      ? await readLogConsistency(db, tenant, from, to)
+      : await readLogInclusion(db, tenant, from, to);
   return { tenant_id: tenant, from, to, proof };
 }

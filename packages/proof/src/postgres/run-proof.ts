@@ -358,13 +358,18 @@ async function checkLogInclusion(
   });
   const placement = await readLogPlacement(db, run.tenant_id, trace.trace_id);
   if (placement.state === 'queued') {
-    return { unsupported: `trace ${trace.trace_id} is sealed and waiting for its tenant log (the sequencer adds it within a second)` };
+    return {
+      unsupported: `trace ${trace.trace_id} is sealed and waiting for its tenant log (the sequencer adds it within a second)`,
+    };
   }
   if (placement.state === 'absent') {
     return failed(`tenant log: trace ${trace.trace_id} is sealed but neither in its tenant log nor queued for it`);
   }
   const trusted = parseTrustedKeys(options.trustedKeys);
-  const since = options.logCheckpoint === undefined ? undefined : verifyTenantCheckpoint(options.logCheckpoint, trusted, run.tenant_id);
+  const since =
+    options.logCheckpoint === undefined
+      ? undefined
+      : verifyTenantCheckpoint(options.logCheckpoint, trusted, run.tenant_id);
   if (since !== undefined && 'reason' in since) return failed(`saved checkpoint: ${since.reason}`);
   const receipt = await readRunReceipt(db, run.tenant_id, trace.trace_id, { sinceSize: since?.treeSize });
   if (receipt === null) {

@@ -80,7 +80,8 @@ export async function readLogCheckpoint(
     .selectFrom('tenant_log_checkpoints')
     .select(['tree_size', 'root_hash', 'checkpoint'])
     .where('tenant_id', '=', tenantId);
-  query = treeSize === undefined ? query.orderBy('tree_size', 'desc').limit(1) : query.where('tree_size', '=', treeSize);
+  query =
+    treeSize === undefined ? query.orderBy('tree_size', 'desc').limit(1) : query.where('tree_size', '=', treeSize);
   const row = await query.executeTakeFirst();
   if (!row) return null;
   const cosignatures = await tables
@@ -108,7 +109,12 @@ export async function readLogCheckpoint(
  * const proof = await readLogConsistency(db, 'acme', saved.treeSize, latest.tree_size);
  * ```
  */
-export async function readLogConsistency(db: ProofDatabase, tenantId: string, from: number, to: number): Promise<string[]> {
+export async function readLogConsistency(
+  db: ProofDatabase,
+  tenantId: string,
+  from: number,
+  to: number,
+): Promise<string[]> {
   return proofToBase64(await readConsistencyProof(storedTreeReader(db, tenantId), from, to));
 }
 
@@ -120,7 +126,12 @@ export async function readLogConsistency(db: ProofDatabase, tenantId: string, fr
  * const proof = await readLogInclusion(db, 'acme', 3, 17);
  * ```
  */
-export async function readLogInclusion(db: ProofDatabase, tenantId: string, index: number, size: number): Promise<string[]> {
+export async function readLogInclusion(
+  db: ProofDatabase,
+  tenantId: string,
+  index: number,
+  size: number,
+): Promise<string[]> {
   return proofToBase64(await readInclusionProof(storedTreeReader(db, tenantId), index, size));
 }
 
@@ -149,7 +160,10 @@ export async function readLogPlacement(db: ProofDatabase, tenantId: string, trac
   if (row) {
     const leaf = TenantLogLeafSchema.safeParse(row.leaf);
     if (!leaf.success) {
-      throw new ProofError('PROOF_BAD_VALUE', `the tenant-log leaf of ${traceId} is malformed: ${leaf.error.issues[0]?.message ?? ''}`);
+      throw new ProofError(
+        'PROOF_BAD_VALUE',
+        `the tenant-log leaf of ${traceId} is malformed: ${leaf.error.issues[0]?.message ?? ''}`,
+      );
     }
     return { state: 'logged', log_index: Number(row.log_index), leaf: leaf.data, leaf_hash: row.leaf_hash };
   }

@@ -17,7 +17,8 @@ export function logRoutes(app: AosApp, { service }: RouteDeps): void {
     {
       config: { auth: 'proofs:read' },
       schema: {
-        summary: "The tenant's newest log checkpoint with its witnesses' cosignatures; 404 LOG_NOT_FOUND before the first",
+        summary:
+          "The tenant's newest log checkpoint with its witnesses' cosignatures; 404 LOG_NOT_FOUND before the first",
         tags: ['log'],
         security: BEARER_KEY,
         response: { 200: LogCheckpointViewSchema, ...ERROR_RESPONSES },
@@ -43,7 +44,11 @@ export function logRoutes(app: AosApp, { service }: RouteDeps): void {
       },
     },
     (request) =>
-      service.aos.log.consistency({ tenantId: request.principal!.tenantId, from: request.query.from, to: request.query.to }),
+      service.aos.log.consistency({
+        tenantId: request.principal!.tenantId,
+        from: request.query.from,
+        to: request.query.to,
+      }),
   );
   app.get(
     '/v1/log/proof/inclusion',
@@ -58,6 +63,10 @@ export function logRoutes(app: AosApp, { service }: RouteDeps): void {
       },
     },
     (request) =>
-      service.aos.log.inclusion({ tenantId: request.principal!.tenantId, index: request.query.index, size: request.query.size }),
+      service.aos.log.inclusion({
+        tenantId: request.principal!.tenantId,
+        index: request.query.index,
+        size: request.query.size,
+      }),
   );
 }
