@@ -12,6 +12,7 @@ import { RUN_STATUSES } from './vocabulary';
 import { verifyCosignatureQuorum, type WitnessPolicy } from './witness-policy';
 
 const LEAF_PREFIX = '\u0000';
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const HashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 const IdSchema = z.string().min(1, 'must be a non-empty string');
