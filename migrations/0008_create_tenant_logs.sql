@@ -156,6 +156,17 @@ LANGUAGE sql STABLE SECURITY DEFINER AS $$
   SELECT q.tenant_id, count(*) FROM tenant_log_queue q GROUP BY q.tenant_id ORDER BY min(q.sealed_at)
 $$;
 
+-- Which tenants' newest checkpoint the witness `p_witness` has not cosigned (a restarted
+-- sequencer resumes submitting them).
+CREATE FUNCTION aos_tenant_log_uncosigned(p_witness text) RETURNS TABLE (tenant_id text)
+LANGUAGE sql STABLE SECURITY DEFINER AS $$
+  SELECT c.tenant_id
+    FROM (SELECT DISTINCT ON (tenant_id) tenant_id, tree_size FROM tenant_log_checkpoints
+           ORDER BY tenant_id, tree_size DESC) c
+   WHERE NOT EXISTS (SELECT 1 FROM tenant_log_cosignatures s
+                      WHERE s.tenant_id = c.tenant_id AND s.tree_size = c.tree_size AND s.witness = p_witness)
+$$;
+
 -- Row-level security and grants, as in 0007: aos_app reads and appends its tenant's log and
 -- removes integrated entries from its tenant's queue; aos_audit reads everything.
 GRANT SELECT, INSERT ON tenant_log_leaves, tenant_log_nodes, tenant_log_checkpoints, tenant_log_cosignatures TO aos_app;
@@ -179,7 +190,10 @@ BEGIN
   END LOOP;
 END
 $$;
--- The owner defines the functions above: it queues seals and lists the waiting tenants.
+-- The owner defines the functions above: it queues seals and lists the waiting tenants and the
+-- checkpoints a witness has not cosigned.
 CREATE POLICY tenant_log_queue_owner_insert ON tenant_log_queue FOR INSERT TO aos_owner WITH CHECK (true);
 CREATE POLICY tenant_log_queue_owner_read ON tenant_log_queue FOR SELECT TO aos_owner USING (true);
-GRANT EXECUTE ON FUNCTION aos_tenant_log_pending() TO aos_app;
+CREATE POLICY tenant_log_checkpoints_owner_read ON tenant_log_checkpoints FOR SELECT TO aos_owner USING (true);
+CREATE POLICY tenant_log_cosignatures_owner_read ON tenant_log_cosignatures FOR SELECT TO aos_owner USING (true);
+GRANT EXECUTE ON FUNCTION aos_tenant_log_pending(), aos_tenant_log_uncosigned(text) TO aos_app;

@@ -73,6 +73,7 @@ export {
   proofToBase64,
   ReceiptConsistencySchema,
   signTenantCheckpoint,
+  tenantLogLeafFor,
   tenantLogLeafHash,
   TenantLogLeafSchema,
   tenantLogOrigin,

@@ -231,6 +231,34 @@ export interface ReceiptSubject {
   };
 }
 
+/**
+ * The leaf a run's sealed facts make at `logIndex` of its tenant's log: what the sequencer
+ * appends and what a receipt's leaf must equal. Unsealed values (null) are kept as they are, so
+ * a receipt attached to an unsealed trace never matches.
+ *
+ * @example
+ * ```ts
+ * const leaf = tenantLogLeafFor({ run, trace }, 17);
+ * ```
+ */
+export function tenantLogLeafFor(subject: ReceiptSubject, logIndex: number): { [K in keyof TenantLogLeaf]: unknown } {
+  const { run, trace } = subject;
+  return {
+    type: 'run_sealed',
+    tenant_id: run.tenant_id,
+    log_index: logIndex,
+    run_id: run.id,
+    trace_id: trace.trace_id,
+    plan_hash: trace.plan_hash,
+    genesis_hash: trace.genesis_hash,
+    root_hash: trace.root_hash,
+    merkle_root: trace.merkle_root,
+    tree_size: trace.chain_length === null ? null : trace.chain_length + 2,
+    run_status: run.status,
+    sealed_at: trace.sealed_at,
+  };
+}
+
 /** Options of {@link verifyLogReceipt}. */
 export interface ReceiptCheckOptions {
   trustedKeys: readonly VerifierKey[];
@@ -298,21 +326,10 @@ export function verifyLogReceipt(
   }
   const receipt = parsed.data;
   const { leaf } = receipt;
-  const { run, trace } = subject;
-  const expected: [keyof TenantLogLeaf, unknown][] = [
-    ['tenant_id', run.tenant_id],
-    ['run_id', run.id],
-    ['trace_id', trace.trace_id],
-    ['plan_hash', trace.plan_hash],
-    ['genesis_hash', trace.genesis_hash],
-    ['root_hash', trace.root_hash],
-    ['merkle_root', trace.merkle_root],
-    ['tree_size', trace.chain_length === null ? null : trace.chain_length + 2],
-    ['run_status', run.status],
-    ['sealed_at', trace.sealed_at],
-  ];
-  for (const [field, value] of expected) {
-    if (leaf[field] !== value) return { reason: `receipt: leaf ${field} does not match the run it is attached to` };
+  const { run } = subject;
+  const expected = tenantLogLeafFor(subject, leaf.log_index);
+  for (const field of Object.keys(expected) as (keyof TenantLogLeaf)[]) {
+    if (leaf[field] !== expected[field]) return { reason: `receipt: leaf ${field} does not match the run it is attached to` };
   }
   if (tenantLogLeafHash(leaf) !== receipt.leaf_hash) return { reason: 'receipt: leaf_hash does not match the leaf' };
   const checkpoint = verifyTenantCheckpoint(receipt.checkpoint, options.trustedKeys, run.tenant_id);

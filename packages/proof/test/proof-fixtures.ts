@@ -10,7 +10,9 @@ import {
   proofToBase64,
   sha256Hex,
   signTenantCheckpoint,
+  tenantLogLeafFor,
   tenantLogLeafHash,
+  TenantLogLeafSchema,
   extendChain,
   sealRunTrace,
   toStepEnvelope,
@@ -178,21 +180,7 @@ export function buildSealedRun(options: {
 
 /** The tenant-log leaf of a bundle's run at `logIndex`, as the sequencer writes it. */
 export function logLeafOf(bundle: ProofBundle, logIndex: number): TenantLogLeaf {
-  const { run, trace } = bundle;
-  return {
-    type: 'run_sealed',
-    tenant_id: run.tenant_id,
-    log_index: logIndex,
-    run_id: run.id,
-    trace_id: trace.trace_id,
-    plan_hash: trace.plan_hash,
-    genesis_hash: trace.genesis_hash,
-    root_hash: trace.root_hash ?? '',
-    merkle_root: trace.merkle_root ?? '',
-    tree_size: (trace.chain_length ?? 0) + 2,
-    run_status: run.status,
-    sealed_at: trace.sealed_at ?? '',
-  };
+  return TenantLogLeafSchema.parse(tenantLogLeafFor(bundle, logIndex));
 }
 
 /**

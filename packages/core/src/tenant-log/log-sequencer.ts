@@ -1,7 +1,9 @@
 import {
   parseTrustedKeys,
   signTenantCheckpoint,
+  tenantLogLeafFor,
   tenantLogLeafHash,
+  TenantLogLeafSchema,
   type SigningKey,
   type TenantLogLeaf,
   type TrustedKeys,
@@ -228,21 +230,12 @@ async function reverify(
       refused.push({ traceId, runId: run.id, reason: result.failure_reason ?? 'not sealed' });
       continue;
     }
-    accepted.push({
-      leaf: {
-        type: 'run_sealed',
-        tenant_id: tenantId,
-        run_id: run.id,
-        trace_id: traceId,
-        plan_hash: trace.plan_hash,
-        genesis_hash: trace.genesis_hash,
-        root_hash: trace.root_hash ?? '',
-        merkle_root: trace.merkle_root ?? '',
-        tree_size: (trace.chain_length ?? 0) + 2,
-        run_status: run.status,
-        sealed_at: trace.sealed_at.toISOString(),
-      },
-    });
+    const facts = tenantLogLeafFor(
+      { run, trace: { ...trace, sealed_at: trace.sealed_at.toISOString() } },
+      0, // the index is set when the leaf is appended
+    );
+    const { log_index: _placeholder, ...leaf } = TenantLogLeafSchema.parse(facts);
+    accepted.push({ leaf });
   }
   return { accepted, refused };
 }

@@ -67,7 +67,7 @@ export interface WitnessStatus {
   /** When it last cosigned, and the last error since then (`null` when none). */
   readonly lastCosignedAt: string | null;
   readonly lastError: string | null;
-  /** Tenant checkpoints waiting for its cosignature. */
+  /** Tenants whose newest checkpoint waits for its cosignature. */
   readonly pending: number;
 }
 
@@ -148,6 +148,7 @@ export function startLogSequencer(options: {
     pending: new Set<string>(),
     retryAt: 0,
     failures: 0,
+    busy: false,
   }));
   // Told once per distinct failure: a database that is down fails every round the same way.
   const report = (message: string): void => {
@@ -181,27 +182,45 @@ export function startLogSequencer(options: {
     return batches;
   }
 
-  async function submitToWitnesses(): Promise<void> {
+  // Each witness is served by a submission pass of its own, never awaited by the sequencing loop:
+  // a witness that hangs (up to its timeout) or refuses delays only its own cosignatures.
+  const submissions = new Set<Promise<void>>();
+  async function submitPass(state: (typeof witnessStates)[number]): Promise<void> {
+    for (const tenantId of [...state.pending]) {
+      if (stopping) return;
+      try {
+        await submitLatest(options.store, tenantId, state.target);
+        state.pending.delete(tenantId);
+        state.lastCosignedAt = new Date().toISOString();
+        state.lastError = null;
+        state.failures = 0;
+      } catch (error) {
+        state.lastError = (error as Error).message;
+        state.failures++;
+        state.retryAt = Date.now() + Math.min(30_000, 500 * 2 ** Math.min(state.failures, 6));
+        return;
+      }
+    }
+  }
+  function kickWitnesses(): void {
     const now = Date.now();
-    await Promise.all(
-      witnessStates.map(async (state) => {
-        if (state.pending.size === 0 || state.retryAt > now) return;
-        for (const tenantId of [...state.pending]) {
-          try {
-            await submitLatest(options.store, tenantId, state.target);
-            state.pending.delete(tenantId);
-            state.lastCosignedAt = new Date().toISOString();
-            state.lastError = null;
-            state.failures = 0;
-          } catch (error) {
-            state.lastError = (error as Error).message;
-            state.failures++;
-            state.retryAt = Date.now() + Math.min(30_000, 500 * 2 ** Math.min(state.failures, 6));
-            return;
-          }
-        }
-      }),
-    );
+    for (const state of witnessStates) {
+      if (state.busy || state.pending.size === 0 || state.retryAt > now) continue;
+      state.busy = true;
+      const pass: Promise<void> = submitPass(state).finally(() => {
+        state.busy = false;
+        submissions.delete(pass);
+      });
+      submissions.add(pass);
+    }
+  }
+  /** After taking the lock: every tenant whose newest checkpoint a witness has not cosigned is pending for it. */
+  async function resumeWitnesses(): Promise<void> {
+    for (const state of witnessStates) {
+      const rows = await sql<{ tenant_id: string }>`
+        SELECT tenant_id FROM aos_tenant_log_uncosigned(${state.target.key.name})`.execute(options.store.db);
+      for (const row of rows.rows) state.pending.add(row.tenant_id);
+    }
   }
 
   const loop = options.store.db.connection().execute(async (connection) => {
@@ -215,6 +234,7 @@ export function startLogSequencer(options: {
     }
     if (stopping) return;
     role = 'active';
+    await resumeWitnesses().catch((error: unknown) => report(`tenant log witnesses: ${(error as Error).message}`));
     try {
       while (!stopping) {
         roundsStarted++;
@@ -232,11 +252,12 @@ export function startLogSequencer(options: {
           report(`tenant log sequencer: ${(error as Error).message}`);
         }
         roundDone();
-        await submitToWitnesses();
+        kickWitnesses();
         await pause(pollMs);
       }
     } finally {
       role = 'stopped';
+      await Promise.allSettled([...submissions]);
       await sql`SELECT pg_advisory_unlock(${SEQUENCER_LOCK})`.execute(connection).catch(() => undefined);
     }
   });
