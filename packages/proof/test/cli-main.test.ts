@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from '../src/cli/main';
-import { createStepInclusionProof, generateSigningKey, verifyProofBundle } from '../src/index';
+import { createStepInclusionProof, generateSigningKey, merkleTreeHash, verifyProofBundle } from '../src/index';
 import { captureIo } from './cli-io-capture';
-import { buildSealedRun, sampleStepContent } from './proof-fixtures';
+import { buildSealedRun, buildTenantLog, sampleStepContent } from './proof-fixtures';
 
 const key = generateSigningKey('aos.test');
 const run = buildSealedRun({ key, contents: [0, 1, 2].map(sampleStepContent) });
@@ -51,6 +51,9 @@ describe('aos-proof verify', () => {
         `root_hash: ${run.bundle.trace.root_hash}`,
         `merkle_root: ${run.bundle.trace.merkle_root}`,
         'signature_valid: true',
+        'log_index: 1',
+        'log_size: 3',
+        `log_root: ${merkleTreeHash(buildTenantLog(run.bundle, key).leafHashes)}`,
         '',
       ].join('\n'),
     );

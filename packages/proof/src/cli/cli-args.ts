@@ -26,13 +26,35 @@ export const AOS_PROOF: CommandLineDefinition = {
     {
       name: 'verify',
       usage: 'verify <bundle>',
-      describe: 'Verify a run proof bundle offline',
+      describe: "Verify a run proof bundle offline, with its receipt into the tenant's log",
       options: (command) =>
-        command.positional('bundle', {
-          type: 'string',
-          describe: 'Proof bundle JSON file (aos.proof-bundle.v2), or - for stdin (read as a stream, like a file)',
-        }),
-      examples: [],
+        command
+          .positional('bundle', {
+            type: 'string',
+            describe: 'Proof bundle JSON file (aos.proof-bundle.v2), or - for stdin (read as a stream, like a file)',
+          })
+          .option('since', {
+            type: 'string',
+            requiresArg: true,
+            describe:
+              'Tenant checkpoint saved earlier (signed note file): the receipt must prove the log still extends it',
+          })
+          .option('policy', {
+            type: 'string',
+            requiresArg: true,
+            describe: "Witness policy JSON: the receipt's checkpoint needs its quorum of witness cosignatures",
+          }),
+      examples: [
+        ['$0 verify bundle.json --key aos.example.com+1a2b3c4d+AR…', 'exit 0 when VERIFIED, 5 when not'],
+        [
+          '$0 verify bundle.json --key aos.example.com+1a2b3c4d+AR… --since saved-checkpoint.txt',
+          'also FAILED when the log was rewritten since you saved that checkpoint',
+        ],
+        [
+          'curl -s …/bundle | $0 verify - --key aos.example.com+1a2b3c4d+AR… --policy policy.json --json',
+          'from stdin; also requires k-of-n witness cosignatures',
+        ],
+      ],
       load: () => import('./verify-command'),
     },
     {
@@ -151,7 +173,7 @@ export const AOS_PROOF: CommandLineDefinition = {
         ok: 'verified',
         operational: 'operational error (the input cannot be read)',
         usage:
-          'usage error or bad input (a bad flag, key or witness policy; input that is not a proof bundle, step proof ' +
+          'usage error or bad input (a bad flag, key, witness policy or saved checkpoint file; input that is not a proof bundle, step proof ' +
           'or checkpoint: not JSON, ' +
           'a repeated key, nesting deeper than 64 levels, a missing, unknown or malformed member)',
         notVerified: 'not verified',

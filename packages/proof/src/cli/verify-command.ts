@@ -5,20 +5,42 @@ import { parseOptions, type CommandContext, type ExitCode, type ParsedArgs } fro
 import { parseVerifierKey } from '../note-key';
 import { printVerification } from './cli-render';
 import { stdinOf } from './stdin-input';
+import { readPolicyFile, readSavedCheckpoint } from './verify-inputs';
 import { fileArgument, trustedKeysOption } from './verify-options';
 
-const VerifyOptions = z.object({ bundle: fileArgument, key: trustedKeysOption });
+const OptionalFile = (flag: string) =>
+  z
+    .string({ error: `name a file: --${flag} FILE` })
+    .min(1, `name a file: --${flag} FILE`)
+    .refine((value) => value !== '-', 'must name a file, not - (stdin may hold the bundle)')
+    .optional();
+
+const VerifyOptions = z.object({
+  bundle: fileArgument,
+  key: trustedKeysOption,
+  since: OptionalFile('since'),
+  policy: OptionalFile('policy'),
+});
 
 /**
- * `aos-proof verify <bundle>`: parses the trusted keys, then verifies the file, or stdin, as a
- * stream (any size, bounded memory).
+ * `aos-proof verify <bundle>`: parses the trusted keys, the saved checkpoint (`--since`) and the
+ * witness policy (`--policy`) — a bad one is a usage error, before the bundle is read — then
+ * verifies the file, or stdin, as a stream (any size, bounded memory).
  */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
-  const { bundle, key } = parseOptions(VerifyOptions, args, { positionals: ['bundle'], code: 'PROOF_USAGE' });
+  const { bundle, key, since, policy } = parseOptions(VerifyOptions, args, {
+    positionals: ['bundle'],
+    code: 'PROOF_USAGE',
+  });
   const trustedKeys = key.map((text) => parseVerifierKey(text));
+  const options = {
+    trustedKeys,
+    logCheckpoint: since === undefined ? undefined : await readSavedCheckpoint(since, context.io),
+    policy: policy === undefined ? undefined : await readPolicyFile(policy),
+  };
   const result =
     bundle === '-'
-      ? await verifyProofBundleStream(stdinOf(context.io), { trustedKeys }, 'stdin')
-      : await verifyProofBundleFile(bundle, { trustedKeys });
-  return printVerification(context, result);
+      ? await verifyProofBundleStream(stdinOf(context.io), options, 'stdin')
+      : await verifyProofBundleFile(bundle, options);
+  return printVerification(context, result, { policy: options.policy !== undefined });
 }
