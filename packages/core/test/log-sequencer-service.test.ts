@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { cosignerKeyFrom, generateSigningKey } from '@aos/proof';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cosignerKeyFrom, generateSigningKey, verifyCosignature } from '@aos/proof';
+import { startWitnessServer } from '@aos/proof/node';
 import { readLogCheckpoint } from '@aos/proof/postgres';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -104,6 +109,47 @@ describe.skipIf(!inject('aosServerAvailable'))('the background sequencer of a se
     } finally {
       await first.stop();
       await second.stop();
+    }
+  });
+
+  it('a restarted sequencer resumes the cosignatures a witness missed while it was unreachable', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'aos-resume-witness-'));
+    const witnessKey = generateSigningKey('witness.test/resume');
+    const witness = await startWitnessServer({ key: witnessKey, stateDir, logKeys: [TEST_SIGNING_KEY.verifierKey] });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const tenant = `t-${randomUUID()}`;
+    try {
+      // First the witness is named at an address where nothing answers.
+      const [unreachable] = parseWitnessTargets(`http://127.0.0.1:${port} ${witness.verifierKey}`);
+      const first = startLogSequencer({ ...options(), witnesses: [unreachable!] });
+      try {
+        await queuedRun(db, tenant);
+        await first.settle();
+        await until(() => Promise.resolve(first.status().witnesses[0]?.lastError !== null), 'the submission to fail');
+        // This tenant's checkpoint waits (and those of the tenants of the tests before, never cosigned).
+        expect(first.status().witnesses[0]?.pending).toBeGreaterThanOrEqual(1);
+      } finally {
+        await first.stop();
+      }
+      // After a restart with the right address, nothing new is sealed, yet the checkpoint is cosigned.
+      const [reachable] = parseWitnessTargets(`${witness.url} ${witness.verifierKey}`);
+      const second = startLogSequencer({ ...options(), witnesses: [reachable!] });
+      try {
+        await until(async () => ((await readLogCheckpoint(db, tenant))?.cosigned_by.length ?? 0) > 0, 'the cosignature');
+        const latest = await readLogCheckpoint(db, tenant);
+        expect(latest?.cosigned_by).toEqual(['witness.test/resume']);
+        expect(verifyCosignature(latest!.checkpoint, reachable!.key).valid).toBe(true);
+        await until(() => Promise.resolve(second.status().witnesses[0]?.pending === 0), 'every waiting tenant cosigned');
+        expect(second.status().witnesses[0]?.lastError).toBeNull();
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await witness.close();
+      await rm(stateDir, { recursive: true, force: true });
     }
   });
 
