@@ -196,6 +196,23 @@ export const AuditShape = z
         })
         .strict(),
     ),
+    /** Every tenant log checked, as re-derived from its leaves (root null when a leaf is missing). */
+    logs: z.array(
+      z
+        .object({
+          tenant_id: z.string(),
+          leaves: z.number().int(),
+          tree_size: z.number().int().nullable(),
+          checkpoints: z.number().int(),
+          root_hash: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .nullable(),
+        })
+        .strict(),
+    ),
+    /** Sealed traces waiting for the sequencer for less than stale_after_ms (not findings). */
+    log_queued: z.number().int(),
     /** Everything that makes the audit fail (exit 5), verification failures included. */
     findings: z.array(
       z
@@ -204,6 +221,7 @@ export const AuditShape = z
           run_id: z.string().optional(),
           trace_id: z.string().optional(),
           tenant_id: z.string().optional(),
+          log_index: z.number().int().optional(),
           message: z.string(),
         })
         .strict(),

@@ -213,6 +213,9 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** Tenant logs the audit summary names one by one. */
+const MAX_LOGS_NAMED = 10;
+
 /** `audit`: verification failures, then the other findings, then the summary. */
 export function renderAudit(io: CliIo, result: AuditJson): string {
   const out = io.stdout;
@@ -221,7 +224,13 @@ export function renderAudit(io: CliIo, result: AuditJson): string {
   );
   for (const f of result.findings) {
     if (f.kind === 'verification_failed') continue;
-    const ids = [f.run_id && `run ${f.run_id}`, f.tenant_id && `tenant ${f.tenant_id}`].filter(Boolean).join('  ');
+    const ids = [
+      f.run_id && `run ${f.run_id}`,
+      f.tenant_id && `tenant ${f.tenant_id}`,
+      f.log_index !== undefined && `log_index ${f.log_index}`,
+    ]
+      .filter(Boolean)
+      .join('  ');
     lines.push(`${paint(io, out, 'red', f.kind.toUpperCase())}  ${ids ? `${ids}  ` : ''}${f.message}\n`);
   }
   const scope = result.tenant_id === null ? 'all tenants' : `tenant "${result.tenant_id}"`;
@@ -237,12 +246,21 @@ export function renderAudit(io: CliIo, result: AuditJson): string {
   const coverage =
     `Coverage: ${plural(result.traces, 'trace')} for ${plural(result.runs_expecting_trace, 'run')} that should have one` +
     (others > 0 ? `; ${plural(others, 'other finding')}\n` : '\n');
+  const logLeaves = result.logs.reduce((sum, log) => sum + log.leaves, 0);
+  // A deployment may have thousands of tenants: the line names the first few, --json has them all.
+  const named = result.logs.slice(0, MAX_LOGS_NAMED).map((log) => `${log.tenant_id}: ${log.leaves}`);
+  if (result.logs.length > MAX_LOGS_NAMED) named.push(`${result.logs.length - MAX_LOGS_NAMED} more`);
+  const logs =
+    `Tenant logs: ${plural(result.logs.length, 'log')} re-derived from ${logLeaves} lea${logLeaves === 1 ? 'f' : 'ves'}` +
+    (named.length > 0 ? ` (${named.join(', ')})` : '') +
+    (result.log_queued > 0 ? `; ${plural(result.log_queued, 'sealed trace')} queued for the sequencer\n` : '\n');
   const keys = result.trusted_keys.map((k) => `${k.verifier_key.split('+').slice(0, 2).join('+')} (${k.source})`);
   return (
     lines.join('') +
     `Audit of ${scope}: ${result.checked} sealed trace${result.checked === 1 ? '' : 's'} checked in ${seconds(result.duration_ms)}: ` +
     `${result.verified} VERIFIED, ${result.failed} FAILED — ${verdict}\n` +
     coverage +
+    logs +
     unsealed +
     `Trusted keys: ${keys.join(', ') || 'none'}\n`
   );

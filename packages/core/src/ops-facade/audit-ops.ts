@@ -1,5 +1,5 @@
 import { parseVerifierKey, type VerifierKey } from '@aos/proof';
-import { auditSealedTraces, auditTraceCoverage } from '@aos/proof/postgres';
+import { auditSealedTraces, auditTenantLogs, auditTraceCoverage } from '@aos/proof/postgres';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
 import { loadVerifierKeySet } from '../keys/verifier-key-set';
@@ -36,8 +36,11 @@ function callerKeys(texts: readonly string[]): VerifierKey[] {
  * `audit`: the proof coordinator verifies every sealed trace in batches (the checks of
  * `getRunProof`), then `auditTraceCoverage` checks runs and traces against each other: orphan
  * traces, unsealed traces of finished runs, stale running runs, runs with no trace, deleted
- * runs, and whether the counts agree. Trusted: the deployment's key set (current and retired,
- * read without loading a private key) and the caller's `trustedKeys`.
+ * runs, and whether the counts agree; then `auditTenantLogs` re-derives every tenant log (SPEC §13:
+ * density, roots against every checkpoint, stored nodes, each leaf against its run's sealed
+ * trace, every sealed trace logged or queued). `limit` bounds the traces verified, not the logs.
+ * Trusted: the deployment's key set (current and retired, read without loading a private key)
+ * and the caller's `trustedKeys`.
  */
 export function auditOps(ctx: OpsContext): AosOps['audit'] {
   return {
@@ -54,6 +57,11 @@ export function auditOps(ctx: OpsContext): AosOps['audit'] {
         onProgress: (checked, total) => onProgress?.({ checked, total }),
       });
       const coverage = await auditTraceCoverage(db, { tenantId: opts.tenantId, staleAfterMs: opts.staleAfterMs });
+      const logs = await auditTenantLogs(db, {
+        trustedKeys: [...keySet.keys, ...extra],
+        tenantId: opts.tenantId,
+        staleAfterMs: opts.staleAfterMs,
+      });
       return {
         tenant_id: opts.tenantId ?? null,
         trusted_keys: [
@@ -83,7 +91,9 @@ export function auditOps(ctx: OpsContext): AosOps['audit'] {
         traces: coverage.traces,
         runs_expecting_trace: coverage.runs_expecting_trace,
         stale_after_ms: opts.staleAfterMs,
-        findings: [...audit.findings, ...coverage.findings],
+        logs: logs.logs,
+        log_queued: logs.queued,
+        findings: [...audit.findings, ...coverage.findings, ...logs.findings],
       };
     },
   };

@@ -1,5 +1,5 @@
 import type { RunStatus } from '@aos/proof';
-import type { AuditFinding } from '@aos/proof/postgres';
+import type { AuditFinding, TenantLogSummary } from '@aos/proof/postgres';
 import type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
 import type { AgentView } from '../aos/aos-contract';
 import type { AlertLevel, AlertPeriod, ApiKeyScope, JsonValue, TenantStatus } from '../db/schema';
@@ -172,6 +172,10 @@ export interface AuditReport {
   readonly traces: number;
   readonly runs_expecting_trace: number;
   readonly stale_after_ms: number;
+  /** Every tenant log checked (all of them, whatever `limit`), as re-derived from its leaves. */
+  readonly logs: TenantLogSummary[];
+  /** Sealed traces waiting for the sequencer for less than `stale_after_ms`: not findings. */
+  readonly log_queued: number;
   readonly findings: AuditFinding[];
 }
 

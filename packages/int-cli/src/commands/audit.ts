@@ -34,7 +34,9 @@ function checkTrustedKeys(texts: readonly string[]): void {
  * every sealed trace in batches (progress on stderr every --progress-every traces), then checks
  * coverage: orphan traces, unsealed traces of finished runs, runs stuck `running` longer than
  * --stale-after (the rule of `int-cli recover --older-than`), runs with no trace, deleted runs,
- * and whether the number of traces matches the runs that should have one. Every finding is
+ * whether the number of traces matches the runs that should have one, and every tenant log
+ * (density, roots against every checkpoint, stored nodes, each leaf against its run's sealed
+ * trace, every sealed trace in its log or queued for it). Every finding is
  * listed (and in `findings` with --json); the exit code is 5 if there is any. Trusted keys: the
  * deployment's key set (current and retired verifier keys) and `--trusted-key` values.
  */
@@ -70,6 +72,8 @@ export async function runAudit(args: Record<string, unknown>, g: GlobalOptions, 
       traces: report.traces,
       runs_expecting_trace: report.runs_expecting_trace,
       stale_after_ms: report.stale_after_ms,
+      logs: report.logs,
+      log_queued: report.log_queued,
       failures: report.failures,
       findings: report.findings,
       duration_ms: Math.round(performance.now() - started),

@@ -16,6 +16,8 @@ export {
   storedTreeReader,
 } from './tenant-log-reader';
 export type { LogPlacement, StoredLogCheckpoint } from './tenant-log-reader';
+export { auditTenantLogs } from './tenant-log-audit';
+export type { TenantLogAudit, TenantLogAuditOptions, TenantLogSummary } from './tenant-log-audit';
 export { AUDIT_FINDING_KINDS, auditTraceCoverage } from './trace-coverage-audit';
 export type { AuditFinding, AuditFindingKind, TraceCoverage, TraceCoverageOptions } from './trace-coverage-audit';
 export type {

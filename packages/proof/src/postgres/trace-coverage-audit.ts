@@ -26,6 +26,24 @@ export const AUDIT_FINDING_KINDS = [
   'missing_run',
   /** The number of traces differs from the number of runs that should have one. */
   'count_mismatch',
+  /** A tenant log has no leaf at an index below its size (a logged run was deleted): names the first missing index. */
+  'log_gap',
+  /** A leaf that is malformed, whose leaf_hash is not its hash, or that states another index, tenant, run or trace than its row. */
+  'log_leaf_invalid',
+  /** A leaf whose run row or trace is gone: the run was deleted after it was logged. */
+  'log_leaf_orphan',
+  /** A leaf that does not state what its run and sealed trace say now: the run was rewritten after it was logged. */
+  'log_leaf_mismatch',
+  /** A sealed trace that is neither in its tenant's log nor queued for it. */
+  'log_leaf_missing',
+  /** A sealed trace queued for its tenant's log for longer than the stale threshold. */
+  'log_queue_stale',
+  /** A tenant checkpoint not signed by a trusted key with the tenant's origin, or whose row disagrees with its note. */
+  'log_checkpoint_invalid',
+  /** A tenant checkpoint whose root is not the root re-derived from the leaves at its size: names the first such size. */
+  'log_checkpoint_inconsistent',
+  /** A stored subtree node of a tenant log that is missing, extra, or not the hash of the leaves below it. */
+  'log_node_mismatch',
 ] as const;
 
 /**
@@ -51,6 +69,8 @@ export interface AuditFinding {
   run_id?: string;
   trace_id?: string;
   tenant_id?: string;
+  /** The tenant-log index a `log_*` finding concerns (for `log_gap`, the first missing one). */
+  log_index?: number;
   message: string;
 }
 
