@@ -242,7 +242,8 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
   {
     name: 'proof',
     usage: 'proof <run_id>',
-    describe: 'Verify a run’s trace against its hash chain, Merkle root and signed checkpoint; export it',
+    describe:
+      'Verify a run’s trace (hash chain, Merkle root, signed checkpoint) and its place in the tenant log; export it',
     options: (y) =>
       runIdPositional(y)
         .option('tenant-id', tenantOption(true, 'Tenant the run belongs to'))
