@@ -11,6 +11,7 @@ export const COMMAND_NAMES = [
   'list-runs',
   'list-skills',
   'proof',
+  'log',
   'secrets',
   'login',
   'logout',
@@ -241,7 +242,8 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
   {
     name: 'proof',
     usage: 'proof <run_id>',
-    describe: 'Verify a run’s trace against its hash chain, Merkle root and signed checkpoint; export it',
+    describe:
+      'Verify a run’s trace (hash chain, Merkle root, signed checkpoint) and its place in the tenant log; export it',
     options: (y) =>
       runIdPositional(y)
         .option('tenant-id', tenantOption(true, 'Tenant the run belongs to'))
@@ -261,6 +263,52 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
       [`$0 proof ${RUN} --tenant-id ${TENANT} --export step0.json --step 0`, 'Export the inclusion proof of step 0'],
     ],
     load: () => import('./commands/proof'),
+  },
+  {
+    name: 'log',
+    usage: 'log',
+    describe: 'The tenant’s transparency log: its newest checkpoint, and proof that it only ever grew',
+    examples: [
+      [`$0 log status --tenant-id ${TENANT}`, 'The newest checkpoint: size, root hash, witnesses'],
+      [`$0 log verify --tenant-id ${TENANT}`, 'Check that the log extends the checkpoint saved here'],
+    ],
+    subcommands: [
+      {
+        name: 'status',
+        usage: 'status',
+        describe: 'Show the tenant’s newest log checkpoint (as stored: not verified) and the size of the saved one',
+        options: (y) => y.option('tenant-id', tenantOption(true, 'Tenant whose log to show')),
+        examples: [
+          [`$0 log status --tenant-id ${TENANT}`, 'Origin, tree size, root hash, cosigning witnesses'],
+          ['$0 log status --json', 'Remote: the API key’s tenant, as JSON'],
+        ],
+        load: () => import('./commands/log-status'),
+      },
+      {
+        name: 'verify',
+        usage: 'verify',
+        describe: 'Verify the newest checkpoint and that the log extends the saved (or given) one; exit 5 if not',
+        options: (y) =>
+          y
+            .option('tenant-id', tenantOption(true, 'Tenant whose log to verify'))
+            .option('since', {
+              type: 'string',
+              requiresArg: true,
+              describe:
+                'Check consistency from this checkpoint note file instead of the saved one (then nothing is saved)',
+            })
+            .epilogue(
+              'Every proof and log verify that VERIFIES saves the tenant’s newest checkpoint under ' +
+                '$XDG_CONFIG_HOME/aos/checkpoints/ (per profile, or per local database), and every later one ' +
+                'requires the log to extend it: a deleted, reordered or rewritten past run is exit 5.',
+            ),
+        examples: [
+          [`$0 log verify --tenant-id ${TENANT}`, 'From the saved checkpoint; save the newest when VERIFIED'],
+          [`$0 log verify --tenant-id ${TENANT} --since old.checkpoint`, 'From a checkpoint kept elsewhere'],
+        ],
+        load: () => import('./commands/log-verify'),
+      },
+    ],
   },
   {
     name: 'secrets',

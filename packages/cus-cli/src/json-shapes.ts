@@ -1,5 +1,6 @@
 import {
   AgentViewSchema,
+  LogVerificationSchema,
   PROOF_EXPORT_FORMATS,
   ProofReportSchema,
   RunDetailsViewSchema,
@@ -113,3 +114,34 @@ export const TrustJsonSchema = z.strictObject({
   changed: z.boolean().nullable(),
 });
 export type TrustJson = z.infer<typeof TrustJsonSchema>;
+
+/** A tenant checkpoint this CLI saved (SPEC §13): where, and its log size. */
+export const SavedCheckpointJsonSchema = z.strictObject({
+  path: z.string().min(1),
+  tree_size: z.number().int().positive(),
+});
+
+/**
+ * `log status`: the tenant's newest checkpoint as stored (not verified; `tree_size` 0 and the
+ * rest null or empty when the log has none yet), and the checkpoint saved here.
+ */
+export const LogStatusJsonSchema = z.strictObject({
+  tenant_id: z.string(),
+  origin: z.string().nullable(),
+  tree_size: z.number().int().nonnegative(),
+  root_hash: z.string().nullable(),
+  checkpoint: z.string().nullable(),
+  cosigned_by: z.array(z.string()),
+  saved: SavedCheckpointJsonSchema.nullable(),
+});
+export type LogStatusJson = z.infer<typeof LogStatusJsonSchema>;
+
+/**
+ * `log verify`: the facade's verdict, the checkpoint file it was checked from (`--since`, or the
+ * saved one; null for neither), and whether the saved checkpoint was replaced by the newest one.
+ */
+export const LogVerifyJsonSchema = LogVerificationSchema.extend({
+  since: z.strictObject({ path: z.string().min(1), source: z.enum(['saved', 'file']) }).nullable(),
+  saved: z.boolean(),
+});
+export type LogVerifyJson = z.infer<typeof LogVerifyJsonSchema>;

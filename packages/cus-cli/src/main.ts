@@ -29,7 +29,7 @@ const CUS_CLI: CommandLineDefinition<CommandContext> = {
     usage: 'usage error',
     notFound: 'not found',
     runNotSucceeded: 'run did not succeed',
-    notVerified: 'proof not verified',
+    notVerified: 'proof or log not verified',
     notAuthorised: 'not authorised',
   }),
   context: (base, args) => ({ ...base, databaseUrl: args.databaseUrl, apiUrl: args.apiUrl, profile: args.profile }),

@@ -14,7 +14,7 @@ import type {
 import { paint, writeJson } from '@aos/proof/cli-kit';
 import type { CommandContext } from './context';
 import { table } from './text-table';
-import type { ProofExportJson, ProofJson, RunCommandJson } from './json-shapes';
+import type { LogStatusJson, LogVerifyJson, ProofExportJson, ProofJson, RunCommandJson } from './json-shapes';
 import {
   CreateAgentJsonSchema,
   DeleteSecretJsonSchema,
@@ -23,6 +23,8 @@ import {
   ListRunsJsonSchema,
   ListSecretsJsonSchema,
   ListSkillsJsonSchema,
+  LogStatusJsonSchema,
+  LogVerifyJsonSchema,
   ProofJsonSchema,
   RunCommandJsonSchema,
   SetSecretJsonSchema,
@@ -119,6 +121,8 @@ export function printRunDetails(context: CommandContext, details: RunDetailsView
   } else {
     out(context, 'Trace: none');
   }
+  // The run's leaf in its tenant's transparency log (SPEC §13), once the sequencer has taken it.
+  if (details.receipt) out(context, `Log index: ${details.receipt.leaf.log_index}`);
   if (steps.length === 0) return;
   out(context, 'Steps:');
   const rows = steps.map((s) => [
@@ -304,7 +308,8 @@ const orNone = (value: string | number | null): string => (value === null ? 'non
 
 /**
  * The proof verdict: `integrity_model:`, `verification_status:`, `chain_length:`, `root_hash:`,
- * `merkle_root:`, `trace_count:`, `step_count:` (+ `failure_reason:` when not VERIFIED).
+ * `merkle_root:`, `trace_count:`, `step_count:`, `log_index:`, `signature_valid:` (+
+ * `failure_reason:` when not VERIFIED).
  * With `toStderr` (the bundle went to stdout) the lines go to stderr.
  */
 export function printProof(context: CommandContext, document: ProofJson, options: { toStderr?: boolean } = {}): void {
@@ -322,6 +327,7 @@ export function printProof(context: CommandContext, document: ProofJson, options
   line(`merkle_root: ${orNone(integrity.merkle_root)}`);
   line(`trace_count: ${document.trace_count}`);
   line(`step_count: ${document.step_count}`);
+  line(`log_index: ${orNone(integrity.log_inclusion?.log_index ?? null)}`);
   line(`signature_valid: ${integrity.signature_valid}`);
   if (integrity.outcome_unknown_steps.length > 0) {
     // Commit before act: the action was started and may have happened; nobody knows its result.
@@ -379,6 +385,48 @@ export function verifyCommand(path: string, verifierKeys: readonly string[], ste
 
 function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+// ----- log status, log verify ------------------------------------------------------------
+
+/** Says (on stderr) that a verified tenant checkpoint was saved for later proofs and `log verify`. */
+export function printCheckpointSaved(context: CommandContext, saved: { path: string; treeSize: number }): void {
+  err(context, `Saved tenant checkpoint (log size ${saved.treeSize}) to ${saved.path}`);
+}
+
+const listOrNone = (items: readonly string[]): string => (items.length === 0 ? 'none' : items.join(', '));
+
+/**
+ * `log status`: `tenant_id:`, `origin:`, `tree_size:`, `root_hash:`, `cosigned_by:`,
+ * `saved_tree_size:`, `saved_checkpoint:` — the newest checkpoint as the store or server gives
+ * it (not verified: that is `log verify`).
+ */
+export function printLogStatus(context: CommandContext, document: LogStatusJson): void {
+  if (context.json) return emitJson(context, LogStatusJsonSchema, document);
+  out(context, `tenant_id: ${document.tenant_id}`);
+  out(context, `origin: ${orNone(document.origin)}`);
+  out(context, `tree_size: ${document.tree_size}`);
+  out(context, `root_hash: ${orNone(document.root_hash)}`);
+  out(context, `cosigned_by: ${listOrNone(document.cosigned_by)}`);
+  out(context, `saved_tree_size: ${orNone(document.saved?.tree_size ?? null)}`);
+  out(context, `saved_checkpoint: ${orNone(document.saved?.path ?? null)}`);
+}
+
+/**
+ * `log verify`: `tenant_id:`, `verification_status:`, `origin:`, `tree_size:`, `from_size:`,
+ * `root_hash:`, `cosigned_by:` (+ `failure_reason:` when FAILED).
+ */
+export function printLogVerification(context: CommandContext, document: LogVerifyJson): void {
+  if (context.json) return emitJson(context, LogVerifyJsonSchema, document);
+  out(context, `tenant_id: ${document.tenant_id}`);
+  out(context, `verification_status: ${colored(context, document.verification_status)}`);
+  out(context, `origin: ${orNone(document.origin)}`);
+  out(context, `tree_size: ${orNone(document.tree_size)}`);
+  out(context, `from_size: ${orNone(document.from_size)}`);
+  out(context, `root_hash: ${orNone(document.root_hash)}`);
+  out(context, `cosigned_by: ${listOrNone(document.cosigned_by)}`);
+  if (document.verification_status !== 'VERIFIED')
+    out(context, `failure_reason: ${document.failure_reason ?? 'unknown'}`);
 }
 
 // ----- secrets ------------------------------------------------------------------------------

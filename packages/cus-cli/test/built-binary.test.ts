@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadSigningKey } from '@aos/proof/node';
 import { describeEachDriver, spawnNode } from '@aos/testkit';
-import { BUILT, field, requireBuilt } from './cli-harness';
+import { BUILT, configHomeOf, field, requireBuilt } from './cli-harness';
 
 const TENANT = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 
@@ -16,7 +16,7 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
   const cusCli = async (args: string[], input?: string) => {
     await t.release();
     const child = spawnNode([BUILT.cusCli, ...args], {
-      env: { DATABASE_URL: '', NO_COLOR: '1', ...t.env },
+      env: { DATABASE_URL: '', NO_COLOR: '1', XDG_CONFIG_HOME: configHomeOf(t), ...t.env },
       ...(input === undefined ? {} : { input }),
     });
     const { code } = await child.exited;

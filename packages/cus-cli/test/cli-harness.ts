@@ -1,11 +1,21 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCliHarness, query, type TestDatabase } from '@aos/testkit';
+import { createCliHarness, query, type CliResult, type TestDatabase } from '@aos/testkit';
 import { main } from '../src/main';
 
 export { bufferIo, query, requireBuilt, type CliResult } from '@aos/testkit';
 
-/** `cus-cli <args>` in-process: with exactly the given env, or against a test database. */
-export const { runCli, cliOn } = createCliHarness(main);
+const harness = createCliHarness(main);
+
+/** `cus-cli <args>` in-process with exactly the given env. */
+export const runCli = harness.runCli;
+
+/** The config directory of a test database's CLI calls (saved checkpoints, profiles): inside its AOS_HOME, never ~/.config. */
+export const configHomeOf = (t: TestDatabase): string => join(t.home, 'config');
+
+/** `cus-cli <args>` in-process against a test database, its config directory under the database's AOS_HOME. */
+export const cliOn = (t: TestDatabase, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  harness.cliOn(t, args, { XDG_CONFIG_HOME: configHomeOf(t), ...extraEnv });
 
 /** Rows in the tables a refused command must not touch. */
 export function countRows(t: TestDatabase): Promise<{ agents: number; runs: number; traces: number; steps: number }> {

@@ -55,8 +55,11 @@ describeEachDriver('cus-cli key set', (t) => {
   });
 
   it('proof trusts AOS_RETIRED_VERIFIER_KEYS without any private key', async () => {
+    // Its own config directory: the tenant checkpoint this proof saves is signed by a key that is
+    // trusted in this invocation only, so later proofs (which do not trust it) could not check from it.
     const result = await cliOn(t, ['proof', envRunId, '--tenant-id', tenant, '--json'], {
       AOS_RETIRED_VERIFIER_KEYS: envKey.verifierKey,
+      XDG_CONFIG_HOME: join(t.home, 'config-env-key'),
     });
     expect(result.code).toBe(0);
     expect(ProofJsonSchema.parse(JSON.parse(result.stdout)).integrity.verification_status).toBe('VERIFIED');

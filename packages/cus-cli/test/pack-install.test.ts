@@ -45,6 +45,7 @@ describe('cus-cli installed from packed tarballs', () => {
   const project = join(scratch, 'project');
   const env = {
     AOS_HOME: join(scratch, 'aos-home'),
+    XDG_CONFIG_HOME: join(scratch, 'config'),
     DATABASE_URL: '',
     NO_COLOR: '1',
     npm_config_update_notifier: 'false',

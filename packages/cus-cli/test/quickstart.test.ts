@@ -12,7 +12,9 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 it("the README's quickstart runs end to end on a fresh embedded database and ends VERIFIED", async () => {
   requireBuilt(BUILT.cusCli);
-  const child = spawnNode([QUICKSTART], { env: { AOS_HOME: home, DATABASE_URL: '' } });
+  const child = spawnNode([QUICKSTART], {
+    env: { AOS_HOME: home, DATABASE_URL: '', XDG_CONFIG_HOME: join(home, 'config') },
+  });
   const { code } = await child.exited;
   expect(code, child.stdout() + child.stderr()).toBe(0);
   const out = child.stdout();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDriver, spawnNode } from '@aos/testkit';
-import { BUILT, field, requireBuilt } from './cli-harness';
+import { BUILT, configHomeOf, field, requireBuilt } from './cli-harness';
 
 const TENANT = 'tamper-cli';
 
@@ -16,7 +16,9 @@ describeEachDriver('trace v3 tamper cases: every verifier exits 5', (t) => {
 
   const spawn = async (bin: string, args: string[]) => {
     await t.release();
-    const child = spawnNode([bin, ...args], { env: { DATABASE_URL: '', NO_COLOR: '1', ...t.env } });
+    const child = spawnNode([bin, ...args], {
+      env: { DATABASE_URL: '', NO_COLOR: '1', XDG_CONFIG_HOME: configHomeOf(t), ...t.env },
+    });
     const { code } = await child.exited;
     return { code, stdout: child.stdout(), stderr: child.stderr() };
   };

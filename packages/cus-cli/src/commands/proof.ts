@@ -4,8 +4,16 @@ import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import type { ProofExportJson } from '../json-shapes';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
-import { printExportHint, printNothingExported, printProof, verifyCommand, writeProofArtifact } from '../render';
+import {
+  printCheckpointSaved,
+  printExportHint,
+  printNothingExported,
+  printProof,
+  verifyCommand,
+  writeProofArtifact,
+} from '../render';
 import { withAos } from '../aos-session';
+import { checkpointStoreFor } from '../checkpoint-store';
 
 /** Options of `cus-cli proof`. */
 export const ProofOptionsSchema = z
@@ -31,6 +39,11 @@ export const ProofOptionsSchema = z
  * `--export` also writes the bundle (or one step's inclusion proof) for offline verification
  * with `aos-proof`; a run with no sealed trace has nothing to export, which is said on stderr
  * (exit 5, as the proof is not VERIFIED).
+ *
+ * The tenant checkpoint saved by an earlier proof or `log verify` (SPEC §13) is passed along, so
+ * the run's receipt must also show that the log extends it; a VERIFIED proof saves the receipt's
+ * checkpoint in its place. `--export` asks for a bundle whose receipt proves consistency from the
+ * saved size.
  */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const options = parseOptions(ProofOptionsSchema, args);
@@ -39,11 +52,16 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
       field: '--export',
     });
   }
+  const checkpoints = checkpointStoreFor(context);
   return withAos(
     context,
     async (aos, tenantId) => {
       const ref = { tenantId, runId: options.run_id };
-      const { trusted_keys: trustedKeys, ...report } = await aos.proofs.verify(ref);
+      const saved = await checkpoints.read(tenantId);
+      const { trusted_keys: trustedKeys, ...report } = await aos.proofs.verify({
+        ...ref,
+        logCheckpoint: saved?.note,
+      });
       const exportable = options.export !== undefined && report.integrity.verification_status !== 'UNSUPPORTED';
       if (exportable && options.step !== undefined && options.step >= report.step_count) {
         const count = report.step_count;
@@ -58,7 +76,7 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
         if (options.step === undefined) {
           // Streamed a batch of steps at a time: a long run's bundle never exists as one string.
           const target = options.export === '-' ? context.io.stdout : options.export;
-          ({ format } = await aos.proofs.exportBundle({ ...ref, target }));
+          ({ format } = await aos.proofs.exportBundle({ ...ref, target, sinceSize: saved?.treeSize }));
         } else {
           const artifact = await aos.proofs.stepProof({ ...ref, stepIndex: options.step });
           writeProofArtifact(context, options.export, artifact);
@@ -73,10 +91,14 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
           verify_command: verifyCommand(options.export, trustedKeys.keys, options.step !== undefined),
         };
       }
+      const verified = report.integrity.verification_status === 'VERIFIED';
+      const inclusion = report.integrity.log_inclusion;
+      const kept = verified && inclusion !== null ? await checkpoints.save(tenantId, inclusion.checkpoint) : null;
       printProof(context, { ...report, export: exported }, { toStderr: options.export === '-' });
       if (exported) printExportHint(context, exported);
       else if (options.export !== undefined) printNothingExported(context, report.integrity.failure_reason);
-      return report.integrity.verification_status === 'VERIFIED' ? EXIT_CODES.ok : EXIT_CODES.notVerified;
+      if (kept?.updated) printCheckpointSaved(context, kept);
+      return verified ? EXIT_CODES.ok : EXIT_CODES.notVerified;
     },
     { given: options.tenantId, command: 'proof' },
   );
