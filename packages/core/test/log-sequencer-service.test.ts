@@ -138,11 +138,17 @@ describe.skipIf(!inject('aosServerAvailable'))('the background sequencer of a se
       const [reachable] = parseWitnessTargets(`${witness.url} ${witness.verifierKey}`);
       const second = startLogSequencer({ ...options(), witnesses: [reachable!] });
       try {
-        await until(async () => ((await readLogCheckpoint(db, tenant))?.cosigned_by.length ?? 0) > 0, 'the cosignature');
+        await until(
+          async () => ((await readLogCheckpoint(db, tenant))?.cosigned_by.length ?? 0) > 0,
+          'the cosignature',
+        );
         const latest = await readLogCheckpoint(db, tenant);
         expect(latest?.cosigned_by).toEqual(['witness.test/resume']);
         expect(verifyCosignature(latest!.checkpoint, reachable!.key).valid).toBe(true);
-        await until(() => Promise.resolve(second.status().witnesses[0]?.pending === 0), 'every waiting tenant cosigned');
+        await until(
+          () => Promise.resolve(second.status().witnesses[0]?.pending === 0),
+          'every waiting tenant cosigned',
+        );
         expect(second.status().witnesses[0]?.lastError).toBeNull();
       } finally {
         await second.stop();

@@ -329,7 +329,8 @@ export function verifyLogReceipt(
   const { run } = subject;
   const expected = tenantLogLeafFor(subject, leaf.log_index);
   for (const field of Object.keys(expected) as (keyof TenantLogLeaf)[]) {
-    if (leaf[field] !== expected[field]) return { reason: `receipt: leaf ${field} does not match the run it is attached to` };
+    if (leaf[field] !== expected[field])
+      return { reason: `receipt: leaf ${field} does not match the run it is attached to` };
   }
   if (tenantLogLeafHash(leaf) !== receipt.leaf_hash) return { reason: 'receipt: leaf_hash does not match the leaf' };
   const checkpoint = verifyTenantCheckpoint(receipt.checkpoint, options.trustedKeys, run.tenant_id);
