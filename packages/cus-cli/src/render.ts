@@ -374,13 +374,20 @@ export function printNothingExported(context: CommandContext, reason: string | n
 }
 
 /**
- * `aos-proof verify[-step] <file> --key <vkey>…` with one `--key` per trusted key, quoted for a
- * POSIX shell when needed.
+ * `aos-proof verify[-step] <file> --key <vkey>… [--since <saved checkpoint>]` with one `--key` per
+ * trusted key, quoted for a POSIX shell when needed; `--since` for a bundle when a tenant
+ * checkpoint is saved (the bundle's receipt then proves the log extends it).
  */
-export function verifyCommand(path: string, verifierKeys: readonly string[], step: boolean): string {
+export function verifyCommand(
+  path: string,
+  verifierKeys: readonly string[],
+  step: boolean,
+  savedCheckpoint?: string | undefined,
+): string {
   const file = path === '-' ? '<file>' : shellQuote(path);
   const keys = verifierKeys.length > 0 ? verifierKeys.map(shellQuote) : ['<verifier key>'];
-  return `aos-proof ${step ? 'verify-step' : 'verify'} ${file} ${keys.map((k) => `--key ${k}`).join(' ')}`;
+  const since = !step && savedCheckpoint !== undefined ? ` --since ${shellQuote(savedCheckpoint)}` : '';
+  return `aos-proof ${step ? 'verify-step' : 'verify'} ${file} ${keys.map((k) => `--key ${k}`).join(' ')}${since}`;
 }
 
 function shellQuote(text: string): string {

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver, type TestDatabase } from '@aos/testkit';
@@ -34,6 +36,7 @@ function savedCheckpointFile(t: TestDatabase, tenant: string): string | null {
 }
 
 const sizeOf = (note: string): number => Number(note.split('\n')[1]);
+const PROOF_BIN = fileURLToPath(new URL('../../proof/dist/bin.js', import.meta.url));
 
 // SPEC §13, customers are witnesses: cus-cli keeps the newest tenant checkpoint it verified and
 // requires every later proof and `log verify` to extend it, so an operator (who holds the
@@ -134,6 +137,15 @@ describeEachDriver('cus-cli log status|verify and the saved tenant checkpoint', 
     const bundle = ProofBundleSchema.parse(JSON.parse(readFileSync(bundleFile, 'utf8')));
     expect(bundle.receipt?.leaf.log_index).toBe(3);
     expect(bundle.receipt?.consistency?.from_size).toBe(3);
+    // The command the export suggests checks it offline against the saved checkpoint, and passes.
+    const again = await cliOn(t, ['proof', runD, '--tenant-id', tenant, '--export', bundleFile, '--json']);
+    const command = json(again, ProofJsonSchema).export?.verify_command ?? '';
+    expect(command).toContain(`--since ${savedCheckpointFile(t, tenant)}`);
+    const [bin, ...args] = command.split(' ');
+    expect(bin).toBe('aos-proof');
+    const offline = spawnSync(process.execPath, [PROOF_BIN, ...args], { encoding: 'utf8' });
+    expect(offline.status, offline.stderr).toBe(0);
+    expect(offline.stdout).toMatch(/^verification_status: VERIFIED$/m);
   });
 
   it('log verify --since FILE checks from that checkpoint and saves nothing; a missing or garbage file is exit 2', async () => {

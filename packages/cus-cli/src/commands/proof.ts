@@ -88,7 +88,7 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
           step_index: options.step ?? null,
           verifier_key: trustedKeys.current,
           verifier_keys: trustedKeys.keys,
-          verify_command: verifyCommand(options.export, trustedKeys.keys, options.step !== undefined),
+          verify_command: verifyCommand(options.export, trustedKeys.keys, options.step !== undefined, saved?.path),
         };
       }
       const verified = report.integrity.verification_status === 'VERIFIED';
