@@ -147,6 +147,23 @@ describeEachDriver('tenant log: sequencing', (t: TestDatabase) => {
     expect((await getRunProof(db, tenant, runId, trusted)).integrity.verification_status).toBe('VERIFIED');
   });
 
+  it('a failure to sequence never fails the sealed run: it is reported and the seal stays queued', async () => {
+    const tenant = `t-${randomUUID()}`;
+    const run = await createPlannedRun(db, {
+      tenantId: tenant,
+      steps: [planStep(1, 'echo', { message: 'x' }, { depends_on: [] })],
+    });
+    const deps = testDeps();
+    const { run: done } = await executeRunAttempt(db, run.id, {
+      ...deps,
+      afterSeal: () => Promise.reject(new Error('the log is unreachable')),
+    });
+    expect(done.status).toBe('succeeded');
+    expect(deps.events).toContainEqual({ type: 'log_deferred', runId: run.id, reason: 'the log is unreachable' });
+    const queued = await db.selectFrom('tenant_log_queue').select('trace_id').where('tenant_id', '=', tenant).execute();
+    expect(queued.map((q) => q.trace_id)).toEqual([`trace_${run.id}`]);
+  });
+
   it('re-verifies before it signs: a trace edited after its seal gets no leaf, an alert, and its proof FAILS', async () => {
     const tenant = `t-${randomUUID()}`;
     const runId = await sealedRun(db, tenant, { log: false });

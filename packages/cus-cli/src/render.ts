@@ -225,6 +225,12 @@ export function createRunNarrator(
         case 'retry_scheduled':
           if (progress) err(context, `Retrying the run in ${Math.round(event.delayMs / 1000)} s...`);
           return;
+        case 'log_deferred':
+          err(
+            context,
+            `Warning: the run is sealed but not yet in its tenant log (${event.reason}); the next run or int-cli recover adds it`,
+          );
+          return;
         case 'finished':
           return;
       }

@@ -33,7 +33,9 @@ export type RunEvent =
     }
   | { readonly type: 'budget_alert'; readonly runId: string; readonly message: string }
   | { readonly type: 'retry_scheduled'; readonly runId: string; readonly nextAttemptAt: Date; readonly delayMs: number }
-  | { readonly type: 'finished'; readonly runId: string; readonly status: RunStatus; readonly error: string | null };
+  | { readonly type: 'finished'; readonly runId: string; readonly status: RunStatus; readonly error: string | null }
+  /** The run is sealed but sequencing it into its tenant log failed: it stays queued for the next drain. */
+  | { readonly type: 'log_deferred'; readonly runId: string; readonly reason: string };
 
 /** Receives {@link RunEvent}s; must not throw. */
 export type RunEventListener = (event: RunEvent) => void;
