@@ -505,7 +505,11 @@ async function finishAttempt(
     // The seal is committed and queued for the log in its transaction; sequencing it is retried
     // by any later drain, so a failure here must not turn a finished run into an error.
     await deps.afterSeal(db, run.tenant_id).catch((error: unknown) => {
-      emit(deps, { type: 'log_deferred', runId: run.id, reason: error instanceof Error ? error.message : String(error) });
+      emit(deps, {
+        type: 'log_deferred',
+        runId: run.id,
+        reason: error instanceof Error ? error.message : String(error),
+      });
     });
   }
   emit(deps, {
