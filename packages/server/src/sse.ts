@@ -129,7 +129,9 @@ export function streamRunEvents(
         stream.write(frame('end', RunEndEventSchema.parse(end)));
         return;
       }
-      await sleep(options.pollMs);
+      // Sealed and waiting for the sequencer's batch (tens of ms): look again soon.
+      const awaitingReceipt = details.trace?.sealed_at != null && details.receipt === null;
+      await sleep(awaitingReceipt ? Math.min(50, options.pollMs) : options.pollMs);
       if (stopped) return;
       details = await service.aos.runs.get(options.ref);
     }
