@@ -388,7 +388,7 @@ export function verifyCommand(
   path: string,
   verifierKeys: readonly string[],
   step: boolean,
-  savedCheckpoint?: string | undefined,
+  savedCheckpoint?: string,
 ): string {
   const file = path === '-' ? '<file>' : shellQuote(path);
   const keys = verifierKeys.length > 0 ? verifierKeys.map(shellQuote) : ['<verifier key>'];

@@ -86,6 +86,7 @@ export {
   type TenantLogLeaf,
   type VerifiedTenantCheckpoint,
 } from './tenant-log';
+export { TreeFrontier, type TreeNode } from './tree-frontier';
 export { sealRunTrace, type RunSeal, type SealResult, type SealRunInput } from './chain-seal';
 export {
   computeEnvelopeHash,

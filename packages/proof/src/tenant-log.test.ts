@@ -14,6 +14,7 @@ import {
   verifyLogReceipt,
 } from './tenant-log';
 import { cosignCheckpoint, cosignerKeyFrom } from './tlog-cosignature';
+import { TreeFrontier } from './tree-frontier';
 import { parseWitnessPolicy } from './witness-policy';
 
 const key = generateSigningKey('aos.test');
@@ -204,3 +205,30 @@ describe('a saved checkpoint (--since) and a witness policy', () => {
 function parsedKeys() {
   return [parseVerifierKey(key.verifierKey)];
 }
+
+describe('TreeFrontier', () => {
+  it('appends leaves naming the subtrees they complete, and gives the RFC 9162 root at every size', () => {
+    const hashes = Array.from({ length: 37 }, (_, i) => sha256Hex(`leaf ${i}`));
+    const frontier = TreeFrontier.empty();
+    const completed: string[] = [];
+    for (const [i, hash] of hashes.entries()) {
+      for (const node of frontier.append(hash)) completed.push(`${node.level}:${node.index}`);
+      expect(frontier.root()).toBe(merkleTreeHash(hashes.slice(0, i + 1)));
+    }
+    // Leaf 3 completes (1,1) then (2,0); 37 leaves complete 18 + 9 + 4 + 2 + 1 = 34 nodes.
+    expect(completed.slice(0, 3)).toEqual(['1:0', '1:1', '2:0']);
+    expect(completed).toHaveLength(34);
+    // Resumed from stored frontier hashes, it continues as if it had seen every leaf.
+    const six = TreeFrontier.empty();
+    const nodes = new Map<string, string>();
+    for (const hash of hashes.slice(0, 6)) for (const n of six.append(hash)) nodes.set(`${n.level}:${n.index}`, n.hash);
+    expect(TreeFrontier.idsFor(6)).toEqual([
+      { level: 2, index: 0 },
+      { level: 1, index: 2 },
+    ]);
+    const resumed = TreeFrontier.from(6, [nodes.get('2:0')!, nodes.get('1:2')!]);
+    for (const hash of hashes.slice(6)) resumed.append(hash);
+    expect(resumed.root()).toBe(merkleTreeHash(hashes));
+    expect(TreeFrontier.empty().root()).toBe(merkleTreeHash([]));
+  });
+});

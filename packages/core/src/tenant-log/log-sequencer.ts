@@ -4,12 +4,12 @@ import {
   tenantLogLeafFor,
   tenantLogLeafHash,
   TenantLogLeafSchema,
+  TreeFrontier,
   type SigningKey,
   type TenantLogLeaf,
   type TrustedKeys,
 } from '@aos/proof';
 import { storedTreeReader, verifyStoredTrace } from '@aos/proof/postgres';
-import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 
@@ -29,39 +29,6 @@ export interface LogBatch {
   readonly traceIds: readonly string[];
   /** Traces taken off the queue without a leaf because their re-verification failed. */
   readonly refused: readonly { readonly traceId: string; readonly reason: string }[];
-}
-
-/** A perfect subtree on the right edge of the log: the nodes new leaves combine with. */
-interface FrontierNode {
-  readonly level: number;
-  readonly index: number;
-  readonly hash: Buffer;
-}
-
-function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.of(0x01)).update(left).update(right).digest();
-}
-
-/** The perfect subtrees that make up a log of `size` leaves, largest first (one per set bit). */
-function frontierIds(size: number): { level: number; index: number }[] {
-  const ids: { level: number; index: number }[] = [];
-  let start = 0;
-  for (let level = 62; level >= 0; level--) {
-    const width = 2 ** level;
-    if (size - start >= width) {
-      ids.push({ level, index: start / width });
-      start += width;
-    }
-  }
-  return ids;
-}
-
-/** RFC 9162 root from the frontier: the subtrees folded right to left. */
-function frontierRoot(frontier: readonly FrontierNode[]): Buffer {
-  let root = frontier[frontier.length - 1]?.hash;
-  if (root === undefined) return createHash('sha256').digest();
-  for (let i = frontier.length - 2; i >= 0; i--) root = nodeHash((frontier[i] as FrontierNode).hash, root);
-  return root;
 }
 
 // Two-key advisory locks: the first key names the tenant logs, the second the tenant, so one
@@ -108,9 +75,10 @@ export async function sequenceTenantLog(
       .limit(1)
       .executeTakeFirst();
     const fromSize = last === undefined ? 0 : Number(last.log_index) + 1;
-    const ids = frontierIds(fromSize);
-    const hashes = await storedTreeReader(trx, tenantId).readNodes(ids);
-    const frontier: FrontierNode[] = ids.map((id, i) => ({ ...id, hash: Buffer.from(hashes[i] ?? '', 'hex') }));
+    const frontier = TreeFrontier.from(
+      fromSize,
+      await storedTreeReader(trx, tenantId).readNodes(TreeFrontier.idsFor(fromSize)),
+    );
     const leaves = [];
     const nodes: { tenant_id: string; level: number; node_index: number; hash: string }[] = [];
     let size = fromSize;
@@ -125,21 +93,8 @@ export async function sequenceTenantLog(
         leaf: JSON.stringify(leaf),
         leaf_hash: leafHash,
       });
-      // Append to the frontier; two perfect subtrees of one level merge into their parent.
-      frontier.push({ level: 0, index: size, hash: Buffer.from(leafHash, 'hex') });
-      for (;;) {
-        const right = frontier[frontier.length - 1] as FrontierNode;
-        const left = frontier[frontier.length - 2];
-        if (left === undefined || left.level !== right.level) break;
-        frontier.splice(-2, 2);
-        const parent = { level: left.level + 1, index: left.index / 2, hash: nodeHash(left.hash, right.hash) };
-        frontier.push(parent);
-        nodes.push({
-          tenant_id: tenantId,
-          level: parent.level,
-          node_index: parent.index,
-          hash: parent.hash.toString('hex'),
-        });
+      for (const node of frontier.append(leafHash)) {
+        nodes.push({ tenant_id: tenantId, level: node.level, node_index: node.index, hash: node.hash });
       }
       size++;
     }
@@ -164,7 +119,7 @@ export async function sequenceTenantLog(
         })
         .execute();
     }
-    const rootHash = frontierRoot(frontier).toString('hex');
+    const rootHash = frontier.root();
     let checkpoint = '';
     if (leaves.length > 0) {
       checkpoint = signTenantCheckpoint(options.signingKey, tenantId, size, rootHash);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import { sha256Raw } from '../sha256-hash';
+import { TreeFrontier } from '../tree-frontier';
 import { tenantLogLeafHash, TenantLogLeafSchema, verifyTenantCheckpoint, type TenantLogLeaf } from '../tenant-log';
 import { parseTrustedKeys, type TrustedKeys } from '../trace-verifier';
 import type { VerifierKey } from '../note-key';
@@ -72,28 +72,10 @@ interface CheckpointRow {
   checkpoint: string;
 }
 
-interface FrontierNode {
-  level: number;
-  index: number;
-  hash: Buffer;
-}
-
 /** The first of a kind of problem in one log, and how many there were (one finding, not thousands). */
 interface FirstProblem {
   finding: AuditFinding;
   count: number;
-}
-
-function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return sha256Raw(Buffer.concat([Buffer.of(0x01), left, right]));
-}
-
-/** RFC 9162 root of the log the frontier describes: its perfect subtrees folded right to left. */
-function frontierRoot(frontier: readonly FrontierNode[]): string {
-  let root = frontier[frontier.length - 1]?.hash;
-  if (root === undefined) return sha256Raw('').toString('hex');
-  for (let i = frontier.length - 2; i >= 0; i--) root = nodeHash((frontier[i] as FrontierNode).hash, root);
-  return root.toString('hex');
 }
 
 function iso(value: Date | string | null): string | null {
@@ -216,7 +198,7 @@ async function auditOneLog(
   const maxSize = totals.rows[0]?.max_size == null ? null : Number(totals.rows[0].max_size);
   const storedNodes = Number(totals.rows[0]?.nodes ?? 0);
 
-  const frontier: FrontierNode[] = [];
+  const frontier = TreeFrontier.empty();
   let next = 0;
   let leaves = 0;
   /** The first missing index: no root (or node) from there on can be re-derived. */
@@ -322,15 +304,8 @@ async function auditOneLog(
       leaves += 1;
       checkLeaf(tenant, index, row, findings);
       if (broken !== null) continue;
-      frontier.push({ level: 0, index, hash: Buffer.from(row.leaf_hash, 'hex') });
-      for (;;) {
-        const right = frontier[frontier.length - 1] as FrontierNode;
-        const left = frontier[frontier.length - 2];
-        if (left === undefined || left.level !== right.level) break;
-        frontier.splice(-2, 2);
-        const parent = { level: left.level + 1, index: left.index / 2, hash: nodeHash(left.hash, right.hash) };
-        frontier.push(parent);
-        const hash = parent.hash.toString('hex');
+      for (const parent of frontier.append(row.leaf_hash)) {
+        const hash = parent.hash;
         const have = stored.get(`${parent.level}:${parent.index}`);
         if (have !== hash) {
           note('node', {
@@ -343,7 +318,7 @@ async function auditOneLog(
           });
         }
       }
-      if (sizes.has(index + 1)) roots.set(index + 1, frontierRoot(frontier));
+      if (sizes.has(index + 1)) roots.set(index + 1, frontier.root());
     }
     checkCheckpoints(checkpoints, roots);
     if (rows.length < batchSize) break;
@@ -380,7 +355,7 @@ async function auditOneLog(
     leaves,
     tree_size: maxSize,
     checkpoints: checkpointsChecked,
-    root_hash: broken === null && next > 0 ? frontierRoot(frontier) : null,
+    root_hash: broken === null && next > 0 ? frontier.root() : null,
   };
 }
 
