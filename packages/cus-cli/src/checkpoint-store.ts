@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCheckpointBody } from '@aos/proof';
-import { resolveAosHome } from '@aos/proof/node';
+import { resolveAosHome, writeFileDurably } from '@aos/proof/node';
 import { CliError, EXIT_CODES } from '@aos/proof/cli-kit';
 import { resolveFace, type Face } from './aos-session';
 import type { CommandContext } from './context';
@@ -93,30 +93,6 @@ async function ensureDir(path: string): Promise<void> {
   await chmod(path, 0o700);
 }
 
-/** Replaces `file` atomically and durably: a fsynced 0600 temp file renamed over it, then the directory fsynced. */
-async function writeFileDurably(dir: string, file: string, text: string): Promise<void> {
-  const temp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.partial`);
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The saved checkpoints of the deployment `face` talks to. */
 export function checkpointStore(env: NodeJS.ProcessEnv, face: Face): CheckpointStore {
   const dir = scopeDir(env, face);
@@ -158,7 +134,7 @@ export function checkpointStore(env: NodeJS.ProcessEnv, face: Face): CheckpointS
       }
       await ensureDir(configDir(env));
       await ensureDir(dir);
-      await writeFileDurably(dir, path, note);
+      await writeFileDurably(path, note);
       return { path, treeSize, updated: true };
     },
   };

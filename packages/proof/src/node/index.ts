@@ -16,5 +16,6 @@ export {
   type BundleWriteSummary,
   type ProofBundleHeader,
 } from '../bundle-file-writer';
+export { writeFileDurably } from './durable-file';
 export { verifyProofBundleFile, type VerifyProofFileOptions } from '../bundle-file-verifier';
 export { startWitnessServer, type WitnessServer, type WitnessServerOptions } from '../witness/witness-server';

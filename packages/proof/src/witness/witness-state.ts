@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { writeFileDurably } from '../node/durable-file';
 import { ProofError } from '../errors';
 import { sha256Hex } from '../sha256-hash';
 import { parseCheckpointBody } from '../tlog-checkpoint';
@@ -56,24 +56,9 @@ export class WitnessStateDir {
 
   async write(origin: string, note: string): Promise<void> {
     const file = this.fileOf(origin);
-    const temp = join(this.dir, `.${sha256Hex(origin)}.${process.pid}.${randomBytes(6).toString('hex')}`);
     try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(note, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-      const dir = await open(this.dir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await writeFileDurably(file, note);
     } catch (error) {
-      await unlink(temp).catch(() => undefined);
       throw new ProofError('PROOF_IO', `cannot write witness state ${file}`, { cause: error });
     }
   }
