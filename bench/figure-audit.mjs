@@ -130,6 +130,7 @@ function buildTrace(proof, signingKey, agentId, n) {
       created_at: created,
       started_at: created,
       duration_ms: 30,
+      lease_epoch: 0,
     },
     trace: {
       trace_id: traceId,
@@ -230,6 +231,17 @@ export async function measureAudit({ quick }) {
     const t0 = performance.now();
     const records = await writeTraces(database.url, proof, signingKey, agentId, count);
     const writeMs = performance.now() - t0;
+    // The seals were queued for the tenant log by the database; sequence them as a server would.
+    progress('audit_throughput: sequencing the tenant log...');
+    const logStore = await core.openDatabase({ url: database.url });
+    try {
+      await core.drainTenantLog(logStore.forTenant(TENANT_ID), TENANT_ID, {
+        signingKey,
+        trustedKeys: [signingKey.verifierKey],
+      });
+    } finally {
+      await logStore.close();
+    }
 
     progress('audit_throughput: int-cli audit...');
     const home = ensureWorkDir(`audit-home-${process.pid}`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ensureWorkDir, loadProof, loadProofNode, progress } from './bench-kit.mjs';
 
 /** Bump when the generated content changes: cached files of another version are not reused. */
-export const BUNDLE_GENERATOR_VERSION = 'bundle-v3';
+export const BUNDLE_GENERATOR_VERSION = 'bundle-v3-receipt';
 
 const TENANT_ID = 'bench-tenant';
 const RUN_ID = '6f1c2b9e-4d1a-4c7e-9a53-0b8e2f4d7c11';
@@ -210,16 +210,28 @@ async function generateBundle(steps, paths) {
     signingKey,
   );
   const seal = { root_hash: head, merkle_root: merkleRoot, chain_length: steps, checkpoint };
+  const trace = { ...traceFacts, ...seal, sealed_at: completedAt };
+  // The run as leaf 0 of a one-run tenant log: the receipt every verified bundle carries.
+  const leaf = proof.TenantLogLeafSchema.parse(proof.tenantLogLeafFor({ run, trace }, 0));
+  const leafHash = proof.tenantLogLeafHash(leaf);
+  const receipt = {
+    format: proof.LOG_RECEIPT_FORMAT,
+    leaf,
+    leaf_hash: leafHash,
+    inclusion_proof: [],
+    checkpoint: proof.signTenantCheckpoint(signingKey, TENANT_ID, 1, leafHash),
+    consistency: null,
+  };
   const header = {
     format: proof.PROOF_BUNDLE_FORMAT,
     run,
     plan,
-    trace: { ...traceFacts, ...seal, sealed_at: completedAt },
+    trace,
     header: { envelope: headerEnvelope, leaf_hash: headerHash },
     outcome: { envelope: outcomeEnvelope, leaf_hash: outcomeHash },
     verifier_key_name: signingKey.name,
     exported_at: completedAt,
-    receipt: null,
+    receipt,
   };
   function* records() {
     for (let i = 0; i < steps; i++) {

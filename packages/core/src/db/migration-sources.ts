@@ -6,6 +6,7 @@ import createTenantSecrets from 'aos-migrations:0005_create_tenant_secrets.sql';
 import createTenantsApiKeys from 'aos-migrations:0006_create_tenants_api_keys.sql';
 import enableRowLevelSecurity from 'aos-migrations:0007_enable_row_level_security.sql';
 import createTenantLogs from 'aos-migrations:0008_create_tenant_logs.sql';
+import runLeases from 'aos-migrations:0009_run_leases.sql';
 
 // `aos-migrations:<file>` names a file of the repository's migrations/ folder. The build (tsup.config.ts)
 // and the tests (vitest.config.ts) resolve it and embed the file as text, so the SQL travels inside
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   { name: '0006_create_tenants_api_keys', sql: createTenantsApiKeys },
   { name: '0007_enable_row_level_security', sql: enableRowLevelSecurity },
   { name: '0008_create_tenant_logs', sql: createTenantLogs },
+  { name: '0009_run_leases', sql: runLeases },
 ];

@@ -55,6 +55,10 @@ export interface RunsTable {
   completed_at: NullableTimestamp;
   next_attempt_at: NullableTimestamp;
   duration_ms: number | null;
+  /** Who executes the run now (SPEC §14), the claim's epoch (steps are fenced by it) and when the lease lapses. */
+  lease_owner: string | null;
+  lease_epoch: Generated<number>;
+  lease_expires_at: NullableTimestamp;
 }
 
 export interface AosTracesTable {

@@ -12,7 +12,16 @@ import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv, type SkillResult } from '../skills/skill-types';
 import type { RunEventListener } from './run-events';
 import { runRetryDelaySeconds, stepRetryDelayMs } from './run-backoff';
-import { appendTraceStep, claimAttempt, finishAndSealRun, readChainHead, type ChainHead } from './trace-writer';
+import {
+  appendTraceStep,
+  claimAttempt,
+  finishAndSealRun,
+  LEASE_RENEW_MS,
+  readChainHead,
+  renewLease,
+  type ChainHead,
+  type TraceRef,
+} from './trace-writer';
 
 /** What executing a run needs besides the database. */
 export interface RunnerDeps {
@@ -177,6 +186,33 @@ export async function executeRunAttempt(
     throw new AosError('INVALID_INPUT', `run ${runId} is ${run.status}; only queued or retry runs can be executed`);
   }
   const { run: claimed, trace, created } = claim;
+  // The lease is renewed while the attempt works; a renewal that finds the run taken over (or
+  // finished) ends the renewals, and the database refuses this attempt's next step.
+  const renewal = setInterval(() => {
+    renewLease(db, runId, claimed.lease_epoch)
+      .then((held) => {
+        if (!held) clearInterval(renewal);
+      })
+      .catch(() => undefined);
+  }, LEASE_RENEW_MS);
+  renewal.unref();
+  try {
+    return await executeClaimed(db, deps, planned, claimed, trace, created);
+  } finally {
+    clearInterval(renewal);
+  }
+}
+
+/** The body of an attempt once its run is claimed. */
+async function executeClaimed(
+  db: Kysely<Database>,
+  deps: RunnerDeps,
+  planned: NonNullable<Awaited<ReturnType<typeof preparePlan>>>,
+  claimed: Run,
+  trace: TraceRef,
+  created: boolean,
+): Promise<AttemptOutcome> {
+  const runId = claimed.id;
   emit(deps, { type: 'attempt_started', runId, attempt: claimed.attempts, maxAttempts: claimed.max_attempts });
   // A trace created by this attempt has no steps yet: nothing to read back.
   let head: ChainHead = created ? { nextIndex: 0, prevHash: trace.genesis_hash } : await readChainHead(db, trace);
@@ -278,6 +314,7 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     // What the `started` row and the outcome row of this attempt share (params as they were
     // resolved, redacted).
     const stepFacts = () => ({
+      leaseEpoch: run.lease_epoch,
       attempt: run.attempts,
       planStepId: step.step_id,
       skillName: step.skill,
@@ -480,7 +517,7 @@ async function finishAttempt(
     emit(deps, { type: 'retry_scheduled', runId: run.id, nextAttemptAt, delayMs: delaySeconds * 1000 });
     const retrying = await db
       .updateTable('runs')
-      .set({ status, error_message: error, next_attempt_at: nextAttemptAt })
+      .set({ status, error_message: error, next_attempt_at: nextAttemptAt, lease_owner: null, lease_expires_at: null })
       .where('id', '=', run.id)
       .returningAll()
       .executeTakeFirstOrThrow();

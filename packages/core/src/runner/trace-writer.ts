@@ -7,6 +7,8 @@ import {
   type RunSeal,
   type SigningKey,
 } from '@aos/proof';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type {
   Database,
@@ -28,6 +30,28 @@ import { computeStepMac, stepKeyOf } from './step-auth';
 export interface ChainHead {
   readonly nextIndex: number;
   readonly prevHash: string;
+}
+
+/** How long a claim holds a run without renewal (SPEC §14: 30 s, renewed every 10 s). */
+export const LEASE_SECONDS = 30;
+/** How often the executing process renews its lease. */
+export const LEASE_RENEW_MS = 10_000;
+/** This process as a lease owner: host, pid and a random tag (a pid can be reused). */
+export const LEASE_OWNER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+/**
+ * Extends the lease of the attempt that holds epoch `epoch`; false when the run is no longer
+ * running under that epoch (finished, or taken over: the holder must stop).
+ */
+export async function renewLease(db: Kysely<Database>, runId: string, epoch: number): Promise<boolean> {
+  const renewed = await db
+    .updateTable('runs')
+    .set({ lease_expires_at: sql<Date>`now() + make_interval(secs => ${LEASE_SECONDS})` })
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .where('lease_epoch', '=', epoch)
+    .executeTakeFirst();
+  return renewed.numUpdatedRows > 0n;
 }
 
 /** Id of the trace of a run. */
@@ -60,6 +84,8 @@ export async function claimAttempt(
       UPDATE runs
       SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
           next_attempt_at = NULL, error_message = NULL,
+          lease_owner = ${LEASE_OWNER}, lease_epoch = lease_epoch + 1,
+          lease_expires_at = now() + make_interval(secs => ${LEASE_SECONDS}),
           plan_json = COALESCE(plan_json, ${input.storePlan ? planJson : null}::jsonb),
           plan_hash = COALESCE(plan_hash, ${input.storePlan ? input.planHash : null})
       WHERE id = ${input.runId} AND status IN ('queued', 'retry')
@@ -131,6 +157,8 @@ export interface StepRecord {
   readonly tokens?: number | undefined;
   readonly model?: string | undefined;
   readonly reservationId?: number | null | undefined;
+  /** The lease epoch of the attempt writing the step (the database refuses any other). */
+  readonly leaseEpoch?: number | undefined;
 }
 
 /**
@@ -153,7 +181,7 @@ export async function appendTraceStep(
     run_id: trace.run_id,
     tenant_id: trace.tenant_id,
     attempt: record.attempt,
-    lease_epoch: 0,
+    lease_epoch: record.leaseEpoch ?? 0,
     plan_step_id: record.planStepId,
     skill_id: `${record.skillName}@${record.skillVersion}`,
     skill_name: record.skillName,
@@ -277,7 +305,15 @@ export async function finishAndSealRun(
     const finishRun = (status: RunFinish['runStatus'], errorMessage: string | null): Promise<Run> =>
       trx
         .updateTable('runs')
-        .set({ status, error_message: errorMessage, completed_at: now, next_attempt_at: null, duration_ms: durationMs })
+        .set({
+          status,
+          error_message: errorMessage,
+          completed_at: now,
+          next_attempt_at: null,
+          duration_ms: durationMs,
+          lease_owner: null,
+          lease_expires_at: null,
+        })
         .where('id', '=', run.id)
         .returningAll()
         .executeTakeFirstOrThrow();
