@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver, type TestDatabase } from '@aos/testkit';
 import { executeRunAttempt, LEASE_OWNER, LEASE_SECONDS, renewLease, type Database } from '@aos/core/testing';
-import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
+import { createPlannedRun, planStep, refusal, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 
 // SPEC §14, leases and fencing: the attempt that claims a run holds its lease (owner, epoch,
 // expiry); every step is written under that epoch and the database refuses any other, so a
@@ -12,15 +12,6 @@ import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner
 
 const slowStep = (id: number) =>
   planStep(id, '__sdsr_fail_trigger__', { error_class: 'none', delay_ms: 400 }, { depends_on: [] });
-
-async function refusal(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return 'no error';
-}
 
 describeEachDriver('run leases and fencing', (t: TestDatabase) => {
   let db: Kysely<Database>;

@@ -81,3 +81,13 @@ export async function createPlannedRun(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The message a refused call throws (`'no error'` when it was not refused). */
+export async function refusal(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'no error';
+}

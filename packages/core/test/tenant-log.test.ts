@@ -18,7 +18,7 @@ import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDriver, type TestDatabase } from '@aos/testkit';
 import { drainTenantLog, executeRunAttempt, sequenceTenantLog, type Database } from '@aos/core/testing';
-import { createPlannedRun, planStep, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
+import { createPlannedRun, planStep, refusal, TEST_SIGNING_KEY, testDeps } from './runner-fixtures';
 
 const trusted = { trustedKeys: [TEST_SIGNING_KEY.verifierKey] };
 const sequencing = { signingKey: TEST_SIGNING_KEY, trustedKeys: [TEST_SIGNING_KEY.verifierKey] };
@@ -52,15 +52,6 @@ async function leafHashes(db: Kysely<Database>, tenant: string): Promise<string[
 
 function readTreeHashStored(db: Kysely<Database>, tenant: string, size: number): Promise<string> {
   return readTreeHash(storedTreeReader(db, tenant), size);
-}
-
-async function refusal(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return 'no error';
 }
 
 describeEachDriver('tenant log: sequencing', (t: TestDatabase) => {
