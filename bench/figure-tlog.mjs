@@ -7,8 +7,7 @@
 //   successive checkpoints of one growing log, each with its consistency proof, next to the
 //   durable file write the witness's state needs (write + fsync + rename + fsync of the
 //   directory), interleaved.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { figure, loadProof, loadProofNode, progress } from './bench-kit.mjs';
@@ -197,26 +196,6 @@ async function measureProofs(proof, quick) {
   ];
 }
 
-/** What the witness does to its state file per checkpoint, on the same disk: the reference. */
-async function durableWrite(dir, text) {
-  const file = join(dir, 'reference.checkpoint');
-  const temp = join(dir, `.reference.${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
-}
-
 async function measureWitness(proof, proofNode, quick) {
   const { generateSigningKey, readConsistencyProof, readTreeHash, sha256Hex, signCheckpoint } = proof;
   const { createMemoryTreeReader, verifyCosignature } = proof;
@@ -264,7 +243,8 @@ async function measureWitness(proof, proofNode, quick) {
       if (i === 0) continue;
       latencies.push(elapsed);
       const r0 = performance.now();
-      await durableWrite(referenceDir, checkpoint + reply);
+      // What the witness does to its state file per checkpoint, on the same disk: the reference.
+      await proofNode.writeFileDurably(join(referenceDir, 'reference.checkpoint'), checkpoint + reply);
       references.push(performance.now() - r0);
     }
     const files = await readdir(stateDir);
