@@ -51,7 +51,7 @@ async function countRunStatements(db, runner, plan = THREE_STEP_PLAN) {
 }
 
 /** Single-row INSERT + COMMIT (autocommit) per second on `connections` server connections. */
-async function serverCommitRate(url, connections, durationMs) {
+export async function serverCommitRate(url, connections, durationMs) {
   const pg = loadPg();
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {

@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,sequencer,service,tlog]`: measures the figures of
+// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,sequencer,service,tlog,workers]`: measures the figures of
 // issue 7, each next to its reference in the same run, prints a table on stdout, writes
 // bench/results.json, and reports progress on stderr. Runs on the BUILT packages (`pnpm build`).
 import { rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { measureRunsEmbedded, measureRunsServer, measureStepAppend } from './fig
 import { measureSequencer } from './figure-sequencer.mjs';
 import { measureService } from './figure-service.mjs';
 import { measureTlog } from './figure-tlog.mjs';
+import { measureWorkers } from './figure-workers.mjs';
 
 const GROUPS = [
   { id: 'proof', names: ['proof_verify_1m'], server: false, measure: measureProofVerify },
@@ -43,6 +44,19 @@ const GROUPS = [
     ],
     server: false,
     measure: measureTlog,
+  },
+  {
+    id: 'workers',
+    names: [
+      'worker_runs_api_p1',
+      'worker_runs_api_p2',
+      'worker_runs_api_p4',
+      'worker_runs_3step_p4',
+      'worker_queue_latency_p95',
+      'worker_kill9_recovery',
+    ],
+    server: true,
+    measure: measureWorkers,
   },
 ];
 

@@ -118,8 +118,8 @@ export async function openServiceSandbox({
     const showOps = { DATABASE_URL: '<admin>' };
     runBin('int-cli', ['db', 'roles'], { env: ops, show: showOps });
     runBin('int-cli', ['migrate'], { env: ops, show: showOps });
-    say(`\n$ psql -c "CREATE ROLE ${serviceRole} LOGIN IN ROLE aos_app"\n`);
-    await adminQuery(adminUrl, `CREATE ROLE ${serviceRole} LOGIN IN ROLE aos_app`);
+    say(`\n$ psql -c "CREATE ROLE ${serviceRole} LOGIN IN ROLE aos_app, aos_worker"\n`);
+    await adminQuery(adminUrl, `CREATE ROLE ${serviceRole} LOGIN IN ROLE aos_app, aos_worker`);
     roleCreated = true;
     runBin('int-cli', ['keys', 'generate', '--name', 'aos-sandbox'], { env: ops, show: { AOS_HOME: '<server home>' } });
     runBin('int-cli', ['tenants', 'create', '--tenant-id', tenantId, '--name', 'Acme Corp'], {

@@ -46,6 +46,8 @@ export async function openRuntime(options: {
   onLockWait?: LockWaitListener | undefined;
   /** Apply pending migrations on open (default true); a least-privilege role may not. */
   migrate?: boolean | undefined;
+  /** Connections in the server pool (default 10). */
+  poolSize?: number | undefined;
 }): Promise<AosRuntime> {
   const env = options.env;
   const store = await openDatabase({
@@ -53,6 +55,7 @@ export async function openRuntime(options: {
     url: options.databaseUrl,
     onLockWait: options.onLockWait,
     migrate: options.migrate,
+    poolSize: options.poolSize,
   });
   return {
     store,

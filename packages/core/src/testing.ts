@@ -16,3 +16,4 @@ export * from './planner/index';
 export * from './secrets/index';
 export * from './tenants/index';
 export * from './tenant-log/index';
+export * from './queue/index';

@@ -5,7 +5,6 @@ import {
   countTraces,
   createAgent,
   createSkillRegistry,
-  listDueRuns,
   recordAndReadCostEvent,
   recordRunExecutionError,
 } from '@aos/core/testing';
@@ -63,38 +62,6 @@ describeEachDriver('operator ops: storage', (t) => {
     expect(await countTraces(db)).toEqual({ sealed: 5, unsealed: 0 });
     expect(await countTraces(db, { tenantId: 'b' })).toEqual({ sealed: 2, unsealed: 0 });
     expect(await countTraces(db, { tenantId: 'nobody' })).toEqual({ sealed: 0, unsealed: 0 });
-  });
-
-  it('listDueRuns lists due retries and queued runs past the grace period, oldest first, and nothing else', async () => {
-    const db = await t.db();
-    const agent = await createAgent(db, { name: 'due', tenantId: 'due' });
-    const make = async (goal: string) => (await createRun(db, { tenantId: 'due', agentId: agent.id, goal })).run.id;
-    const queued = await make('echo queued');
-    const dueRetry = await make('echo due retry');
-    const laterRetry = await make('echo later retry');
-    const running = await make('echo running');
-    // A run reaches `retry` through `running` (the lifecycle trigger refuses any shortcut).
-    await db.updateTable('runs').set({ status: 'running' }).where('id', 'in', [dueRetry, laterRetry]).execute();
-    await db
-      .updateTable('runs')
-      .set({ status: 'retry', next_attempt_at: new Date(Date.now() - 1000) })
-      .where('id', '=', dueRetry)
-      .execute();
-    await db
-      .updateTable('runs')
-      .set({ status: 'retry', next_attempt_at: new Date(Date.now() + 600_000) })
-      .where('id', '=', laterRetry)
-      .execute();
-    await db.updateTable('runs').set({ status: 'running' }).where('id', '=', running).execute();
-    const ids = async (options: Parameters<typeof listDueRuns>[1]) =>
-      (await listDueRuns(db, options)).filter((r) => r.tenant_id === 'due').map((r) => r.id);
-    expect(await ids({})).toEqual([dueRetry]);
-    expect(await ids({ queuedOlderThanMs: 0 })).toEqual([queued, dueRetry]);
-    expect(await ids({ queuedOlderThanMs: 0, limit: 1 })).toHaveLength(1);
-    // Runs a worker could not execute are left out, so they cannot fill every batch.
-    expect(await ids({ queuedOlderThanMs: 0, excludeRunIds: new Set([queued]) })).toEqual([dueRetry]);
-    expect(await ids({ queuedOlderThanMs: 0, limit: 1, excludeRunIds: [queued] })).toEqual([dueRetry]);
-    await expect(listDueRuns(db, { limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('recordRunExecutionError fails a run without a trace, once, with a storable one-line message', async () => {

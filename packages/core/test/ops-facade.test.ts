@@ -7,11 +7,12 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   createAgent,
   createSkillRegistry,
+  enqueueRun,
   executeRunAttempt,
   loadDeploymentSigningKey,
   MIGRATIONS,
 } from '../src/testing';
-import { openOps, withOps, type AosConfig, type AosOps } from '@aos/core/ops';
+import { openOps, withOps, type AosConfig, type AosOps, type WorkerAttempt } from '@aos/core/ops';
 import { createRun, runGoal } from '@aos/core/runs';
 
 /** What a result must be: the same after a JSON round trip (no Date, no class, no undefined, no key object). */
@@ -143,6 +144,8 @@ describe.each(TEST_DRIVERS)('ops facade migrations on an empty store [%s]', (dri
         expect(second.applied).toEqual({
           migrations: first.applied.migrations.map((m) => ({ ...m, status: 'already-applied' })),
           applied_now: 0,
+          // The run queue is a server's (SPEC §14); the embedded database executes inline.
+          run_queue: driver === 'server' ? { schema: 'graphile_worker' } : null,
         });
       } finally {
         await server?.drop();
@@ -266,12 +269,27 @@ describeEachDriver('ops facade', (t) => {
     });
   });
 
-  it('worker: lists due runs, executes one attempt each, skips a finished run, records one that throws; the key loads only to execute', async () => {
+  it('worker: once executes every queued job — a run that throws is recorded, the others succeed; a second pass finds nothing', async () => {
+    if (t.driver === 'embedded') {
+      // Local mode executes inline: there is no queue to work.
+      await on(async (ops) => {
+        await expect(ops.worker.run({ concurrency: 1, once: true })).rejects.toMatchObject({
+          code: 'CONFIG_INVALID',
+          message: expect.stringMatching(/Postgres server \(set DATABASE_URL\)/),
+        });
+      });
+      return;
+    }
     const agentId = await agentOf(t, 'work');
-    const { good, poisoned } = await query(t, async (db) => ({
-      poisoned: (await createRun(db, { tenantId: 'work', agentId, goal: 'echo poisoned' })).run.id,
-      good: (await createRun(db, { tenantId: 'work', agentId, goal: 'echo good' })).run.id,
-    }));
+    const tenantDb = await t.tenantDb('work');
+    const queued = async (goal: string) =>
+      tenantDb.transaction().execute(async (trx) => {
+        const { run } = await createRun(trx, { tenantId: 'work', agentId, goal });
+        await enqueueRun(trx, run.id);
+        return run.id;
+      });
+    const poisoned = await queued('echo poisoned');
+    const good = await queued('echo good');
     // A stored plan the runner refuses to read (it does not match its hash).
     await t.tamper((trx) =>
       trx
@@ -280,51 +298,34 @@ describeEachDriver('ops facade', (t) => {
         .where('id', '=', poisoned)
         .execute(),
     );
-    const result = await on(async (ops) => {
-      const young = await ops.worker.listDue();
-      const due = await ops.worker.listDue({ queuedOlderThanMs: 0 });
-      const excluded = await ops.worker.listDue({ queuedOlderThanMs: 0, excludeRunIds: [poisoned] });
-      // Listing is not executing: still no key.
-      const keysBeforeExecuting = keyFilesIn(t.home);
-      const attempts = [];
-      for (const run of due) attempts.push(await ops.worker.execute(run));
-      const again = await ops.worker.execute({ id: good, tenant_id: 'work' });
-      return { young, due, excluded, keysBeforeExecuting, attempts, again };
-    });
-    expectPlain(result);
-    // Queued runs younger than the grace period are their creator's to run.
-    expect(result.young).toEqual([]);
-    expect(result.due).toEqual([
-      { id: poisoned, tenant_id: 'work', status: 'queued' },
-      { id: good, tenant_id: 'work', status: 'queued' },
-    ]);
-    expect(result.excluded.map((r) => r.id)).toEqual([good]);
-    expect(result.keysBeforeExecuting).toEqual([]);
-    expect(result.attempts).toEqual([
-      {
-        outcome: 'error',
-        run_id: poisoned,
-        tenant_id: 'work',
-        error: expect.stringMatching(/^worker_error: AosError: .*does not match its plan_hash/),
-        marked_failed: true,
-      },
-      {
-        outcome: 'executed',
-        run_id: good,
-        tenant_id: 'work',
-        attempt: 1,
-        status: 'succeeded',
-        steps_appended: 1,
-        error: null,
-      },
-    ]);
-    expect(result.again).toEqual({ outcome: 'skipped', run_id: good, reason: expect.stringMatching(/succeeded/) });
-    expect(keyFilesIn(t.home).sort()).toEqual(['signing.key', 'verifier-keys.json']);
+    const attempts: WorkerAttempt[] = [];
+    await on((ops) => ops.worker.run({ concurrency: 1, once: true, onAttempt: (a) => attempts.push(a) }));
+    expectPlain(attempts);
+    expect(attempts).toEqual(
+      expect.arrayContaining([
+        {
+          outcome: 'error',
+          run_id: poisoned,
+          tenant_id: 'work',
+          error: expect.stringMatching(/^worker_error: AosError: .*does not match its plan_hash/),
+          marked_failed: true,
+        },
+        {
+          outcome: 'executed',
+          run_id: good,
+          tenant_id: 'work',
+          attempt: 1,
+          status: 'succeeded',
+          steps_appended: 1,
+          error: null,
+        },
+      ]),
+    );
+    const again: WorkerAttempt[] = [];
+    await on((ops) => ops.worker.run({ concurrency: 1, once: true, onAttempt: (a) => again.push(a) }));
+    expect(again).toEqual([]);
     await on(async (ops) => {
-      await expect(ops.worker.execute({ id: 'not-a-uuid', tenant_id: 'work' })).rejects.toMatchObject({
-        code: 'INVALID_INPUT',
-      });
-      await expect(ops.worker.listDue({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      await expect(ops.worker.run({ concurrency: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     });
   });
 

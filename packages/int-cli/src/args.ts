@@ -414,20 +414,18 @@ export const COMMAND_SPECS: readonly (CommandSpec<IntCliContext> | CommandGroupS
   {
     name: 'worker',
     usage: 'worker',
-    describe: 'Execute due runs (retry runs whose time has come, queued runs left behind); never creates one',
+    describe: 'Execute the queued runs of a Postgres server (graphile-worker); start as many as the database allows',
     options: (y) =>
       y
-        .option('once', { type: 'boolean', default: false, describe: 'Execute what is due now, then exit' })
-        .option('interval', { type: 'string', default: '5s', describe: 'Pause between polls when nothing is due' })
-        .option('queued-after', {
-          type: 'string',
-          default: '1m',
-          describe: 'Take a queued run only once it is this old (its creator normally runs it at once)',
-        })
-        .option('batch', { type: 'string', default: '50', describe: 'Runs listed per poll' }),
+        .option('concurrency', { type: 'string', default: '4', describe: 'Runs this process executes at once' })
+        .option('once', {
+          type: 'boolean',
+          default: false,
+          describe: 'Execute what is due now (one at a time), then exit',
+        }),
     examples: [
-      ['$0 worker --once', 'Execute every due run once, then exit'],
-      ['$0 worker --interval 10s', 'Keep polling until SIGINT/SIGTERM'],
+      ['$0 worker --concurrency 8', 'Work until SIGTERM, which drains: current steps finish, runs are released'],
+      ['$0 worker --once', 'Recover what is due, execute every due job, then exit'],
     ],
     load: lazy(
       () => import('./commands/worker'),

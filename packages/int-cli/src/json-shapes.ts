@@ -94,6 +94,7 @@ export const MigrateShape = z
         .strict(),
     ),
     applied_now: z.number().int(),
+    run_queue: z.object({ schema: z.string() }).strict().nullable(),
   })
   .strict();
 
@@ -106,7 +107,10 @@ export const DbRolesShape = z
     store: StoreShape,
     roles: z.array(
       z
-        .object({ name: z.enum(['aos_owner', 'aos_app', 'aos_audit']), status: z.enum(['created', 'existing']) })
+        .object({
+          name: z.enum(['aos_owner', 'aos_app', 'aos_audit', 'aos_worker']),
+          status: z.enum(['created', 'existing']),
+        })
         .strict(),
     ),
   })
@@ -266,6 +270,9 @@ export const WorkerShape = z
     errors: z.array(
       z.object({ run_id: z.string(), tenant_id: z.string(), error: z.string(), marked_failed: z.boolean() }).strict(),
     ),
+    recovered: z
+      .object({ requeued: z.array(z.string()), failed: z.array(z.string()), enqueued: z.array(z.string()) })
+      .strict(),
   })
   .strict();
 

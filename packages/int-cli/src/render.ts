@@ -149,7 +149,10 @@ export function renderMigrate(result: MigrateJson): string {
     result.applied_now === 0
       ? 'Up to date: no pending migration.\n'
       : `Applied ${result.applied_now} migration${result.applied_now === 1 ? '' : 's'}.\n`;
-  return `Store: ${result.store.driver} at ${result.store.location}\n${lines.join('')}${summary}`;
+  const queue = result.run_queue
+    ? `Run queue: graphile-worker schema ${result.run_queue.schema}, current.\n`
+    : 'Run queue: none (the embedded database executes runs inline).\n';
+  return `Store: ${result.store.driver} at ${result.store.location}\n${lines.join('')}${summary}${queue}`;
 }
 
 function keySource(key: KeysShowJson['key']): string {
@@ -296,8 +299,23 @@ export function renderWorkerLine(entry: WorkerJson['executed'][number]): string 
 export function renderWorkerErrorLine(entry: WorkerJson['errors'][number]): string {
   const outcome = entry.marked_failed
     ? 'marked failed'
-    : 'left as it is (it has a trace or is finished; `int-cli recover` finishes a stale running run)';
+    : 'left as it is (it has a trace or is finished; recovery finishes it once its lease expires)';
   return `run ${entry.run_id} (tenant ${entry.tenant_id}) could not be executed: ${entry.error}; ${outcome}\n`;
+}
+
+/** `worker`: what a pass of the recovery task changed. */
+export function renderWorkerRecovery(report: {
+  readonly [K in keyof WorkerJson['recovered']]: readonly string[];
+}): string {
+  const lines = [
+    ...report.requeued.map((id) => `run ${id}: its lease expired; the next attempt is queued\n`),
+    ...report.failed.map(
+      (id) =>
+        `run ${id}: its lease expired with no attempt left (or an unknown outcome); finished failed, trace sealed\n`,
+    ),
+    ...report.enqueued.map((id) => `run ${id}: was waiting without a job; queued\n`),
+  ];
+  return lines.join('');
 }
 
 /** `worker`: what it did in total. */
@@ -305,7 +323,7 @@ export function renderWorkerSummary(result: WorkerJson): string {
   const skipped = result.skipped.map((s) => `skipped run ${s.run_id}: ${s.reason}\n`).join('');
   const n = result.executed.length;
   const e = result.errors.length;
-  const executed = n === 0 && e === 0 ? 'No due run.' : `Executed ${n} run attempt${n === 1 ? '' : 's'}.`;
+  const executed = n === 0 && e === 0 ? 'No run was due.' : `Executed ${n} run attempt${n === 1 ? '' : 's'}.`;
   const errors = e === 0 ? '' : ` ${e} run${e === 1 ? '' : 's'} could not be executed.`;
   return `${skipped}${executed}${errors}\n`;
 }

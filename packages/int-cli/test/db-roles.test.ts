@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbRolesShape, DbRolesSqlShape } from '../src/json-shapes';
 import { cliOn, runCli } from './cli-harness';
 
-const ROLES = ['aos_owner', 'aos_app', 'aos_audit'];
+const ROLES = ['aos_owner', 'aos_app', 'aos_audit', 'aos_worker'];
 
 describe('int-cli db roles --print', () => {
   it('prints SQL that creates the three roles, each only when missing, and connects to nothing', async () => {
@@ -40,7 +40,7 @@ describe('int-cli db roles on a new embedded store', () => {
     );
     const second = await runCli(['db', 'roles'], { AOS_HOME: home });
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/aos_owner\s+exists\naos_app\s+exists\naos_audit\s+exists\n$/);
+    expect(second.stdout).toMatch(/aos_owner\s+exists\naos_app\s+exists\naos_audit\s+exists\naos_worker\s+exists\n$/);
   });
 });
 

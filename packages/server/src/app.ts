@@ -18,7 +18,6 @@ import {
 import pino, { type DestinationStream } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
 import { errorReply, HttpError } from './errors';
-import { createRunExecutions, type RunExecutions } from './executions';
 import { MAX_BODY_BYTES, refuseUnsafeInput } from './input-guards';
 import { REDACTED_PATHS } from './logging';
 import { agentRoutes } from './routes/agents';
@@ -43,8 +42,6 @@ declare module 'fastify' {
     principal?: ApiKeyPrincipal;
     /** Why authentication refused the key: raised after the rate limit has counted the request. */
     authRefusal?: Error;
-    /** The run `POST /v1/runs` created, executed once the answer is sent. */
-    createdRunId?: string;
   }
 }
 
@@ -57,10 +54,12 @@ export type AosApp = FastifyInstance<
   ZodTypeProvider
 >;
 
-/** What the routes use besides the app: the service, in-process executions and open event streams. */
+/** One run of one tenant, as the facade takes it. */
+export type RunRef = Parameters<AosService['aos']['runs']['get']>[0];
+
+/** What the routes use besides the app: the service and open event streams. */
 export interface RouteDeps {
   readonly service: AosService;
-  readonly executions: RunExecutions;
   readonly streams: EventStreams;
 }
 
@@ -72,7 +71,10 @@ export interface AppOptions {
   readonly rateLimitMax?: number;
   /** Default 60 s. */
   readonly rateLimitWindowMs?: number;
-  /** How long closing waits for in-process run executions. Default 30 s. */
+  /**
+   * How long `aos-server` waits, on SIGTERM, for its worker's attempts to finish their current
+   * step and release their runs (the lease expiry hands a run still held to the next worker). Default 30 s.
+   */
   readonly shutdownTimeoutMs?: number;
   /** How often an event stream re-reads its run. Default 250 ms. */
   readonly eventPollMs?: number;
@@ -128,9 +130,8 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const executions = createRunExecutions(service.aos, app.log);
   const streams = createEventStreams();
-  const deps: RouteDeps = { service, executions, streams };
+  const deps: RouteDeps = { service, streams };
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body, internal } = errorReply(error);
@@ -191,9 +192,6 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
   app.addHook('preClose', (done) => {
     streams.closeAll();
     done();
-  });
-  app.addHook('onClose', async () => {
-    await executions.drain(options.shutdownTimeoutMs ?? 30_000);
   });
 
   await app.register(rateLimit, {

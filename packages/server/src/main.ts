@@ -18,7 +18,7 @@ const AOS_SERVER: CommandLineDefinition<ServerCliContext> = {
   usage:
     '$0 [--port 8080] [--host 127.0.0.1]\n\n' +
     'Serves the AOS HTTP API (docs/api.md) from a Postgres server (DATABASE_URL), as a login role ' +
-    'granted aos_app. The embedded database, a superuser, a BYPASSRLS role, the tables owner and a ' +
+    'granted aos_app (and aos_worker, to execute runs). The embedded database, a superuser, a BYPASSRLS role, the tables owner and a ' +
     'stale schema are refused.',
   version: packageJson.version,
   globalOptions: {
@@ -43,11 +43,19 @@ const AOS_SERVER: CommandLineDefinition<ServerCliContext> = {
             default: '127.0.0.1',
             requiresArg: true,
             describe: 'Address to listen on',
+          })
+          .option('workers', {
+            type: 'string',
+            default: '4',
+            requiresArg: true,
+            describe:
+              'Runs this process executes at once (graphile-worker); 0: only int-cli worker processes execute them',
           }),
       examples: [
         ['DATABASE_URL=postgres://aos_api@db/aos $0', 'Serve on 127.0.0.1:8080'],
         ['$0 --host 0.0.0.0 --port 9000', 'Serve on every interface (behind a TLS proxy)'],
         ['$0 --port 0', 'Any free port; the address is printed on stderr'],
+        ['$0 --workers 0', 'API only: int-cli worker processes execute the runs'],
       ],
       load: async () => {
         const { runServe } = await import('./serve');

@@ -9,6 +9,7 @@ const ServeOptionsSchema = z.object({
   port: z.coerce.number().int('must be a whole number').min(0).max(65_535, 'must be at most 65535'),
   host: z.string().min(1, 'must not be empty'),
   databaseUrl: z.string().min(1, 'must not be empty').optional(),
+  workers: z.coerce.number().int('must be a whole number').min(0).max(256, 'must be at most 256'),
 });
 
 // Any failure before the server listens is a refusal to start: exit 1 with one line naming it
@@ -35,7 +36,8 @@ function stopSignal(): Promise<NodeJS.Signals> {
 /**
  * `aos-server`: opens the service (refusing what it must), listens, prints
  * `aos-server listening on <url>` on stderr, and on SIGTERM or SIGINT stops accepting, finishes
- * in-flight requests and in-process run executions (bounded), closes the service and returns 0.
+ * in-flight requests, drains its worker (each attempt stops after its current step and releases
+ * its run; bounded by AOS_SHUTDOWN_TIMEOUT_MS), closes the service and returns 0.
  *
  * @example
  * ```ts
@@ -50,7 +52,14 @@ export async function runServe(args: ParsedArgs, context: ServerCliContext): Pro
   try {
     service = await openService(
       { env: io.env, databaseUrl: options.databaseUrl },
-      { onSequencerError: (message) => io.stderr.write(`aos-server: ${message} (retrying)\n`) },
+      {
+        onSequencerError: (message) => io.stderr.write(`aos-server: ${message} (retrying)\n`),
+        workers: options.workers,
+        onWorkerLog: (level, message) => io.stderr.write(`aos-server: worker ${level}: ${message}\n`),
+        onAttempt: (report) => {
+          if (report.outcome === 'error') io.stderr.write(`aos-server: run ${report.run_id}: ${report.error}\n`);
+        },
+      },
     );
   } catch (error) {
     throw refusal(error);
@@ -69,7 +78,11 @@ export async function runServe(args: ParsedArgs, context: ServerCliContext): Pro
     throw refusal(error);
   }
   const stopping = stopSignal();
-  io.stderr.write(`aos-server listening on ${url} (database role ${service.role})\n`);
+  const executing =
+    options.workers > 0
+      ? `executing ${options.workers} run${options.workers === 1 ? '' : 's'} at once`
+      : 'no worker: int-cli worker executes runs';
+  io.stderr.write(`aos-server listening on ${url} (database role ${service.role}; ${executing})\n`);
   const signal = await stopping;
   io.stderr.write(`aos-server: ${signal}, finishing in-flight requests and runs\n`);
   // Closing waits for every connection, and a client's idle keep-alive connection would hold it
@@ -81,7 +94,17 @@ export async function runServe(args: ParsedArgs, context: ServerCliContext): Pro
   } finally {
     clearInterval(sweep);
   }
-  await service.close();
+  // The worker stops taking jobs; each attempt in progress finishes its current step and
+  // releases its run. One still held after the timeout is the next worker's once its lease expires.
+  const closed = service.close();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), settings.shutdownTimeoutMs ?? 30_000);
+  });
+  const done = await Promise.race([closed.then(() => true), timedOut]);
+  clearTimeout(timer);
+  if (!done)
+    io.stderr.write('aos-server: stopped waiting for run attempts (their leases expire; recovery takes them)\n');
   io.stderr.write('aos-server: stopped\n');
   return EXIT_CODES.ok;
 }

@@ -8,7 +8,7 @@ import {
 } from '@aos/core/contract';
 import type { AosService } from '@aos/core/service';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RunRef } from './executions';
+import type { RunRef } from './app';
 
 /** The event streams open in this process, so shutdown can end them (clients reconnect with Last-Event-ID). */
 export interface EventStreams {

@@ -19,6 +19,7 @@ import {
 import { StepInclusionProofSchema, verifyProofBundle, verifyStepInclusionProof } from '@aos/proof';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, createAppFixture, type AppFixture } from './app-fixture';
+import { createRun as createRunWithoutJob } from '@aos/core/runs';
 
 // The HTTP API through app.inject, on a real Postgres server as a least-privilege role: every
 // answer is parsed with its api-contract schema, so the server and the remote client cannot drift.
@@ -176,8 +177,12 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server HTTP API [server]', (
   });
 
   it('a run queued but not yet sealed has no bundle: 409 PROOF_NOT_SEALED', async () => {
-    // Created through the facade directly, so nothing in this process executes it.
-    const { run } = await t.service.aos.runs.create({ tenantId: 'acme', agentId, goal: 'echo waiting' });
+    // Created without its job (as a local CLI would), so no worker executes it.
+    const { run } = await createRunWithoutJob(t.admin.forTenant('acme'), {
+      tenantId: 'acme',
+      agentId,
+      goal: 'echo waiting',
+    });
     const res = await t.app.inject({ method: 'GET', url: `/v1/runs/${run.id}/bundle`, headers: bearer(key) });
     expect(res.statusCode).toBe(409);
     expect(ApiErrorBodySchema.parse(res.json()).error.code).toBe('PROOF_NOT_SEALED');

@@ -45,7 +45,8 @@ export async function createAppFixture(options: AppOptions = {}): Promise<AppFix
   const admin = await openDatabase({ env: { AOS_HOME: home }, url: database.url });
   const role = await createTestLoginRole(database, { grants: APP_ROLE_GRANTS });
   await generateSigningKeyFile({ AOS_HOME: home });
-  const service = await openService({ env: { AOS_HOME: home, DATABASE_URL: role.url } });
+  // Runs execute in this process, as aos-server's default does (SPEC §14).
+  const service = await openService({ env: { AOS_HOME: home, DATABASE_URL: role.url } }, { workers: 2 });
   let logText = '';
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {

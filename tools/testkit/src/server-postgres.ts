@@ -94,4 +94,4 @@ export async function createTestLoginRole(
  * What makes a login an application login (SPEC §3.1a): membership of `aos_app`, whose grants
  * and policies come with the migrations. Nothing else.
  */
-export const APP_ROLE_GRANTS: readonly string[] = ['GRANT aos_app TO {role}'];
+export const APP_ROLE_GRANTS: readonly string[] = ['GRANT aos_app TO {role}', 'GRANT aos_worker TO {role}'];

@@ -3,7 +3,7 @@ import type { SigningKey, StepInclusionProof } from '@aos/proof';
 import type { Kysely } from 'kysely';
 import type { BundleSink } from '@aos/proof/node';
 import { createAgent, listAgents, type CreateAgentInput } from '../agents/agent-service';
-import type { Database } from '../db/schema';
+import type { Database, Run } from '../db/schema';
 import { getRun, listRuns, type ListRunsInputSchema } from '../queries/run-queries';
 import type { RunEventListener } from '../runner/run-events';
 import { openRuntime, type AosRuntime } from '../runtime';
@@ -11,6 +11,7 @@ import { drainTenantLog } from '../tenant-log/log-sequencer';
 import { logCheckpoint, logProof } from '../tenant-log/log-views';
 import { verifyTenantLog } from './log-verification';
 import { executeRunToEnd, runGoal } from '../runs/run-goal';
+import { enqueueRun } from '../queue/run-queue';
 import { createRun, type CreateRunInput } from '../runs/create-run';
 import { deleteSecret, listSecrets, setSecret } from '../secrets/secret-store';
 import { skillListing } from '../skills/skill-types';
@@ -165,6 +166,32 @@ export async function openAos(config: AosConfig): Promise<Aos> {
 export interface AosOverOptions {
   /** Called after each seal instead of sequencing inline (the server wakes its sequencer). */
   readonly afterSeal?: ((db: Kysely<Database>, tenantId: string) => Promise<unknown>) | undefined;
+  /**
+   * Service mode (SPEC §14): `runs.create` inserts the run and its graphile-worker job in one
+   * transaction, for a worker to execute.
+   */
+  readonly queueRuns?: boolean | undefined;
+}
+
+/**
+ * Creates a run and its job in one transaction (SPEC §14). Two creators racing on one
+ * idempotency key: the loser's transaction is aborted by the unique violation, so it tries once
+ * more and then finds the winner's run (and adds no job).
+ */
+async function createQueuedRun(db: Kysely<Database>, input: CreateRunInput): Promise<{ run: Run; created: boolean }> {
+  const attempt = () =>
+    db.transaction().execute(async (trx) => {
+      const made = await createRun(trx, input);
+      if (made.created) await enqueueRun(trx, made.run.id);
+      return made;
+    });
+  try {
+    return await attempt();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (input.idempotencyKey === undefined || (code !== '23505' && code !== '25P02')) throw error;
+    return attempt();
+  }
 }
 
 /** The facade over an open runtime (core-internal: the service builds on the same runtime). */
@@ -206,7 +233,8 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
         return { run: runView(result.run), created: result.created, steps_executed: result.stepsExecuted };
       },
       async create(input) {
-        const { run, created } = await createRun(tenantDb(input.tenantId), input);
+        const db = tenantDb(input.tenantId);
+        const { run, created } = options.queueRuns ? await createQueuedRun(db, input) : await createRun(db, input);
         return { run: runView(run), created };
       },
       async execute({ tenantId, runId }, options = {}) {

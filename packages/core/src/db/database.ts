@@ -6,6 +6,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { resolveAosHome } from '@aos/proof/node';
 import { AosError } from '../errors';
+import { installRunQueue, runQueueInstalled } from '../queue/run-queue';
 import { acquireEmbeddedLock, type EmbeddedLock, type LockWaitListener } from './embedded-lock';
 import { migrateToLatest } from './migrator';
 import { withPreparedStatements } from './prepared-statements';
@@ -237,6 +238,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<A
       : await openEmbedded(target.dataDir, options, env);
   if (options.migrate !== false) {
     try {
+      // A server store is complete with its run queue (SPEC §14), which AOS's grants name.
+      if (target.driver === 'server' && !(await runQueueInstalled(store.admin))) await installRunQueue(target.url);
       await migrateToLatest(store.admin);
     } catch (error) {
       await store.close();

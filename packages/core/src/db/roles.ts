@@ -2,8 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema';
 import { splitSqlStatements } from './sql-splitter';
 
-/** The three database roles of SPEC §3.1a, in the order {@link ROLES_SQL} creates them. */
-export const AOS_ROLES = ['aos_owner', 'aos_app', 'aos_audit'] as const;
+/** The database roles of SPEC §3.1a and §14, in the order {@link ROLES_SQL} creates them. */
+export const AOS_ROLES = ['aos_owner', 'aos_app', 'aos_audit', 'aos_worker'] as const;
 /** One of {@link AOS_ROLES}. */
 export type AosRole = (typeof AOS_ROLES)[number];
 
@@ -23,7 +23,8 @@ $$;`;
 /**
  * The SQL that creates the roles of SPEC §3.1a, each only when it is missing, so it can run any
  * number of times: `aos_owner` owns the schema and runs migrations, `aos_app` is what the server,
- * workers and local CLIs work as, `aos_audit` reads everything. None of them logs in: an operator
+ * workers and local CLIs work as, `aos_audit` reads everything, `aos_worker` works the run queue (graphile-worker's
+ * schema, SPEC §14). None of them logs in: an operator
  * grants them to login roles (docs/int-cli.md, "Roles"). Their privileges come with the
  * migration that enables row-level security, since they name tables.
  */
@@ -32,6 +33,7 @@ export const ROLES_SQL = [
   createRole('aos_owner', 'NOLOGIN NOSUPERUSER NOBYPASSRLS'),
   createRole('aos_app', 'NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'),
   createRole('aos_audit', 'NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'),
+  createRole('aos_worker', 'NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'),
   '',
 ].join('\n');
 

@@ -15,7 +15,6 @@ export type {
   BudgetAlertView,
   CostEventReport,
   DeterminismCheck,
-  DueRunQuery,
   GeneratedKey,
   KeySetView,
   KeyStatus,
@@ -39,7 +38,6 @@ export { lockWaitMessage } from '../aos/aos-config';
 export type { ApiKeyScope, JsonValue, RunStatus } from '../db/schema';
 export { API_KEY_SCOPES } from '../db/schema';
 export type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
-export type { DueRun } from '../ops/due-runs';
 export { AUDIT_FINDING_KINDS } from '@aos/proof/postgres';
 export type { AuditFinding, AuditFindingKind } from '@aos/proof/postgres';
 

@@ -1,5 +1,6 @@
 import { AosError } from '../errors';
 import { getMigrationStatus, migrateToLatest } from '../db/migrator';
+import { installRunQueue, RUN_QUEUE_SCHEMA } from '../queue/run-queue';
 import type { OpsContext } from './ops-context';
 import type { AosOps } from './ops-types';
 
@@ -16,6 +17,8 @@ export function migrationOps(ctx: OpsContext): AosOps['migrations'] {
     },
     async apply() {
       const db = await ctx.admin();
+      // The queue first: AOS's migrations grant on its schema.
+      if (ctx.databaseUrl !== null) await installRunQueue(ctx.databaseUrl);
       const { outcomes, applied } = await migrateToLatest(db);
       const executedAt = new Map((await getMigrationStatus(db)).map((m) => [m.name, m.executedAt]));
       return {
@@ -27,6 +30,7 @@ export function migrationOps(ctx: OpsContext): AosOps['migrations'] {
           return { name: o.name, status: o.status, executed_at: executedAt.get(o.name)?.toISOString() ?? null };
         }),
         applied_now: applied.length,
+        run_queue: ctx.databaseUrl === null ? null : { schema: RUN_QUEUE_SCHEMA },
       };
     },
   };

@@ -15,8 +15,12 @@ import type { OpenOpsOptions, StoreInfo } from './ops-types';
 export interface OpsContext {
   readonly env: NodeJS.ProcessEnv;
   readonly store: StoreInfo;
+  /** The Postgres server's URL (with its password), for graphile-worker's own connections; null when embedded. */
+  readonly databaseUrl: string | null;
   /** The login's own handle: migrations, roles, tenants, API keys, shared agents. */
   admin(): Promise<Kysely<Database>>;
+  /** The whole store (every handle), for what works across tenants and as each: the worker. */
+  database(): Promise<AosDatabase>;
   /** `aos_audit`: reads across tenants (audit, recovery and due-run scans), writes nothing. */
   audit(): Promise<Kysely<Database>>;
   /** `aos_app` for one tenant: whatever an operator does to one tenant's rows. */
@@ -54,7 +58,9 @@ export function createOpsContext(config: AosConfig, options: OpenOpsOptions): Op
   return {
     env,
     store: Object.freeze({ driver: target.driver, location: target.location }),
+    databaseUrl: target.driver === 'server' ? target.url : null,
     admin: async () => (await open()).admin,
+    database: open,
     audit: async () => (await open()).audit,
     forTenant: async (tenantId) => (await open()).forTenant(tenantId),
     registry: () => {

@@ -1,9 +1,8 @@
-import type { RunStatus } from '@aos/proof';
 import type { AuditFinding, TenantLogSummary } from '@aos/proof/postgres';
 import type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
 import type { AgentView } from '../aos/aos-contract';
 import type { AlertLevel, AlertPeriod, ApiKeyScope, JsonValue, TenantStatus } from '../db/schema';
-import type { DueRun } from '../ops/due-runs';
+import type { QueueRecoveryReport, RunAttemptReport } from '../queue/run-worker';
 import type { SkillListing } from '../skills/skill-types';
 
 // Everything here is plain data: strings, numbers, booleans, null, arrays and object literals
@@ -39,7 +38,10 @@ export interface MigrationState {
 
 /** What `roles.ensure()` found: each role of SPEC §3.1a, created now or there already. */
 export interface RolesEnsured {
-  readonly roles: { readonly name: 'aos_owner' | 'aos_app' | 'aos_audit'; readonly status: 'created' | 'existing' }[];
+  readonly roles: {
+    readonly name: 'aos_owner' | 'aos_app' | 'aos_audit' | 'aos_worker';
+    readonly status: 'created' | 'existing';
+  }[];
 }
 
 /** What `migrations.apply()` did to every known migration. */
@@ -52,6 +54,11 @@ export interface MigrationsApplied {
   }[];
   /** How many this call applied. */
   readonly applied_now: number;
+  /**
+   * The run queue of service mode (SPEC §14): graphile-worker's schema, installed or upgraded
+   * before AOS's migrations; null on the embedded database (local mode executes inline).
+   */
+  readonly run_queue: { readonly schema: string } | null;
 }
 
 /** One verifier key the deployment trusts (the public half only). */
@@ -200,46 +207,21 @@ export interface RecoveryReport {
   }[];
 }
 
-/** Which runs `worker.listDue()` lists. */
-export interface DueRunQuery {
-  /** At most this many (default 100). */
-  readonly limit?: number | undefined;
-  /** Take a queued run only once it is this old (default one minute): its creator normally runs it at once. */
-  readonly queuedOlderThanMs?: number | undefined;
-  /** Runs this worker could not execute, so they cannot fill every batch. */
-  readonly excludeRunIds?: readonly string[] | undefined;
+/** How `worker.run()` works. */
+export interface WorkerRunOptions {
+  readonly concurrency: number;
+  readonly once?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onAttempt?: ((attempt: WorkerAttempt) => void) | undefined;
+  readonly onRecovery?: ((report: QueueRecoveryReport) => void) | undefined;
+  /** graphile-worker's and the sequencer's warnings and errors, one line each. */
+  readonly onLog?: ((message: string) => void) | undefined;
+  /** Told once the runner works (it has connected and checked the queue's schema). */
+  readonly onStarted?: (() => void) | undefined;
 }
 
-/** What `worker.execute()` did with one due run. */
-export type WorkerAttempt =
-  | {
-      /** One attempt ran; the run is in `status` now. */
-      readonly outcome: 'executed';
-      readonly run_id: string;
-      readonly tenant_id: string;
-      readonly attempt: number;
-      readonly status: RunStatus;
-      readonly steps_appended: number;
-      readonly error: string | null;
-    }
-  | {
-      /** Not executable any more (another worker claimed it first): not this worker's to run. */
-      readonly outcome: 'skipped';
-      readonly run_id: string;
-      readonly reason: string;
-    }
-  | {
-      /** Executing it threw; that was recorded on the run when it could be (`marked_failed`). */
-      readonly outcome: 'error';
-      readonly run_id: string;
-      readonly tenant_id: string;
-      readonly error: string;
-      /**
-       * False when the run was left as it is (it has a trace, which only recovery finishes, or
-       * it is finished): a worker should not list it again.
-       */
-      readonly marked_failed: boolean;
-    };
+/** What a worker did with one job of a run (`worker.run`'s `onAttempt`). */
+export type WorkerAttempt = RunAttemptReport;
 
 /** `demo.checkDeterminism()`: json_transform executed twice on one input, outside any run. */
 export interface DeterminismCheck {
@@ -280,7 +262,7 @@ export type SkillSummary = SkillListing;
  * run. Plain data in and out, errors as `AosError`s with stable codes. The store is opened by
  * the first method that needs it (or by `connect()`), so key administration works without a
  * database; the private signing key is loaded only by the methods that seal
- * (`recovery.recoverStale`, `worker.execute`).
+ * (`recovery.recoverStale`, `worker.run`).
  */
 export interface AosOps {
   /** Where this facade works; describing it opens nothing. */
@@ -328,13 +310,15 @@ export interface AosOps {
     recoverStale(options?: RecoveryOptions): Promise<RecoveryReport>;
   };
   readonly worker: {
-    /** Runs due now, oldest first: retries whose time has come, queued runs left behind. Lists only. */
-    listDue(query?: DueRunQuery): Promise<DueRun[]>;
     /**
-     * Executes one attempt of a due run. A run that throws is recorded on the run and reported
-     * as `outcome: 'error'`, never thrown: one tenant's bad run never stops another's.
+     * Runs a graphile-worker runner (SPEC §14) on this Postgres server until `signal` aborts —
+     * then drains: no new job, each attempt in progress finishes its current step and releases
+     * its run — or, with `once`, until no job is due. Runs `concurrency` jobs at once, the
+     * recovery task every 15 s, and the tenant-log sequencer (active, or standby behind
+     * another process). A run's own failure is recorded on the run, reported to `onAttempt`,
+     * never thrown. CONFIG_INVALID on the embedded database (local mode executes inline).
      */
-    execute(run: Pick<DueRun, 'id' | 'tenant_id'>): Promise<WorkerAttempt>;
+    run(options: WorkerRunOptions): Promise<void>;
   };
   readonly demo: {
     /** Executes json_transform twice on `input` for `tenantId`, outside any run (none is created). */

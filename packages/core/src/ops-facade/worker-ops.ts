@@ -1,72 +1,92 @@
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { isAosError } from '../errors';
-import { listDueRuns, recordRunExecutionError } from '../ops/due-runs';
-import { executeRunAttempt } from '../runner/run-executor';
-import { parseInput, uuidSchema } from '../validation';
+import type { Database } from '../db/schema';
+import { AosError } from '../errors';
+import { loadVerifierKeySet } from '../keys/verifier-key-set';
+import { startRunWorker } from '../queue/run-worker';
+import { drainTenantLog } from '../tenant-log/log-sequencer';
+import { parseWitnessTargets, startLogSequencer, type LogSequencer } from '../tenant-log/log-service';
+import { parseInput } from '../validation';
 import type { OpsContext } from './ops-context';
-import type { AosOps, WorkerAttempt } from './ops-types';
+import type { AosOps } from './ops-types';
 
-const DueRunQuerySchema = z
-  .object({
-    limit: z.number().int().min(1).optional(),
-    queuedOlderThanMs: z.number().int().min(0).optional(),
-    excludeRunIds: z.array(z.string()).optional(),
-  })
-  .strict();
-
-function text(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const WorkerRunSchema = z.object({
+  concurrency: z.number().int().min(1).max(256),
+  once: z.boolean().optional(),
+});
 
 /**
- * `worker`: lists due runs and executes them one attempt at a time with `executeRunAttempt`.
- * It executes runs; it never creates one. The signing key is loaded when the first due run is
- * about to be executed, not for an idle poll.
+ * `worker`: a graphile-worker runner executing the runs the service queued (SPEC §14), with
+ * this process's tenant-log sequencer (active, or standby behind the deployment's active one)
+ * from its first seal on.
+ * It executes runs; it never creates one. The signing key is loaded when the first job runs.
  */
 export function workerOps(ctx: OpsContext): AosOps['worker'] {
   return {
-    async listDue(query = {}) {
-      const q = parseInput(DueRunQuerySchema, query, 'worker');
-      return listDueRuns(await ctx.audit(), q);
-    },
-    async execute(run): Promise<WorkerAttempt> {
-      const runId = parseInput(uuidSchema, run.id, 'run.id');
-      // Listed across tenants (aos_audit), executed as the run's own tenant.
-      const db = await ctx.forTenant(run.tenant_id);
+    async run(options) {
+      const { concurrency, once } = parseInput(
+        WorkerRunSchema,
+        { concurrency: options.concurrency, once: options.once },
+        'worker',
+      );
+      if (ctx.databaseUrl === null) {
+        throw new AosError(
+          'CONFIG_INVALID',
+          'workers execute the runs of a Postgres server (set DATABASE_URL); the embedded database executes runs inline',
+        );
+      }
+      const store = await ctx.database();
+      const log = options.onLog ?? (() => undefined);
+      const trustedKeys = async () => (await loadVerifierKeySet(ctx.env)).keys;
+      // The sequencer starts with this process's first seal, so a worker that has sealed
+      // nothing signs nothing (and creates no key). A once-pass sequences its seals inline.
+      let sequencer: LogSequencer | undefined;
+      const afterSeal = once
+        ? async (db: Kysely<Database>, tenantId: string) =>
+            drainTenantLog(db, tenantId, { signingKey: await ctx.signer(), trustedKeys: await trustedKeys() })
+        : () => {
+            sequencer ??= startLogSequencer({
+              store,
+              signer: () => ctx.signer(),
+              trustedKeys,
+              witnesses: parseWitnessTargets(ctx.env.AOS_WITNESSES),
+              onError: (message) => log(`tenant log: ${message} (retrying)`),
+            });
+            sequencer.poke();
+            return Promise.resolve();
+          };
       try {
-        const deps = { registry: ctx.registry(), env: ctx.env, signingKey: await ctx.signer() };
-        const { run: after, stepsAppended } = await executeRunAttempt(db, runId, deps);
-        return {
-          outcome: 'executed',
-          run_id: after.id,
-          tenant_id: after.tenant_id,
-          attempt: after.attempts,
-          status: after.status,
-          steps_appended: stepsAppended,
-          error: after.error_message,
-        };
-      } catch (error) {
-        // Another worker claimed it between listing and executing: not ours to run.
-        if (isAosError(error, 'INVALID_INPUT')) return { outcome: 'skipped', run_id: runId, reason: error.message };
-        // One bad run never stops the others (docs/int-cli.md, `worker`): record it on the run.
-        try {
-          const recorded = await recordRunExecutionError(db, runId, error);
-          return {
-            outcome: 'error',
-            run_id: runId,
-            tenant_id: run.tenant_id,
-            error: recorded.message,
-            marked_failed: recorded.markedFailed,
-          };
-        } catch (recording) {
-          return {
-            outcome: 'error',
-            run_id: runId,
-            tenant_id: run.tenant_id,
-            error: `${text(error)} (recording it on the run failed too: ${text(recording)})`.replace(/\s+/g, ' '),
-            marked_failed: false,
-          };
+        const worker = await startRunWorker(
+          {
+            store,
+            registry: ctx.registry(),
+            env: ctx.env,
+            signer: () => ctx.signer(),
+            afterSeal,
+            onAttempt: options.onAttempt,
+            onRecovery: options.onRecovery,
+          },
+          {
+            connectionString: ctx.databaseUrl,
+            concurrency,
+            once,
+            log: (level, message) => log(`queue ${level}: ${message}`),
+          },
+        );
+        options.onStarted?.();
+        if (!once) {
+          const signal = options.signal;
+          if (signal && !signal.aborted) {
+            await Promise.race([
+              new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+              worker.done,
+            ]);
+          }
+          await worker.stop();
+          await worker.done;
         }
+      } finally {
+        await sequencer?.stop();
       }
     },
   };

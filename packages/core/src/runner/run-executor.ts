@@ -37,6 +37,16 @@ export interface RunnerDeps {
    * sealed run queued for the log (the next drain takes it); it never changes the run.
    */
   readonly afterSeal?: ((db: Kysely<Database>, tenantId: string) => Promise<unknown>) | undefined;
+  /**
+   * Service mode (SPEC §14): adds the job of a run's next attempt, in the transaction `db` is in
+   * — the one that sets the run to `retry` — so a retry is never left without its job.
+   */
+  readonly enqueue?: ((db: Kysely<Database>, runId: string, runAt: Date | null) => Promise<void>) | undefined;
+  /**
+   * A worker's shutdown: once aborted, the attempt executes no further plan step. It ends after
+   * the step in progress with the run `retry` now and its lease released, for the next worker.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A run after an attempt: its row and how many trace steps the attempt appended. */
@@ -224,6 +234,10 @@ async function executeClaimed(
   let halt: string | null = null;
   for (const [position, step] of steps.entries()) {
     if (outputs.has(step.step_id)) continue;
+    if (deps.signal?.aborted) {
+      const run = await releaseAttempt(db, deps, claimed, step.step_id);
+      return { run, stepsAppended: head.nextIndex - firstIndex };
+    }
     const result = await executePlanStep(db, deps, {
       run: claimed,
       trace,
@@ -515,12 +529,7 @@ async function finishAttempt(
     const delaySeconds = runRetryDelaySeconds(run.attempts);
     const nextAttemptAt = new Date(Date.now() + delaySeconds * 1000);
     emit(deps, { type: 'retry_scheduled', runId: run.id, nextAttemptAt, delayMs: delaySeconds * 1000 });
-    const retrying = await db
-      .updateTable('runs')
-      .set({ status, error_message: error, next_attempt_at: nextAttemptAt, lease_owner: null, lease_expires_at: null })
-      .where('id', '=', run.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const retrying = await setRetry(db, deps, run, error, nextAttemptAt);
     emit(deps, { type: 'finished', runId: run.id, status, error });
     return retrying;
   }
@@ -530,6 +539,7 @@ async function finishAttempt(
     runId: run.id,
     traceId,
     signingKey: deps.signingKey,
+    leaseEpoch: run.lease_epoch,
     finish: {
       runStatus,
       errorMessage: error,
@@ -537,7 +547,9 @@ async function finishAttempt(
       metadata: { run_status: status, attempts: run.attempts, error },
     },
   });
-  if (!finished) throw new AosError('INVALID_INPUT', `run ${run.id} was finished by someone else during its attempt`);
+  if (!finished) {
+    throw new AosError('INVALID_INPUT', `run ${run.id} was taken over or finished by someone else during its attempt`);
+  }
   if (finished.integrityFailure === null && deps.afterSeal) {
     // The seal is committed and queued for the log in its transaction; sequencing it is retried
     // by any later drain, so a failure here must not turn a finished run into an error.
@@ -556,4 +568,53 @@ async function finishAttempt(
     error: finished.run.error_message,
   });
   return finished.run;
+}
+
+/**
+ * Sets a running run to `retry` at `nextAttemptAt` with its lease released — only while this
+ * attempt still holds the lease — and, in service mode, adds its next job in the same transaction.
+ */
+async function setRetry(
+  db: Kysely<Database>,
+  deps: RunnerDeps,
+  run: Run,
+  error: string | null,
+  nextAttemptAt: Date,
+): Promise<Run> {
+  const update = async (trx: Kysely<Database>): Promise<Run> => {
+    const retrying = await trx
+      .updateTable('runs')
+      .set({
+        status: 'retry',
+        error_message: error,
+        next_attempt_at: nextAttemptAt,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where('id', '=', run.id)
+      .where('status', '=', 'running')
+      .where('lease_epoch', '=', run.lease_epoch)
+      .returningAll()
+      .executeTakeFirst();
+    if (!retrying) {
+      throw new AosError(
+        'INVALID_INPUT',
+        `run ${run.id} was taken over or finished by someone else during its attempt`,
+      );
+    }
+    await deps.enqueue?.(trx, run.id, nextAttemptAt);
+    return retrying;
+  };
+  return deps.enqueue ? db.transaction().execute(update) : update(db);
+}
+
+/**
+ * A worker shutting down (SPEC §14): the attempt stops before `nextStepId`, and the run goes
+ * back to `retry` now with its lease released, so the next worker continues with the steps left.
+ */
+async function releaseAttempt(db: Kysely<Database>, deps: RunnerDeps, run: Run, nextStepId: string): Promise<Run> {
+  const error = `worker_shutdown: attempt ${run.attempts} stopped before step ${nextStepId}; the next attempt continues`;
+  const released = await setRetry(db, deps, run, error, new Date());
+  emit(deps, { type: 'finished', runId: run.id, status: 'retry', error });
+  return released;
 }

@@ -275,11 +275,20 @@ export interface IntegrityFailure {
  * values the outcome leaf signs. When a check fails nothing is signed: the trace is completed
  * unsealed with the failure in its metadata, the run ends `failed` with
  * `trace_integrity:<step>: <reason>`, and a critical alert is recorded. Returns the run row,
- * or null when the run was not running with an open trace (someone else finished it).
+ * or null when the run was not running with an open trace (someone else finished it) or, given
+ * `leaseEpoch`, when another attempt holds the run's lease now.
  */
 export async function finishAndSealRun(
   db: Kysely<Database>,
-  input: { runId: string; traceId: string; finish: RunFinish; signingKey: SigningKey; now?: Date },
+  input: {
+    runId: string;
+    traceId: string;
+    finish: RunFinish;
+    signingKey: SigningKey;
+    now?: Date;
+    /** The lease epoch of the attempt that finishes: when the run's epoch moved on, nothing is done (null returned). */
+    leaseEpoch?: number;
+  },
 ): Promise<{ run: Run; integrityFailure: IntegrityFailure | null } | null> {
   const now = input.now ?? new Date();
   return db.transaction().execute(async (trx: Transaction<Database>) => {
@@ -293,6 +302,8 @@ export async function finishAndSealRun(
     if (!run || !trace || run.status !== 'running' || trace.status !== 'running' || trace.sealed_at !== null) {
       return null;
     }
+    // Fencing covers the finish too: an attempt whose lease was taken over seals nothing.
+    if (input.leaseEpoch !== undefined && run.lease_epoch !== input.leaseEpoch) return null;
     const steps = await trx
       .selectFrom('aos_trace_steps')
       .selectAll()

@@ -14,8 +14,8 @@ export async function runMigrate(_args: Record<string, unknown>, g: GlobalOption
   const document = await withOps(
     opsConfig(g, io),
     async (ops): Promise<MigrateJson> => {
-      const { migrations, applied_now } = await ops.migrations.apply();
-      return { store: { driver: ops.store.driver, location: ops.store.location }, migrations, applied_now };
+      const { migrations, applied_now, run_queue } = await ops.migrations.apply();
+      return { store: { driver: ops.store.driver, location: ops.store.location }, migrations, applied_now, run_queue };
     },
     { migrate: false },
   );

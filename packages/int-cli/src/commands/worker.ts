@@ -1,48 +1,65 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CliIo, ExitCode } from '@aos/proof/cli-kit';
 import { withOps } from '@aos/core/ops';
 import { z } from 'zod';
-import { DurationSchema, parseFlags, PositiveIntFlagSchema, type GlobalOptions } from '../flags';
+import { parseFlags, PositiveIntFlagSchema, type GlobalOptions } from '../flags';
 import type { WorkerJson } from '../json-shapes';
 import { opsConfig } from '../ops-config';
-import { renderWorkerErrorLine, renderWorkerLine, renderWorkerSummary, writeDocument } from '../render';
+import {
+  renderWorkerErrorLine,
+  renderWorkerLine,
+  renderWorkerRecovery,
+  renderWorkerSummary,
+  writeDocument,
+} from '../render';
 
-const WorkerFlags = z.object({
-  once: z.boolean(),
-  interval: DurationSchema,
-  queuedAfter: DurationSchema,
-  batch: PositiveIntFlagSchema,
-});
+const WorkerFlags = z.object({ once: z.boolean(), concurrency: PositiveIntFlagSchema });
 
 /**
- * `int-cli worker [--once]`: executes due runs (retry runs whose next attempt has come, queued
- * runs their creator left behind) one attempt at a time (`ops.worker.execute`). It executes
- * runs; it never creates one. Without --once it polls until SIGINT/SIGTERM, finishing the
- * attempt in progress first. A run whose execution throws is recorded on the run, reported,
- * and not listed again by this process; the worker goes on.
+ * `int-cli worker [--concurrency N] [--once]`: a graphile-worker runner executing the runs the
+ * service queued (`ops.worker.run`), N at a time, with the recovery task and this process's
+ * tenant-log sequencer. It executes runs; it never creates one. Without --once it works until
+ * SIGINT/SIGTERM, then drains: no new job, each attempt in progress finishes its current step
+ * and releases its run for the next worker; exit 0. A run whose execution throws is recorded on
+ * the run and reported; the worker goes on.
  */
 export async function runWorker(args: Record<string, unknown>, g: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const flags = parseFlags(WorkerFlags, args);
-  const document: WorkerJson = { executed: [], skipped: [], errors: [] };
-  // Runs that threw and could not be marked failed would otherwise come back in every batch.
-  const unrecorded = new Set<string>();
+  const document: WorkerJson = {
+    executed: [],
+    skipped: [],
+    errors: [],
+    recovered: { requeued: [], failed: [], enqueued: [] },
+  };
   const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
+  const onSignal = (): void => {
+    if (!g.json && !stop.signal.aborted) io.stderr.write('int-cli worker: stopping after the current steps…\n');
+    stop.abort();
+  };
   if (!flags.once) {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
   try {
-    await withOps(opsConfig(g, io), async (ops) => {
-      while (!stop.signal.aborted) {
-        const due = await ops.worker.listDue({
-          limit: flags.batch,
-          queuedOlderThanMs: flags.queuedAfter,
-          excludeRunIds: [...unrecorded],
-        });
-        for (const candidate of due) {
-          if (stop.signal.aborted) break;
-          const attempt = await ops.worker.execute(candidate);
+    await withOps(opsConfig(g, io), (ops) =>
+      ops.worker.run({
+        concurrency: flags.concurrency,
+        once: flags.once,
+        signal: stop.signal,
+        onStarted: () => {
+          if (!flags.once) {
+            io.stderr.write(
+              `int-cli worker: executing up to ${flags.concurrency} run${flags.concurrency === 1 ? '' : 's'} at once; SIGTERM drains\n`,
+            );
+          }
+        },
+        onLog: (message) => io.stderr.write(`int-cli worker: ${message}\n`),
+        onRecovery: (report) => {
+          document.recovered.requeued.push(...report.requeued);
+          document.recovered.failed.push(...report.failed);
+          document.recovered.enqueued.push(...report.enqueued);
+          if (!g.json) io.stdout.write(renderWorkerRecovery(report));
+        },
+        onAttempt: (attempt) => {
           if (attempt.outcome === 'executed') {
             const { outcome: _executed, ...entry } = attempt;
             document.executed.push(entry);
@@ -52,16 +69,12 @@ export async function runWorker(args: Record<string, unknown>, g: GlobalOptions,
             document.skipped.push(entry);
           } else {
             const { outcome: _error, ...entry } = attempt;
-            if (!entry.marked_failed) unrecorded.add(candidate.id);
             document.errors.push(entry);
             if (!g.json) io.stdout.write(renderWorkerErrorLine(entry));
           }
-        }
-        if (flags.once) break;
-        if (due.length < flags.batch)
-          await sleep(flags.interval, undefined, { signal: stop.signal }).catch(() => undefined);
-      }
-    });
+        },
+      }),
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -4,7 +4,7 @@ import { ProofError, StepInclusionProofSchema } from '@aos/proof';
 import type { BundleSink } from '@aos/proof/node';
 import { z } from 'zod';
 import type { AosApp, RouteDeps } from '../app';
-import type { RunRef } from '../executions';
+import type { RunRef } from '../app';
 import { BEARER_KEY, ERROR_RESPONSES, RunParamsSchema, sendStream } from './route-schemas';
 
 const StepParamsSchema = RunParamsSchema.extend({

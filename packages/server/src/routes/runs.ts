@@ -24,11 +24,11 @@ const EventsHeadersSchema = z.looseObject({
 
 /**
  * `POST /v1/runs` (runs:write) and `GET /v1/runs`, `/v1/runs/{id}`, `/v1/runs/{id}/events`
- * (runs:read). A created run is executed in this process after the answer is sent.
+ * (runs:read). A created run is queued with its job in one transaction; a worker executes it.
  */
 export function runRoutes(
   app: AosApp,
-  { service, executions, streams }: RouteDeps,
+  { service, streams }: RouteDeps,
   events: { readonly pollMs: number; readonly heartbeatMs: number },
 ): void {
   app.post(
@@ -36,21 +36,12 @@ export function runRoutes(
     {
       config: { auth: 'runs:write' },
       schema: {
-        summary: 'Create a run (queued, planned); 200 with created:false for an idempotent repeat',
+        summary: 'Create a run (queued with its job for a worker); 200 with created:false for an idempotent repeat',
         tags: ['runs'],
         security: BEARER_KEY,
         headers: CreateRunHeadersSchema,
         body: CreateRunBodySchema,
         response: { 200: CreatedRunViewSchema, 201: CreatedRunViewSchema, ...ERROR_RESPONSES },
-      },
-      // Execution starts once the answer is on its way, and never changes it.
-      onResponse: (request, reply, done) => {
-        const tenantId = request.principal?.tenantId;
-        const runId = request.createdRunId;
-        if (reply.statusCode === 201 && tenantId !== undefined && runId !== undefined) {
-          executions.start({ tenantId, runId });
-        }
-        done();
       },
     },
     async (request, reply) => {
@@ -62,7 +53,6 @@ export function runRoutes(
         originSystemId: body.origin_system_id,
         idempotencyKey: request.headers['idempotency-key'],
       });
-      if (created) request.createdRunId = run.id;
       const view: CreatedRunView = { run, created };
       return reply.code(created ? 201 : 200).send(view);
     },
