@@ -332,6 +332,8 @@ export async function measureWorkers({ quick, perRun }) {
     // How fast the runs were created alone (POST, or the 3-step creators): the bound the clients set.
     const createRates = {};
     let latencies = [];
+    let saturated = [];
+    const latencyRuns = quick ? 40 : 200;
     let threeStep = null;
     for (const processes of PROCESSES) {
       progress(`workers: ${processes} int-cli worker process(es), ${total} runs through the API...`);
@@ -344,7 +346,18 @@ export async function measureWorkers({ quick, perRun }) {
       rates[processes] = total / ((lastMs - t0) / 1000);
       progress(`workers: ${processes} process(es) → ${rates[processes].toFixed(1)} runs/s`);
       if (processes === 4) {
-        latencies = await queueLatencies(pool, ids);
+        saturated = await queueLatencies(pool, ids);
+        // Queue latency is measured where the queue is not the backlog: one client posting one run
+        // at a time (paced), while the 4 processes have free slots.
+        progress(`workers: queue latency, ${latencyRuns} runs posted one at a time...`);
+        const paced = [];
+        for (let i = 0; i < latencyRuns; i++) {
+          const { run } = await api(deployment, '/v1/runs', { agent_id: agentId, goal: GOAL, origin_system_id: 'bench' });
+          paced.push(run.id);
+          await delay(25);
+        }
+        await waitTerminal(pool, paced, 60_000);
+        latencies = await queueLatencies(pool, paced);
         progress(`workers: 3-step runs created in the database, ${total} with 4 processes...`);
         const three = await createQueuedRuns(tenantDb, agentId, THREE_STEP_PLAN, total);
         const threeLast = await waitTerminal(pool, three.ids, quick ? 40_000 : 180_000);
@@ -418,10 +431,19 @@ export async function measureWorkers({ quick, perRun }) {
         goal: `p95 <= ${LATENCY_GOAL_MS} ms`,
         met: p95 <= LATENCY_GOAL_MS,
         notes:
-          `Run created_at → its first trace step's started_at (both database clock), over the ${latencies.length} ` +
-          `API runs of the 4-process case (${CLIENTS} clients posting as fast as they can, so it includes queueing ` +
-          `behind the 16 executing slots).`,
-        extra: { p50, p95, max: latencies.at(-1), runs: latencies.length },
+          `Run created_at → its first trace step's started_at (both database clock; it includes the job pickup, ` +
+          `planning the goal and claiming the run), over ${latencies.length} API runs posted one at a time 25 ms ` +
+          `apart to 4 idle-ish worker processes. Under the saturating ${CLIENTS}-client load of worker_runs_api_p4 ` +
+          `(queueing behind the 16 executing slots) it was p50 ${quantile(saturated, 0.5).toFixed(0)} ms, p95 ` +
+          `${quantile(saturated, 0.95).toFixed(0)} ms.`,
+        extra: {
+          p50,
+          p95,
+          max: latencies.at(-1),
+          runs: latencies.length,
+          saturatedP50: quantile(saturated, 0.5),
+          saturatedP95: quantile(saturated, 0.95),
+        },
       }),
     );
     if (!quick) {
@@ -435,8 +457,8 @@ export async function measureWorkers({ quick, perRun }) {
           unit: 's',
           reference: null,
           ratio: null,
-          goal: 'about 30–45 s (30 s lease + recovery pass every <= 15 s)',
-          met: recovery.seconds <= 50,
+          goal: '<= 60 s (SPEC §14: 30 s lease + a recovery pass every 15 s)',
+          met: recovery.seconds <= 60,
           notes:
             `One int-cli worker executing a 3-step run whose middle step is __sdsr_fail_trigger__ (delay 3000 ms) ` +
             `is killed with SIGKILL once the first step row exists; another worker starts; kill → run terminal ` +

@@ -61,6 +61,22 @@ describe.skipIf(!inject('aosServerAvailable'))('openService [server]', () => {
     await expect(openService({ env: env(owner.url) })).rejects.toThrow(`role ${owner.role} owns 1 of the AOS tables`);
   });
 
+  it('executing runs needs aos_worker: without it the service refuses to start with workers, saying what to grant', async () => {
+    const appOnly = await createTestLoginRole(database, { grants: ['GRANT aos_app TO {role}'] });
+    roles.push(appOnly);
+    await expect(openService({ env: env(appOnly.url) }, { workers: 2 })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining(`role ${appOnly.role} is not granted aos_worker`) as unknown,
+    });
+    await expect(openService({ env: env(appOnly.url) }, { workers: -1 })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    // The API alone (other processes execute the runs) needs only aos_app.
+    const apiOnly = await openService({ env: env(appOnly.url) }, { workers: 0 });
+    expect(apiOnly.worker).toBeNull();
+    await apiOnly.close();
+  });
+
   it('refuses a schema that is not current, saying what to run', async () => {
     const empty = await createThrowawayDatabase();
     const role = await createTestLoginRole(empty, { grants: APP_ROLE_GRANTS });

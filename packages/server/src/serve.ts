@@ -9,7 +9,11 @@ const ServeOptionsSchema = z.object({
   port: z.coerce.number().int('must be a whole number').min(0).max(65_535, 'must be at most 65535'),
   host: z.string().min(1, 'must not be empty'),
   databaseUrl: z.string().min(1, 'must not be empty').optional(),
-  workers: z.coerce.number().int('must be a whole number').min(0).max(256, 'must be at most 256'),
+  workers: z.coerce
+    .number({ error: 'must be a whole number of runs (0: none)' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more (0: only int-cli worker processes execute runs)')
+    .max(256, 'must be at most 256'),
 });
 
 // Any failure before the server listens is a refusal to start: exit 1 with one line naming it

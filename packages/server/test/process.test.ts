@@ -3,7 +3,15 @@ import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentViewSchema, ApiErrorBodySchema, CreatedRunViewSchema, WhoAmIViewSchema } from '@aos/core/contract';
+import { fileURLToPath } from 'node:url';
+import {
+  AgentViewSchema,
+  ApiErrorBodySchema,
+  CreatedRunViewSchema,
+  ProofReportSchema,
+  RunDetailsViewSchema,
+  WhoAmIViewSchema,
+} from '@aos/core/contract';
 import {
   adminQuery,
   AOS_SERVER_BIN,
@@ -228,4 +236,54 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
       await t.destroy();
     }
   });
+});
+
+describe.skipIf(!inject('aosServerAvailable'))('aos-server --workers 0 with an int-cli worker process [server]', () => {
+  it('the API only queues; a separate worker process executes the run, which ends sealed, logged and VERIFIED', async () => {
+    const server = await startTestAosServer({ args: ['--workers', '0'] });
+    const intCli = fileURLToPath(new URL('../../int-cli/dist/bin.js', import.meta.url));
+    let worker: ReturnType<typeof spawnNode> | undefined;
+    try {
+      expect(server.logs()).toContain('no worker: int-cli worker executes runs');
+      const headers = { ...bearer(server.apiKey), 'content-type': 'application/json' };
+      const agent = AgentViewSchema.parse(
+        await (await fetch(`${server.url}/v1/agents`, { method: 'POST', headers, body: '{"name":"split"}' })).json(),
+      );
+      const created = CreatedRunViewSchema.parse(
+        await (
+          await fetch(`${server.url}/v1/runs`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ agent_id: agent.id, goal: 'echo split deployment' }),
+          })
+        ).json(),
+      );
+      // Nothing in the server executes it.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const waiting = RunDetailsViewSchema.parse(
+        await (await fetch(`${server.url}/v1/runs/${created.run.id}`, { headers })).json(),
+      );
+      expect(waiting.run.status).toBe('queued');
+      worker = spawnNode([intCli, 'worker', '--concurrency', '2'], {
+        env: { DATABASE_URL: server.databaseUrl, AOS_HOME: server.home, NO_COLOR: '1' },
+      });
+      const events = await fetch(`${server.url}/v1/runs/${created.run.id}/events`, { headers });
+      const stream = await events.text();
+      const end = /event: end\ndata: (.*)\n/.exec(stream);
+      expect(end).not.toBeNull();
+      const ended = JSON.parse(end![1]!) as { run: { status: string }; receipt: { leaf: { log_index: number } } | null };
+      expect(ended.run.status).toBe('succeeded');
+      expect(ended.receipt?.leaf.log_index).toBe(0);
+      const report = ProofReportSchema.parse(
+        await (await fetch(`${server.url}/v1/runs/${created.run.id}/proof`, { headers })).json(),
+      );
+      expect(report.integrity.verification_status).toBe('VERIFIED');
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toEqual({ code: 0, signal: null });
+      expect(worker.stdout()).toContain(`run ${created.run.id} (tenant ${server.tenantId}) attempt 1: succeeded`);
+    } finally {
+      if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
+      await server.stop();
+    }
+  }, 90_000);
 });

@@ -59,7 +59,7 @@ export interface TestAosServer {
  * ```
  */
 export async function startTestAosServer(
-  options: { tenantId?: string; scopes?: ApiKeyScope[]; env?: Record<string, string> } = {},
+  options: { tenantId?: string; scopes?: ApiKeyScope[]; env?: Record<string, string>; args?: readonly string[] } = {},
 ): Promise<TestAosServer> {
   const tenantId = options.tenantId ?? 'acme';
   const home = mkdtempSync(join(tmpdir(), 'aos-server-home-'));
@@ -88,7 +88,7 @@ export async function startTestAosServer(
     role = await createTestLoginRole(database, { grants: APP_ROLE_GRANTS });
     // A key from the start, so `/v1/keys` names the current verifier key before any run is sealed.
     await generateSigningKeyFile({ AOS_HOME: home });
-    child = spawnNode([AOS_SERVER_BIN, '--port', '0'], {
+    child = spawnNode([AOS_SERVER_BIN, '--port', '0', ...(options.args ?? [])], {
       env: { AOS_HOME: home, DATABASE_URL: role.url, NO_COLOR: '1', ...options.env },
     });
     await child.waitForStderr('aos-server listening on', 30_000);
