@@ -24,13 +24,20 @@ describeEachDriver('stale-run recovery after SIGKILL', (t) => {
     expect(stuck.status).toBe('running');
 
     const signingKey = await loadSigningKey({ env: t.env, home: t.home });
+    // Young, and its lease (30 s from the claim) still running: not stale yet.
     expect(await recoverStaleRuns(db, { signingKey, olderThanMs: 60_000 })).toEqual([]);
-    const recovered = await recoverStaleRuns(db, { signingKey, olderThanMs: 0 });
+    // Once the lease has expired (nobody renews it) the run is stale whatever its age.
+    await t.tamper((trx) =>
+      trx.updateTable('runs').set({ lease_expires_at: new Date(Date.now() - 1000) }).where('id', '=', runId!).execute(),
+    );
+    const recovered = await recoverStaleRuns(db, { signingKey, olderThanMs: 60_000 });
     expect(recovered).toEqual([{ runId, tenantId: tenant, stepCount: appended, traceSealed: true }]);
 
     const run = await db.selectFrom('runs').selectAll().where('id', '=', runId!).executeTakeFirstOrThrow();
     expect(run.status).toBe('failed');
     expect(run.error_message).toMatch(/^run_interrupted: /);
+    // Recovery took the lease first (a new epoch), so the killed attempt's epoch is fenced off.
+    expect(Number(run.lease_epoch)).toBe(2);
     const trace = await db.selectFrom('aos_traces').selectAll().where('run_id', '=', runId!).executeTakeFirstOrThrow();
     const steps = await db
       .selectFrom('aos_trace_steps')

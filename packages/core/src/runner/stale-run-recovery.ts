@@ -16,8 +16,8 @@ export interface RecoveredRun {
 export const DEFAULT_STALE_AFTER_MS = 15 * 60 * 1000;
 
 /**
- * Finds runs left `running` by a crashed process — no trace step appended and no attempt
- * started for `olderThanMs` — and finishes them: run `failed`, trace completed `aborted` and
+ * Finds runs left `running` by a crashed process — its lease expired, or no trace step appended
+ * and no attempt started for `olderThanMs` — and finishes them: run `failed`, trace completed `aborted` and
  * sealed over every step it had appended (none is lost), in-flight budget reservations dropped.
  *
  * @example
@@ -45,17 +45,23 @@ export async function recoverStaleRuns(
     .selectFrom('runs')
     .select(['runs.id', 'runs.tenant_id'])
     .where('runs.status', '=', 'running')
-    .where((eb) => eb.or([eb('runs.started_at', 'is', null), eb('runs.started_at', '<=', cutoff)]))
     .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('aos_trace_steps')
-            .select(sql`1`.as('one'))
-            .whereRef('aos_trace_steps.run_id', '=', 'runs.id')
-            .where('aos_trace_steps.completed_at', '>', cutoff),
-        ),
-      ),
+      eb.or([
+        // Its lease expired: the process executing it stopped renewing (SPEC §14), whatever its age.
+        eb('runs.lease_expires_at', '<', new Date()),
+        eb.and([
+          eb.or([eb('runs.started_at', 'is', null), eb('runs.started_at', '<=', cutoff)]),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('aos_trace_steps')
+                .select(sql`1`.as('one'))
+                .whereRef('aos_trace_steps.run_id', '=', 'runs.id')
+                .where('aos_trace_steps.completed_at', '>', cutoff),
+            ),
+          ),
+        ]),
+      ]),
     )
     .orderBy('runs.created_at');
   if (options.tenantId) query = query.where('runs.tenant_id', '=', options.tenantId);
