@@ -79,10 +79,11 @@ END
 $$;
 
 -- What the recovery task (every 15 s, SPEC §14) takes, across tenants: running runs whose lease
--- expired (their worker died or stalled), and runs waiting to execute that have no job — a
+-- expired (their worker died or stalled), and runs waiting to execute that have no live job — a
 -- `retry` run whose time has come, or a `queued` run older than `p_queued_grace` (its creator
--- stopped before executing it, or it was created outside the service). Each is then handled as
--- its own tenant.
+-- stopped before executing it, or it was created outside the service) — none, or one that
+-- graphile-worker gave up on (its task threw max_attempts times: the database was away). Each is
+-- then handled as its own tenant; enqueueing again re-arms a given-up job.
 CREATE FUNCTION aos_runs_to_recover(p_queued_grace interval, p_limit integer)
 RETURNS TABLE (run_id uuid, tenant_id text, reason text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
@@ -96,7 +97,8 @@ BEGIN
       'SELECT r.id, r.tenant_id, ''unqueued''::text FROM runs r
         WHERE ((r.status = ''retry'' AND r.next_attempt_at <= now())
             OR (r.status = ''queued'' AND r.created_at <= now() - $1))
-          AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs j WHERE j.key = r.id::text)
+          AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs j
+                           WHERE j.key = r.id::text AND j.attempts < j.max_attempts)
         ORDER BY r.created_at LIMIT $2'
       USING p_queued_grace, p_limit;
   END IF;

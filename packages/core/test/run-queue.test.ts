@@ -200,5 +200,15 @@ describe.skipIf(!inject('aosServerAvailable'))('the run queue [server]', () => {
     expect(await jobsOf(db, young.id)).toEqual([]);
     // A second pass finds them queued: nothing to do.
     expect((await recoverQueuedRuns(deps)).enqueued).not.toContain(due.id);
+    // A job graphile-worker gave up on (its task threw max_attempts times) is as good as none:
+    // the next pass re-arms it (attempts back to 0).
+    await sql`UPDATE graphile_worker._private_jobs SET attempts = max_attempts, last_error = 'database away'
+               WHERE key = ${old.id}`.execute(db);
+    expect((await recoverQueuedRuns(deps)).enqueued).toContain(old.id);
+    const [rearmed] = await sql<{ attempts: number }>`
+      SELECT attempts FROM graphile_worker._private_jobs WHERE key = ${old.id}`
+      .execute(db)
+      .then((r) => r.rows);
+    expect(rearmed?.attempts).toBe(0);
   });
 });

@@ -28,7 +28,11 @@ describeEachDriver('stale-run recovery after SIGKILL', (t) => {
     expect(await recoverStaleRuns(db, { signingKey, olderThanMs: 60_000 })).toEqual([]);
     // Once the lease has expired (nobody renews it) the run is stale whatever its age.
     await t.tamper((trx) =>
-      trx.updateTable('runs').set({ lease_expires_at: new Date(Date.now() - 1000) }).where('id', '=', runId!).execute(),
+      trx
+        .updateTable('runs')
+        .set({ lease_expires_at: new Date(Date.now() - 1000) })
+        .where('id', '=', runId!)
+        .execute(),
     );
     const recovered = await recoverStaleRuns(db, { signingKey, olderThanMs: 60_000 });
     expect(recovered).toEqual([{ runId, tenantId: tenant, stepCount: appended, traceSealed: true }]);

@@ -271,7 +271,10 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server --workers 0 with an i
       const stream = await events.text();
       const end = /event: end\ndata: (.*)\n/.exec(stream);
       expect(end).not.toBeNull();
-      const ended = JSON.parse(end![1]!) as { run: { status: string }; receipt: { leaf: { log_index: number } } | null };
+      const ended = JSON.parse(end![1]!) as {
+        run: { status: string };
+        receipt: { leaf: { log_index: number } } | null;
+      };
       expect(ended.run.status).toBe('succeeded');
       expect(ended.receipt?.leaf.log_index).toBe(0);
       const report = ProofReportSchema.parse(
