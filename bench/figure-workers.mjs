@@ -23,7 +23,7 @@ import {
   SERVER_ADMIN_URL,
 } from './bench-kit.mjs';
 import { serverCommitRate } from './figure-runs.mjs';
-import { THREE_STEP_PLAN } from './run-workload.mjs';
+import { storeBenchPlan, THREE_STEP_PLAN } from './run-workload.mjs';
 
 const PROCESSES = [1, 2, 4];
 const CONCURRENCY_PER_PROCESS = 4;
@@ -182,6 +182,14 @@ async function api(deployment, path, body) {
 
 /** `total` runs POSTed by CLIENTS concurrent clients; resolves with their ids and the first POST's time. */
 async function postRuns(deployment, agentId, total) {
+  return fromClients(total, async () => {
+    const { run } = await api(deployment, '/v1/runs', { agent_id: agentId, goal: GOAL, origin_system_id: 'bench' });
+    return run.id;
+  });
+}
+
+/** `total` calls of `create` (each resolving with a run id) by CLIENTS concurrent clients: ids, start, duration. */
+async function fromClients(total, create) {
   const ids = [];
   let next = 0;
   const t0 = Date.now();
@@ -189,8 +197,7 @@ async function postRuns(deployment, agentId, total) {
     Array.from({ length: CLIENTS }, async () => {
       while (next < total) {
         next += 1;
-        const { run } = await api(deployment, '/v1/runs', { agent_id: agentId, goal: GOAL, origin_system_id: 'bench' });
-        ids.push(run.id);
+        ids.push(await create());
       }
     }),
   );
@@ -223,42 +230,20 @@ async function createQueuedRuns(tenantDb, agentId, steps, total, { maxAttempts }
   const core = await loadCore();
   const runs = await loadCoreRuns();
   const proof = await loadProof();
-  const ids = [];
-  let next = 0;
-  const t0 = Date.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < total) {
-        next += 1;
-        const id = await tenantDb.transaction().execute(async (trx) => {
-          const { run } = await runs.createRun(trx, {
-            tenantId: TENANT_ID,
-            agentId,
-            goal: 'benchmark run',
-            originSystemId: 'bench',
-            ...(maxAttempts === undefined ? {} : { maxAttempts }),
-          });
-          const plan = {
-            plan_id: `plan_bench_${run.id.slice(0, 8)}`,
-            planner: 'rules',
-            planner_version: 'bench',
-            goal: 'benchmark run',
-            steps,
-            metadata: {},
-          };
-          await trx
-            .updateTable('runs')
-            .set({ plan_json: JSON.stringify(plan), plan_hash: proof.computePlanHash(plan) })
-            .where('id', '=', run.id)
-            .execute();
-          await core.enqueueRun(trx, run.id);
-          return run.id;
-        });
-        ids.push(id);
-      }
+  return fromClients(total, () =>
+    tenantDb.transaction().execute(async (trx) => {
+      const { run } = await runs.createRun(trx, {
+        tenantId: TENANT_ID,
+        agentId,
+        goal: 'benchmark run',
+        originSystemId: 'bench',
+        ...(maxAttempts === undefined ? {} : { maxAttempts }),
+      });
+      await storeBenchPlan(trx, proof, run.id, steps);
+      await core.enqueueRun(trx, run.id);
+      return run.id;
     }),
   );
-  return { ids, t0, createMs: Date.now() - t0 };
 }
 
 /** Queue latency of `ids`: run created_at → its first trace step's started_at (ms, sorted). */
@@ -352,7 +337,11 @@ export async function measureWorkers({ quick, perRun }) {
         progress(`workers: queue latency, ${latencyRuns} runs posted one at a time...`);
         const paced = [];
         for (let i = 0; i < latencyRuns; i++) {
-          const { run } = await api(deployment, '/v1/runs', { agent_id: agentId, goal: GOAL, origin_system_id: 'bench' });
+          const { run } = await api(deployment, '/v1/runs', {
+            agent_id: agentId,
+            goal: GOAL,
+            origin_system_id: 'bench',
+          });
           paced.push(run.id);
           await delay(25);
         }

@@ -57,19 +57,7 @@ export async function createAndExecuteRun(db, runner, steps, onEvent) {
     goal: 'benchmark run',
     maxAttempts: 1,
   });
-  const plan = {
-    plan_id: `plan_bench_${run.id.slice(0, 8)}`,
-    planner: 'rules',
-    planner_version: 'bench',
-    goal: 'benchmark run',
-    steps,
-    metadata: {},
-  };
-  await db
-    .updateTable('runs')
-    .set({ plan_json: JSON.stringify(plan), plan_hash: runner.proof.computePlanHash(plan) })
-    .where('id', '=', run.id)
-    .execute();
+  await storeBenchPlan(db, runner.proof, run.id, steps);
   const outcome = await runner.core.executeRunAttempt(db, run.id, {
     registry: runner.registry,
     env: {},
@@ -80,6 +68,23 @@ export async function createAndExecuteRun(db, runner, steps, onEvent) {
     throw new Error(`bench run ${run.id} ended ${outcome.run.status}: ${outcome.run.error_message}`);
   }
   return outcome;
+}
+
+/** Stores `steps` as the plan of run `runId` (with its hash), as the runner tests do. */
+export async function storeBenchPlan(db, proof, runId, steps) {
+  const plan = {
+    plan_id: `plan_bench_${runId.slice(0, 8)}`,
+    planner: 'rules',
+    planner_version: 'bench',
+    goal: 'benchmark run',
+    steps,
+    metadata: {},
+  };
+  await db
+    .updateTable('runs')
+    .set({ plan_json: JSON.stringify(plan), plan_hash: proof.computePlanHash(plan) })
+    .where('id', '=', runId)
+    .execute();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { computePlanHash, generateSigningKey, type SigningKey } from '@aos/proof';
+import { generateSigningKey, type SigningKey } from '@aos/proof';
 import type { Kysely } from 'kysely';
 import {
   createAgent,
@@ -10,6 +10,7 @@ import {
   type RunnerDeps,
 } from '@aos/core/testing';
 import { createRun } from '@aos/core/runs';
+import { planStep, storeTestPlan, type TestPlanStep } from '@aos/testkit';
 
 /** One signing key for the whole test file (generation is cheap, but keep it stable per file). */
 export const TEST_SIGNING_KEY: SigningKey = generateSigningKey('test.aos.local');
@@ -30,25 +31,7 @@ export function testDeps(env: Record<string, string | undefined> = {}): RunnerDe
   };
 }
 
-/** A plan step with the defaults the tests don't care about. */
-export function planStep(
-  id: number,
-  skill: string,
-  params: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-) {
-  return {
-    step_id: `s${id}`,
-    skill,
-    params,
-    depends_on: id > 1 ? [`s${id - 1}`] : [],
-    on_error: 'abort',
-    retry_count: 1,
-    output_key: `out${id}`,
-    description: `step ${id}`,
-    ...extra,
-  };
-}
+export { planStep };
 
 /**
  * Creates an agent and a queued run whose plan is stored up front (the runner then executes
@@ -57,7 +40,7 @@ export function planStep(
  */
 export async function createPlannedRun(
   db: Kysely<Database>,
-  options: { tenantId: string; steps: ReturnType<typeof planStep>[]; maxAttempts?: number; agentId?: string },
+  options: { tenantId: string; steps: TestPlanStep[]; maxAttempts?: number; agentId?: string },
 ): Promise<Run> {
   const agentId = options.agentId ?? (await createAgent(db, { name: 'runner-test', tenantId: options.tenantId })).id;
   const { run } = await createRun(db, {
@@ -66,20 +49,7 @@ export async function createPlannedRun(
     goal: 'test plan',
     maxAttempts: options.maxAttempts ?? 1,
   });
-  const plan = {
-    plan_id: `plan_test_${run.id.slice(0, 8)}`,
-    planner: 'rules',
-    planner_version: 'test',
-    goal: 'test plan',
-    steps: options.steps,
-    metadata: {},
-  };
-  return db
-    .updateTable('runs')
-    .set({ plan_json: JSON.stringify(plan), plan_hash: computePlanHash(plan) })
-    .where('id', '=', run.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return storeTestPlan(db, run.id, options.steps);
 }
 
 /** The message a refused call throws (`'no error'` when it was not refused). */

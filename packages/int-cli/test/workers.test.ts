@@ -2,16 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computePlanHash, encodeSigningKey, generateSigningKey } from '@aos/proof';
+import { encodeSigningKey, generateSigningKey } from '@aos/proof';
 import { getRunProof } from '@aos/proof/postgres';
 import { createRun } from '@aos/core/runs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   APP_ROLE_GRANTS,
   createTestDatabase,
   createTestLoginRole,
+  planStep,
   spawnNode,
+  storeTestPlan,
   type RunningChild,
+  type TestPlanStep,
   type TestDatabase,
   type TestLoginRole,
 } from '@aos/testkit';
@@ -27,18 +30,7 @@ const INT_CLI = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const SIGNING_KEY = generateSigningKey('workers.aos.local');
 const TRUSTED = { trustedKeys: [SIGNING_KEY.verifierKey] };
 
-function step(id: number, skill: string, params: Record<string, unknown>) {
-  return {
-    step_id: `s${id}`,
-    skill,
-    params,
-    depends_on: id > 1 ? [`s${id - 1}`] : [],
-    on_error: 'abort',
-    retry_count: 1,
-    output_key: `out${id}`,
-    description: `step ${id}`,
-  };
-}
+const step = planStep;
 
 const THREE_STEPS = [
   step(1, 'echo', { message: 'order 42' }),
@@ -77,6 +69,12 @@ describe.skipIf(!inject('aosServerAvailable'))('int-cli worker processes [server
       agents.set(tenant, (await createAgent(await t.tenantDb(tenant), { name: 'worker-test', tenantId: tenant })).id);
     }
   });
+  // A test that failed half-way must not leave its workers to take the next test's runs.
+  afterEach(async () => {
+    const running = children.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
+    for (const child of running) child.child.kill('SIGTERM');
+    await Promise.all(running.map((c) => c.exited));
+  });
   afterAll(async () => {
     for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
     await Promise.all(children.map((c) => c.exited));
@@ -85,7 +83,7 @@ describe.skipIf(!inject('aosServerAvailable'))('int-cli worker processes [server
   });
 
   /** A run with `steps` as its plan and its job, created in one transaction as its tenant. */
-  async function queueRun(tenant: string, steps: ReturnType<typeof step>[], maxAttempts = 3): Promise<string> {
+  async function queueRun(tenant: string, steps: TestPlanStep[], maxAttempts = 3): Promise<string> {
     const tenantDb = await t.tenantDb(tenant);
     return tenantDb.transaction().execute(async (trx) => {
       const { run } = await createRun(trx, {
@@ -94,19 +92,7 @@ describe.skipIf(!inject('aosServerAvailable'))('int-cli worker processes [server
         goal: 'worker test',
         maxAttempts,
       });
-      const plan = {
-        plan_id: `plan_${run.id.slice(0, 8)}`,
-        planner: 'rules',
-        planner_version: 'test',
-        goal: 'worker test',
-        steps,
-        metadata: {},
-      };
-      await trx
-        .updateTable('runs')
-        .set({ plan_json: JSON.stringify(plan), plan_hash: computePlanHash(plan) })
-        .where('id', '=', run.id)
-        .execute();
+      await storeTestPlan(trx, run.id, steps);
       await enqueueRun(trx, run.id);
       return run.id;
     });

@@ -5,3 +5,4 @@ export * from './test-databases';
 export * from './peers/index';
 export * from './aos-server';
 export * from './module-recorder';
+export * from './planned-runs';
