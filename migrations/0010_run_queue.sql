@@ -45,38 +45,35 @@ $$;
 REVOKE EXECUTE ON FUNCTION aos_enqueue_run(uuid, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aos_enqueue_run(uuid, timestamptz) TO aos_app;
 
--- The recovery task runs as aos_worker through the store's aos_app handles; the queue itself is
--- aos_worker's: graphile-worker's runner selects, locks, completes and reschedules jobs.
-DO $$
-BEGIN
-  IF to_regnamespace('graphile_worker') IS NOT NULL THEN
-    GRANT USAGE ON SCHEMA graphile_worker TO aos_worker;
-    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA graphile_worker TO aos_worker;
-    GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA graphile_worker TO aos_worker;
-    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA graphile_worker TO aos_worker;
-    -- What a later graphile-worker migration creates (as the migrating owner) is aos_worker's too.
-    ALTER DEFAULT PRIVILEGES IN SCHEMA graphile_worker GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO aos_worker;
-    ALTER DEFAULT PRIVILEGES IN SCHEMA graphile_worker GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO aos_worker;
-    ALTER DEFAULT PRIVILEGES IN SCHEMA graphile_worker GRANT EXECUTE ON FUNCTIONS TO aos_worker;
-  END IF;
-END
-$$;
-
--- graphile-worker enables row-level security on its tables with no policy, so that only their
--- owner reaches them; aos_worker gets every row of each (the queue has no tenant column: the
--- tenant is in each job's payload, written by aos_enqueue_run from the enqueuing session).
-DO $$
+-- The queue itself is aos_worker's: graphile-worker's runner selects, locks, completes and
+-- reschedules jobs. graphile-worker enables row-level security on its tables with no policy, so
+-- that only their owner reaches them; aos_worker gets every row of each (the queue has no tenant
+-- column: the tenant is in each job's payload, written by aos_enqueue_run from the enqueuing
+-- session). Idempotent, and called again by `int-cli migrate` after graphile-worker's own
+-- migrations, so a table a later graphile-worker version adds is covered too.
+CREATE FUNCTION aos_grant_run_queue() RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
   t record;
 BEGIN
-  IF to_regnamespace('graphile_worker') IS NOT NULL THEN
-    FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = 'graphile_worker' AND c.relkind = 'r' AND c.relrowsecurity LOOP
-      EXECUTE format('CREATE POLICY aos_worker_queue ON graphile_worker.%I TO aos_worker USING (true) WITH CHECK (true)', t.relname);
-    END LOOP;
+  IF to_regnamespace('graphile_worker') IS NULL THEN
+    RETURN;
   END IF;
-END
+  GRANT USAGE ON SCHEMA graphile_worker TO aos_worker;
+  GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA graphile_worker TO aos_worker;
+  GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA graphile_worker TO aos_worker;
+  GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA graphile_worker TO aos_worker;
+  FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'graphile_worker' AND c.relkind = 'r' AND c.relrowsecurity
+              AND NOT EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'graphile_worker'
+                                AND p.tablename = c.relname AND p.policyname = 'aos_worker_queue') LOOP
+    EXECUTE format('CREATE POLICY aos_worker_queue ON graphile_worker.%I TO aos_worker USING (true) WITH CHECK (true)', t.relname);
+  END LOOP;
+END;
 $$;
+
+REVOKE EXECUTE ON FUNCTION aos_grant_run_queue() FROM PUBLIC;
+SELECT aos_grant_run_queue();
 
 -- What the recovery task (every 15 s, SPEC §14) takes, across tenants: running runs whose lease
 -- expired (their worker died or stalled), and runs waiting to execute that have no live job — a

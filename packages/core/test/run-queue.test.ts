@@ -8,6 +8,7 @@ import {
   createAgent,
   enqueueRun,
   executeRunAttempt,
+  grantRunQueue,
   recoverQueuedRuns,
   runQueueInstalled,
   type AosDatabase,
@@ -95,6 +96,26 @@ describe.skipIf(!inject('aosServerAvailable'))('the run queue [server]', () => {
     // Enqueueing again replaces the waiting job: still one.
     await enqueueRun(tenantDb, run.id);
     expect(await jobsOf(db, run.id)).toHaveLength(1);
+  });
+
+  it('a table a later graphile-worker adds gets the aos_worker grant and policy when migrate runs again', async () => {
+    await sql`CREATE TABLE graphile_worker._private_future (id int)`.execute(db);
+    await sql`ALTER TABLE graphile_worker._private_future ENABLE ROW LEVEL SECURITY`.execute(db);
+    try {
+      const access = () =>
+        sql<{ can: boolean; policies: number }>`
+          SELECT has_table_privilege('aos_worker', 'graphile_worker._private_future', 'SELECT') AS can,
+                 (SELECT count(*)::int FROM pg_policies WHERE schemaname = 'graphile_worker'
+                     AND tablename = '_private_future' AND policyname = 'aos_worker_queue') AS policies`
+          .execute(db)
+          .then((r) => r.rows[0]);
+      expect(await access()).toEqual({ can: false, policies: 0 });
+      await grantRunQueue(db);
+      await grantRunQueue(db);
+      expect(await access()).toEqual({ can: true, policies: 1 });
+    } finally {
+      await sql`DROP TABLE graphile_worker._private_future`.execute(db);
+    }
   });
 
   it("the database adds no job for another tenant's run, a finished run, or a session without a tenant", async () => {

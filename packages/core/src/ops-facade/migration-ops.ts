@@ -1,6 +1,6 @@
 import { AosError } from '../errors';
 import { getMigrationStatus, migrateToLatest } from '../db/migrator';
-import { installRunQueue, RUN_QUEUE_SCHEMA } from '../queue/run-queue';
+import { grantRunQueue, installRunQueue, RUN_QUEUE_SCHEMA } from '../queue/run-queue';
 import type { OpsContext } from './ops-context';
 import type { AosOps } from './ops-types';
 
@@ -20,6 +20,8 @@ export function migrationOps(ctx: OpsContext): AosOps['migrations'] {
       // The queue first: AOS's migrations grant on its schema.
       if (ctx.databaseUrl !== null) await installRunQueue(ctx.databaseUrl);
       const { outcomes, applied } = await migrateToLatest(db);
+      // aos_worker's grants and policies again: an upgraded graphile-worker may have added tables.
+      if (ctx.databaseUrl !== null) await grantRunQueue(db);
       const executedAt = new Map((await getMigrationStatus(db)).map((m) => [m.name, m.executedAt]));
       return {
         migrations: outcomes.map((o) => {

@@ -3,6 +3,7 @@
 export {
   enqueueRun,
   EXECUTE_RUN_TASK,
+  grantRunQueue,
   installRunQueue,
   RECOVER_RUNS_TASK,
   RUN_QUEUE_SCHEMA,

@@ -34,6 +34,15 @@ export async function installRunQueue(url: string): Promise<void> {
 }
 
 /**
+ * Grants `aos_worker` the queue's tables (and a policy on each, graphile-worker enabling
+ * row-level security on them): what migration 0010 does, again, after graphile-worker's own
+ * migrations may have added tables. Idempotent; `db` works as the migrating owner.
+ */
+export async function grantRunQueue(db: Kysely<Database>): Promise<void> {
+  await sql`SELECT aos_grant_run_queue()`.execute(db);
+}
+
+/**
  * Adds the job that executes run `runId` at `runAt` (now when absent), in the transaction `db`
  * is in — the caller's own, so the run and its job commit together (SPEC §14). `db` must work
  * as the run's tenant; the database refuses another tenant's run, or one that is not `queued`
