@@ -81,6 +81,14 @@ export async function runServe(args: ParsedArgs, context: ServerCliContext): Pro
     }
     throw refusal(error);
   }
+  // Requests this process is answering (headers received, response not yet closed).
+  let inFlight = 0;
+  app.server.on('request', (_request: unknown, response: NodeJS.EventEmitter) => {
+    inFlight += 1;
+    response.once('close', () => {
+      inFlight -= 1;
+    });
+  });
   const stopping = stopSignal();
   const executing =
     options.workers > 0
@@ -92,7 +100,13 @@ export async function runServe(args: ParsedArgs, context: ServerCliContext): Pro
   // Closing waits for every connection, and a client's idle keep-alive connection would hold it
   // for Fastify's whole keep-alive timeout (72 s): close connections as soon as they are idle,
   // including those whose last request finishes during the shutdown.
-  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  // Node does not count every such connection as idle: after event streams a client stopped
+  // reading once it had the `end` event, connections with no request in flight held the close
+  // for 70 s (measured after the service bench). With nothing in flight, close them all.
+  const sweep = setInterval(() => {
+    app.server.closeIdleConnections();
+    if (inFlight === 0) app.server.closeAllConnections();
+  }, 100);
   try {
     await app.close();
   } finally {

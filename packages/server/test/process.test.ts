@@ -139,6 +139,42 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
     expect(lines[1]).toMatchObject({ key_prefix: server.apiKey.split('_')[1], tenant_id: server.tenantId });
   });
 
+  it('SIGTERM: connections whose event streams a client stopped reading at `end` do not hold the shutdown', async () => {
+    const server = await startTestAosServer();
+    try {
+      const headers = { ...bearer(server.apiKey), 'content-type': 'application/json' };
+      const agent = AgentViewSchema.parse(
+        await (await fetch(`${server.url}/v1/agents`, { method: 'POST', headers, body: '{"name":"streams"}' })).json(),
+      );
+      // As `cus-cli run --follow` and the bench do: read each stream until its `end` event, then stop.
+      const followToEnd = async (): Promise<void> => {
+        const created = CreatedRunViewSchema.parse(
+          await (
+            await fetch(`${server.url}/v1/runs`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ agent_id: agent.id, goal: 'echo streamed' }),
+            })
+          ).json(),
+        );
+        const events = await fetch(`${server.url}/v1/runs/${created.run.id}/events`, { headers });
+        let text = '';
+        for await (const chunk of events.body!) {
+          text += Buffer.from(chunk).toString('utf8');
+          if (text.includes('event: end')) break;
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, followToEnd));
+      await Promise.all(Array.from({ length: 8 }, followToEnd));
+      // Without closing them, the server waited out the keep-alive timeout (~70 s); the testkit
+      // kills it after 15 s and "stopped" is never printed.
+      await server.stop();
+      expect(server.logs()).toMatch(/aos-server: stopped/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('SIGTERM: a keep-alive connection whose request finishes during the shutdown does not hold it', async () => {
     const server = await startTestAosServer();
     // A client that keeps its connection open between requests (as fetch and curl do). Its request
