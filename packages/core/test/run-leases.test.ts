@@ -78,6 +78,48 @@ describeEachDriver('run leases and fencing', (t: TestDatabase) => {
     expect(await renewLease(db, run.id, 2)).toBe(true);
   });
 
+  it('a worker whose lease was taken over after its last step cannot seal: the run stays unsealed for the new holder', async () => {
+    const tenant = `t-${randomUUID()}`;
+    const run = await createPlannedRun(db, {
+      tenantId: tenant,
+      steps: [planStep(1, 'echo', { message: 'last step' }, { depends_on: [] })],
+    });
+    // The takeover lands exactly between the attempt's last append and its seal: a trigger bumps
+    // the epoch right after that step row is written (as another worker's claim would).
+    await sql
+      .raw(
+        `CREATE OR REPLACE FUNCTION aos_test_take_over() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN UPDATE runs SET lease_epoch = lease_epoch + 1, lease_owner = 'another-worker' WHERE id = NEW.run_id; RETURN NEW; END $$`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `CREATE TRIGGER aos_test_take_over AFTER INSERT ON aos_trace_steps FOR EACH ROW
+         WHEN (NEW.run_id = '${run.id}') EXECUTE FUNCTION aos_test_take_over()`,
+      )
+      .execute(db);
+    try {
+      expect(await refusal(() => executeRunAttempt(db, run.id, testDeps()))).toMatch(
+        /taken over or finished by someone else/,
+      );
+    } finally {
+      await sql.raw('DROP TRIGGER aos_test_take_over ON aos_trace_steps').execute(db);
+      await sql.raw('DROP FUNCTION aos_test_take_over()').execute(db);
+    }
+    const after = await db
+      .selectFrom('runs')
+      .select(['status', 'lease_owner'])
+      .where('id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual({ status: 'running', lease_owner: 'another-worker' });
+    const trace = await db
+      .selectFrom('aos_traces')
+      .select(['sealed_at', 'status'])
+      .where('run_id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    expect(trace).toEqual({ sealed_at: null, status: 'running' });
+  });
+
   it('an epoch never goes back', async () => {
     const tenant = `t-${randomUUID()}`;
     const run = await createPlannedRun(db, {

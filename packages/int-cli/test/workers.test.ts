@@ -264,6 +264,13 @@ describe('int-cli worker without a Postgres server', () => {
         ),
       ]);
       expect(child.stdout()).toBe('');
+      for (const concurrency of ['0', 'many', '-3']) {
+        const bad = spawnNode([INT_CLI, 'worker', '--concurrency', concurrency], {
+          env: { AOS_HOME: home, DATABASE_URL: '', NO_COLOR: '1' },
+        });
+        expect({ concurrency, code: (await bad.exited).code }).toEqual({ concurrency, code: 2 });
+        expect(bad.stderr().trim().split('\n')).toEqual([expect.stringMatching(/--concurrency: /)]);
+      }
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

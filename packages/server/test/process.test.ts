@@ -45,6 +45,11 @@ describe('aos-server start-up refusals', () => {
     const flag = spawnNode([AOS_SERVER_BIN, '--port', 'eighty'], { env: { DATABASE_URL: '' } });
     expect((await flag.exited).code).toBe(2);
     expect(flag.stderr()).toMatch(/--port: /);
+    for (const workers of ['-1', 'four', '2.5']) {
+      const bad = spawnNode([AOS_SERVER_BIN, '--workers', workers], { env: { DATABASE_URL: '' } });
+      expect({ workers, code: (await bad.exited).code }).toEqual({ workers, code: 2 });
+      expect(bad.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^error: --workers: /)]);
+    }
     const env = spawnNode([AOS_SERVER_BIN], { env: { DATABASE_URL: '', AOS_RATE_LIMIT_MAX: 'lots' } });
     expect((await env.exited).code).toBe(1);
     expect(env.stderr()).toMatch(/AOS_RATE_LIMIT_MAX=lots/);
