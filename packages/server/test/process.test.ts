@@ -225,7 +225,7 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
     }
   }, 40_000);
 
-  it('SIGTERM: an in-flight request finishes, its run executes, then exit 0', async () => {
+  it('SIGTERM: an in-flight request finishes (201, the run queued), the server exits 0, and the run executes', async () => {
     const t = await createAppFixture();
     try {
       await t.tenant('acme');
@@ -270,7 +270,13 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server process [server]', ()
       const { code } = await child.exited;
       expect(code, child.stderr()).toBe(0);
       expect(child.stderr()).toMatch(/aos-server: stopped/);
-      const details = await t.service.aos.runs.get({ tenantId: 'acme', runId: run.id });
+      // The run was queued with its job in the request's transaction: a worker executes it — the
+      // draining server's, if it took the job before it stopped, or the fixture's otherwise.
+      let details = await t.service.aos.runs.get({ tenantId: 'acme', runId: run.id });
+      for (let i = 0; i < 300 && details.trace?.sealed_at == null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        details = await t.service.aos.runs.get({ tenantId: 'acme', runId: run.id });
+      }
       expect(details.run.status).toBe('succeeded');
       expect(details.trace?.sealed_at).not.toBeNull();
     } finally {
