@@ -30,5 +30,20 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 3,
+    projects: [
+      { extends: true, test: { name: 'aos' } },
+      // @aos/proof's suite again, with its `#platform` import resolved to the browser
+      // implementation (@noble, no node:crypto): the code a browser runs passes the same tests.
+      {
+        extends: true,
+        resolve: { conditions: ['@aos/browser-platform'] },
+        ssr: { resolve: { conditions: ['@aos/browser-platform'] } },
+        test: {
+          name: 'proof-browser-platform',
+          include: ['packages/proof/src/**/*.test.ts'],
+          env: { AOS_PROOF_PLATFORM: 'browser' },
+        },
+      },
+    ],
   },
 });

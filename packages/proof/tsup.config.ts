@@ -9,7 +9,14 @@ const library = {
 };
 
 export default defineConfig({
-  entry: { ...library, bin: 'src/bin.ts' },
+  // The two `#platform` implementations are their own files: package.json's `imports` picks
+  // one at run time (Node: node:crypto; browsers and bundlers: @noble), so it is never bundled.
+  entry: {
+    ...library,
+    bin: 'src/bin.ts',
+    'platform/node': 'src/platform/node.ts',
+    'platform/browser': 'src/platform/browser.ts',
+  },
   format: ['esm'],
   platform: 'node',
   target: 'node20',
@@ -17,7 +24,7 @@ export default defineConfig({
   // an entry's hashbang) and tsup marks files starting with one executable.
   dts: { entry: library },
   // The coordinator takes the caller's kysely instance; never bundle it.
-  external: ['kysely'],
+  external: ['kysely', '#platform'],
   clean: true,
   sourcemap: false,
   splitting: true,

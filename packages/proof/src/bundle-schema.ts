@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 import { LogReceiptSchema } from './tenant-log';
 import { findStepEnvelopeProblem, type StepEnvelope } from './step-envelope';
@@ -23,8 +23,9 @@ export const PROOF_BUNDLE_FORMAT = 'aos.proof-bundle.v2';
  */
 export const STEP_PROOF_FORMAT = 'aos.step-proof.v2';
 
-const HashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
-const IdSchema = z.string().min(1, 'must be a non-empty string');
+const HashHexSchema = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'));
+const IdSchema = z.string().check(z.minLength(1, 'must be a non-empty string'));
+const CountSchema = z.int().check(z.nonnegative());
 const TimestampSchema = z.iso.datetime({ error: 'must be an ISO-8601 UTC time' });
 
 /**
@@ -37,10 +38,12 @@ const TimestampSchema = z.iso.datetime({ error: 'must be an ISO-8601 UTC time' }
  * const envelope = StepEnvelopeSchema.parse(JSON.parse(text));
  * ```
  */
-export const StepEnvelopeSchema = z.custom<StepEnvelope>().superRefine((value, ctx) => {
-  const problem = findStepEnvelopeProblem(value);
-  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const StepEnvelopeSchema = z.custom<StepEnvelope>().check(
+  z.superRefine((value, ctx) => {
+    const problem = findStepEnvelopeProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
 
 /**
  * Zod schema of one step of a bundle: its envelope and the three hashes stored with it.
@@ -80,13 +83,13 @@ export const BundleRunSchema = z.strictObject({
   agent_id: IdSchema,
   origin_system_id: IdSchema,
   goal: z.string(),
-  idempotency_key: z.string().nullable(),
+  idempotency_key: z.nullable(z.string()),
   status: z.enum(RUN_STATUSES),
-  error_message: z.string().nullable(),
-  attempts: z.number().int().nonnegative(),
-  plan_hash: HashHexSchema.nullable(),
+  error_message: z.nullable(z.string()),
+  attempts: CountSchema,
+  plan_hash: z.nullable(HashHexSchema),
   created_at: TimestampSchema,
-  completed_at: TimestampSchema.nullable(),
+  completed_at: z.nullable(TimestampSchema),
 });
 /**
  * The run a bundle proves.
@@ -115,12 +118,12 @@ export const BundleTraceSchema = z.strictObject({
   genesis_hash: HashHexSchema,
   status: z.enum(TRACE_STATUSES),
   started_at: TimestampSchema,
-  completed_at: TimestampSchema.nullable(),
-  root_hash: HashHexSchema.nullable(),
-  merkle_root: HashHexSchema.nullable(),
-  chain_length: z.number().int().nonnegative().nullable(),
-  checkpoint: z.string().nullable(),
-  sealed_at: TimestampSchema.nullable(),
+  completed_at: z.nullable(TimestampSchema),
+  root_hash: z.nullable(HashHexSchema),
+  merkle_root: z.nullable(HashHexSchema),
+  chain_length: z.nullable(CountSchema),
+  checkpoint: z.nullable(z.string()),
+  sealed_at: z.nullable(TimestampSchema),
 });
 /**
  * The trace part of a bundle.
@@ -171,11 +174,11 @@ export const ProofBundleSchema = z.strictObject({
   run: BundleRunSchema,
   plan: z.json(),
   trace: BundleTraceSchema,
-  header: BundleLeafSchema.nullable(),
-  outcome: BundleLeafSchema.nullable(),
+  header: z.nullable(BundleLeafSchema),
+  outcome: z.nullable(BundleLeafSchema),
   verifier_key_name: IdSchema,
   exported_at: TimestampSchema,
-  receipt: LogReceiptSchema.nullable(),
+  receipt: z.nullable(LogReceiptSchema),
   steps: z.array(StepRecordSchema),
 });
 /**
@@ -192,7 +195,7 @@ export type ProofBundle = z.infer<typeof ProofBundleSchema>;
  * The bundle without its steps checked: verification checks each step itself, in order, so
  * the first bad one is named as a divergent step and a long chain is not walked twice.
  */
-export const ProofBundleOutlineSchema = ProofBundleSchema.extend({ steps: z.array(z.unknown()) });
+export const ProofBundleOutlineSchema = z.extend(ProofBundleSchema, { steps: z.array(z.unknown()) });
 /** A bundle whose steps are not checked yet. */
 export type ProofBundleOutline = z.infer<typeof ProofBundleOutlineSchema>;
 
@@ -211,10 +214,10 @@ export const StepInclusionProofSchema = z.strictObject({
   format: z.literal(STEP_PROOF_FORMAT),
   envelope: StepEnvelopeSchema,
   leaf_hash: HashHexSchema,
-  index: z.number().int().nonnegative(),
-  tree_size: z.number().int().positive(),
+  index: CountSchema,
+  tree_size: z.int().check(z.positive()),
   audit_path: z.array(HashHexSchema),
-  checkpoint: z.string().min(1),
+  checkpoint: z.string().check(z.minLength(1)),
   verifier_key_name: IdSchema,
 });
 /**
@@ -227,4 +230,4 @@ export const StepInclusionProofSchema = z.strictObject({
  */
 export type StepInclusionProof = z.infer<typeof StepInclusionProofSchema>;
 
-export { describeZodError } from './zod-error';
+export { describeZodError, safeParseSchema } from './zod-error';

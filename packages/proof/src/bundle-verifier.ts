@@ -25,6 +25,7 @@ import {
   type TraceVerification,
   type TrustedKeys,
 } from './trace-verifier';
+import { safeParseSchema } from './zod-error';
 
 /**
  * The outcome of {@link verifyProofBundle}: the same report as for a stored trace.
@@ -142,7 +143,7 @@ export function openBundleCheck(
   bundle: unknown,
   trustedKeys: readonly VerifierKey[],
 ): OpenedBundle | BundleVerification {
-  const parsed = ProofBundleOutlineSchema.safeParse(bundle);
+  const parsed = safeParseSchema(ProofBundleOutlineSchema, bundle);
   if (!parsed.success) {
     return {
       verification_status: 'FAILED',

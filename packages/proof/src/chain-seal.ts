@@ -1,3 +1,5 @@
+import { bytesToHex } from '#platform';
+
 import type { StepRecord } from './bundle-schema';
 import { merkleRootOfLeafBuffer } from './merkle-tree';
 import type { SigningKey } from './note-key';
@@ -96,7 +98,7 @@ export function sealRunTrace(input: SealRunInput): SealResult {
   const outcome = expectedOutcome(run, trace, chain);
   const outcomeHash = computeEnvelopeHash(outcome);
   const size = chain.length + 2;
-  const merkleRoot = merkleRootOfLeafBuffer(chain.treeLeaves(outcomeHash), size).toString('hex');
+  const merkleRoot = bytesToHex(merkleRootOfLeafBuffer(chain.treeLeaves(outcomeHash), size));
   const origin = checkpointOrigin(signingKey.name, trace.tenant_id, trace.run_id);
   return {
     ok: true,

@@ -1,3 +1,5 @@
+import { hexToBytes } from '#platform';
+
 import { canonicalize } from './canonical-json';
 import { ProofError } from './errors';
 import { assertHashHex, sha256Hex, sha256Raw } from './sha256-hash';
@@ -21,7 +23,7 @@ export function computeLeafHash(envelope: StepEnvelope): string {
 }
 
 /** {@link computeLeafHash} as 32 raw bytes (the verifier's hot path). */
-export function computeLeafHashRaw(envelope: unknown): Buffer {
+export function computeLeafHashRaw(envelope: unknown): Uint8Array {
   return sha256Raw(LEAF_PREFIX + canonicalize(envelope));
 }
 
@@ -37,7 +39,7 @@ export function computeLeafHashRaw(envelope: unknown): Buffer {
 export function computeStepHash(prevHash: string, leafHash: string): string {
   assertHashHex(prevHash, 'prev_hash');
   assertHashHex(leafHash, 'leaf_hash');
-  return sha256Hex(Buffer.from(prevHash + leafHash, 'hex'));
+  return sha256Hex(hexToBytes(prevHash + leafHash));
 }
 
 /**
@@ -76,6 +78,6 @@ export function extendChain(prevHash: string, envelope: StepEnvelope): ChainLink
   return {
     leaf_hash: leafHash,
     prev_hash: prevHash,
-    step_hash: sha256Hex(Buffer.from(prevHash + leafHash, 'hex')),
+    step_hash: sha256Hex(hexToBytes(prevHash + leafHash)),
   };
 }

@@ -36,9 +36,11 @@ export {
   isValidKeyName,
   parseSigningKey,
   parseVerifierKey,
+  signingKeySeed,
   type SigningKey,
   type VerifierKey,
 } from './note-key';
+export type { Ed25519PrivateKey, Ed25519PublicKey } from './platform/key-types';
 export { signNote, verifyNote, type NoteVerification } from './signed-note';
 export {
   checkpointOrigin,

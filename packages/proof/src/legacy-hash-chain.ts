@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-
 import { ProofError } from './errors';
-import { describeValue } from './sha256-hash';
+import { describeValue, sha256Hex } from './sha256-hash';
 
 /**
  * The step fields the legacy fingerprint covers.
@@ -34,8 +32,9 @@ export function legacyHashChainV1(runId: string, steps: readonly LegacyChainStep
   if (typeof runId !== 'string') {
     throw new ProofError('PROOF_BAD_VALUE', `run id must be a string, got ${describeValue(runId)}`);
   }
-  const hash = createHash('sha256');
-  hash.update(runId, 'utf8');
+  // Hashing the concatenation is hashing the parts one after another (UTF-8 of a
+  // concatenation is the concatenation of the UTF-8).
+  const parts = [runId];
   for (const [i, step] of steps.entries()) {
     const { step_index, skill_name, status } = step;
     if (!Number.isSafeInteger(step_index)) {
@@ -47,7 +46,7 @@ export function legacyHashChainV1(runId: string, steps: readonly LegacyChainStep
     if (typeof skill_name !== 'string' || typeof status !== 'string') {
       throw new ProofError('PROOF_BAD_VALUE', `steps[${i}].skill_name and status must be strings`);
     }
-    hash.update(`${step_index}:${skill_name}:${status}`, 'utf8');
+    parts.push(`${step_index}:${skill_name}:${status}`);
   }
-  return hash.digest('hex');
+  return sha256Hex(parts.join(''));
 }

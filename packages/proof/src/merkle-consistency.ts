@@ -1,3 +1,5 @@
+import { allocBytes, bytesToHex, hexToBytes } from '#platform';
+
 import { ProofError } from './errors';
 import { describeValue, isHashHex, sha256Raw } from './sha256-hash';
 import {
@@ -101,18 +103,18 @@ export function verifyConsistency(check: ConsistencyCheck): boolean {
     fn = (fn - 1) / 2;
     sn = Math.floor(sn / 2);
   }
-  const scratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+  const scratch = allocBytes(1 + 2 * HASH_BYTES);
   scratch[0] = 0x01;
-  const parent = (left: Buffer, right: Buffer): Buffer => {
-    left.copy(scratch, 1);
-    right.copy(scratch, 1 + HASH_BYTES);
+  const parent = (left: Uint8Array, right: Uint8Array): Uint8Array => {
+    scratch.set(left, 1);
+    scratch.set(right, 1 + HASH_BYTES);
     return sha256Raw(scratch);
   };
-  let fr: Buffer = Buffer.from(path[0]!, 'hex');
+  let fr = hexToBytes(path[0]!);
   let sr = fr;
   for (const hex of path.slice(1)) {
     if (sn === 0) return false;
-    const c = Buffer.from(hex, 'hex');
+    const c = hexToBytes(hex);
     if (fn % 2 === 1 || fn === sn) {
       fr = parent(c, fr);
       sr = parent(c, sr);
@@ -126,7 +128,7 @@ export function verifyConsistency(check: ConsistencyCheck): boolean {
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 && fr.toString('hex') === oldRoot && sr.toString('hex') === newRoot;
+  return sn === 0 && bytesToHex(fr) === oldRoot && bytesToHex(sr) === newRoot;
 }
 
 /** RFC 9162 §2.1.4.1 SUBPROOF(m, D[0:n], true) as leaf ranges, in proof order. */

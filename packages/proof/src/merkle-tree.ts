@@ -1,3 +1,5 @@
+import { allocBytes, bytesToHex, hexToBytes } from '#platform';
+
 import { ProofError } from './errors';
 import { describeValue, isHashHex, sha256Into, sha256Raw } from './sha256-hash';
 
@@ -16,7 +18,7 @@ const LOWER_HEX = /^[0-9a-f]*$/;
  * ```
  */
 export function merkleTreeHash(leafHashes: readonly string[]): string {
-  return merkleRootOfLeafBuffer(decodeLeafHashes(leafHashes), leafHashes.length).toString('hex');
+  return bytesToHex(merkleRootOfLeafBuffer(decodeLeafHashes(leafHashes), leafHashes.length));
 }
 
 /**
@@ -45,7 +47,7 @@ export function createInclusionProof(leafHashes: readonly string[], index: numbe
   while (width > 1) {
     const sibling = node % 2 === 0 ? node + 1 : node - 1;
     if (sibling < width) {
-      path.push(level.toString('hex', sibling * HASH_BYTES, (sibling + 1) * HASH_BYTES));
+      path.push(bytesToHex(level, sibling * HASH_BYTES, (sibling + 1) * HASH_BYTES));
     }
     width = hashLevelInPlace(level, width);
     node = Math.floor(node / 2);
@@ -89,17 +91,17 @@ export function verifyInclusion(check: InclusionCheck): boolean {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(treeSize)) return false;
   if (index < 0 || index >= treeSize) return false;
   if (!isHashHex(leafHash) || !isHashHex(rootHash) || !Array.isArray(proof)) return false;
-  const scratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+  const scratch = allocBytes(1 + 2 * HASH_BYTES);
   scratch[0] = 0x01;
   let fn = index;
   let sn = treeSize - 1;
-  let r: Buffer = Buffer.from(leafHash, 'hex');
+  let r = hexToBytes(leafHash);
   for (const p of proof) {
     if (!isHashHex(p)) return false;
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
-      scratch.write(p, 1, HASH_BYTES, 'hex');
-      r.copy(scratch, 1 + HASH_BYTES);
+      scratch.set(hexToBytes(p), 1);
+      scratch.set(r, 1 + HASH_BYTES);
       r = sha256Raw(scratch);
       if (fn % 2 === 0) {
         while (fn % 2 === 0 && fn !== 0) {
@@ -108,18 +110,18 @@ export function verifyInclusion(check: InclusionCheck): boolean {
         }
       }
     } else {
-      r.copy(scratch, 1);
-      scratch.write(p, 1 + HASH_BYTES, HASH_BYTES, 'hex');
+      scratch.set(r, 1);
+      scratch.set(hexToBytes(p), 1 + HASH_BYTES);
       r = sha256Raw(scratch);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 && r.toString('hex') === rootHash;
+  return sn === 0 && bytesToHex(r) === rootHash;
 }
 
 /** Decodes hex leaf hashes into one buffer of `length × 32` bytes. */
-function decodeLeafHashes(leafHashes: readonly string[]): Buffer {
+function decodeLeafHashes(leafHashes: readonly string[]): Uint8Array {
   const joined = leafHashes.join('');
   if (joined.length !== leafHashes.length * 2 * HASH_BYTES || !LOWER_HEX.test(joined)) {
     const bad = leafHashes.findIndex((leaf) => !isHashHex(leaf));
@@ -128,34 +130,37 @@ function decodeLeafHashes(leafHashes: readonly string[]): Buffer {
       `leaf hash ${bad} must be 64 lowercase hex characters, got ${describeValue(leafHashes[bad])}`,
     );
   }
-  return Buffer.from(joined, 'hex');
+  return hexToBytes(joined);
 }
 
 /**
  * Merkle Tree Hash of `count` raw 32-byte leaf hashes packed in `leaves`, which it overwrites.
  * Returns a fresh 32-byte buffer.
  */
-export function merkleRootOfLeafBuffer(leaves: Buffer, count: number): Buffer {
+export function merkleRootOfLeafBuffer(leaves: Uint8Array, count: number): Uint8Array {
   if (count === 0) return sha256Raw(new Uint8Array(0));
   let width = count;
   while (width > 1) width = hashLevelInPlace(leaves, width);
-  return Buffer.from(leaves.subarray(0, HASH_BYTES));
+  // A copy: Buffer#slice would return a view of `leaves`, which callers may reuse.
+  const root = allocBytes(HASH_BYTES);
+  root.set(leaves.subarray(0, HASH_BYTES));
+  return root;
 }
 
 /**
  * Replaces the first `width` nodes of `level` by their parents (a lone last node moves up
  * unchanged) and returns the new width. Parent i is written over bytes already read.
  */
-function hashLevelInPlace(level: Buffer, width: number): number {
-  const scratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+function hashLevelInPlace(level: Uint8Array, width: number): number {
+  const scratch = allocBytes(1 + 2 * HASH_BYTES);
   scratch[0] = 0x01;
   const pairs = Math.floor(width / 2);
   for (let i = 0; i < pairs; i++) {
-    level.copy(scratch, 1, 2 * i * HASH_BYTES, (2 * i + 2) * HASH_BYTES);
+    scratch.set(level.subarray(2 * i * HASH_BYTES, (2 * i + 2) * HASH_BYTES), 1);
     sha256Into(scratch, level, i * HASH_BYTES);
   }
   if (width % 2 === 1) {
-    level.copy(level, pairs * HASH_BYTES, (width - 1) * HASH_BYTES, width * HASH_BYTES);
+    level.copyWithin(pairs * HASH_BYTES, (width - 1) * HASH_BYTES, width * HASH_BYTES);
   }
   return pairs + (width % 2);
 }

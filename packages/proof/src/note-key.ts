@@ -1,14 +1,22 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  bytesToHex,
+  concatBytes,
+  ed25519PrivateKey,
+  ed25519PublicBytes,
+  ed25519PublicKey,
+  ed25519Seed,
+  randomSeed,
+  utf8Bytes,
+} from '#platform';
 
 import { ProofError } from './errors';
+import type { Ed25519PrivateKey, Ed25519PublicKey } from './platform/key-types';
 import { sha256Raw } from './sha256-hash';
 
 /** C2SP signed-note signature type byte of Ed25519. */
 const ED25519_TYPE = 0x01;
-// DER wrappers of a raw Ed25519 seed (RFC 8410 PKCS#8) and public key (SPKI); Node builds
-// KeyObjects from DER, and these fixed prefixes are all that differs from the raw bytes.
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PRIVATE_KEY_PREFIX = 'PRIVATE+KEY+';
 const KEY_ID_PATTERN = /^[0-9a-f]{8}$/;
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -30,8 +38,8 @@ export interface SigningKey {
   readonly name: string;
   readonly keyId: string;
   readonly verifierKey: string;
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
+  readonly privateKey: Ed25519PrivateKey;
+  readonly publicKey: Ed25519PublicKey;
 }
 
 /**
@@ -46,7 +54,7 @@ export interface VerifierKey {
   readonly name: string;
   readonly keyId: string;
   readonly verifierKey: string;
-  readonly publicKey: KeyObject;
+  readonly publicKey: Ed25519PublicKey;
 }
 
 /**
@@ -75,8 +83,7 @@ export function isValidKeyName(name: unknown): name is string {
  */
 export function generateSigningKey(name: string): SigningKey {
   assertKeyName(name);
-  const { privateKey } = generateKeyPairSync('ed25519');
-  return signingKeyFromPrivateKey(name, privateKey);
+  return signingKeyFromPrivateKey(name, ed25519PrivateKey(randomSeed()));
 }
 
 /**
@@ -105,13 +112,9 @@ export function parseSigningKey(text: string): SigningKey {
   if (raw === null || raw.length !== 33 || raw[0] !== ED25519_TYPE) {
     throw badKey('signing key material must be base64 of 0x01 followed by a 32-byte Ed25519 seed');
   }
-  let privateKey: KeyObject;
+  let privateKey: Ed25519PrivateKey;
   try {
-    privateKey = createPrivateKey({
-      key: Buffer.concat([PKCS8_ED25519_PREFIX, raw.subarray(1)]),
-      format: 'der',
-      type: 'pkcs8',
-    });
+    privateKey = ed25519PrivateKey(raw.subarray(1));
   } catch (error) {
     throw new ProofError('PROOF_BAD_KEY', 'signing key seed is not a valid Ed25519 key', {
       cause: error,
@@ -134,9 +137,21 @@ export function parseSigningKey(text: string): SigningKey {
  * ```
  */
 export function encodeSigningKey(key: SigningKey): string {
-  const seed = key.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
-  const material = Buffer.concat([Buffer.from([ED25519_TYPE]), seed]).toString('base64');
+  const material = bytesToBase64(concatBytes(Uint8Array.of(ED25519_TYPE), ed25519Seed(key.privateKey)));
   return `${PRIVATE_KEY_PREFIX}${key.name}+${key.keyId}+${material}`;
+}
+
+/**
+ * The 32-byte Ed25519 seed of a signing key. Secret: for deriving other keys from it (the
+ * runner's step-MAC key), never for printing.
+ *
+ * @example
+ * ```ts
+ * const stepKey = hkdfSync('sha256', signingKeySeed(key), new Uint8Array(0), 'aos.step-mac.v1', 32);
+ * ```
+ */
+export function signingKeySeed(key: SigningKey): Uint8Array {
+  return ed25519Seed(key.privateKey);
 }
 
 /**
@@ -170,13 +185,9 @@ export function parseVerifierKey(text: string): VerifierKey {
   if (expectedId !== keyId) {
     throw badKey(`verifier key ${shown}: key id ${keyId} does not match the key`);
   }
-  let publicKey: KeyObject;
+  let publicKey: Ed25519PublicKey;
   try {
-    publicKey = createPublicKey({
-      key: Buffer.concat([SPKI_ED25519_PREFIX, publicRaw]),
-      format: 'der',
-      type: 'spki',
-    });
+    publicKey = ed25519PublicKey(publicRaw);
   } catch (error) {
     throw new ProofError('PROOF_BAD_KEY', `verifier key ${shown} is not an Ed25519 key`, {
       cause: error,
@@ -187,15 +198,15 @@ export function parseVerifierKey(text: string): VerifierKey {
 
 /** C2SP key id: the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key), as hex. */
 function computeKeyId(name: string, publicRaw: Uint8Array): string {
-  const input = Buffer.concat([Buffer.from(name, 'utf8'), Buffer.from([0x0a, ED25519_TYPE]), publicRaw]);
-  return sha256Raw(input).toString('hex', 0, 4);
+  const input = concatBytes(utf8Bytes(name), Uint8Array.of(0x0a, ED25519_TYPE), publicRaw);
+  return bytesToHex(sha256Raw(input), 0, 4);
 }
 
-function signingKeyFromPrivateKey(name: string, privateKey: KeyObject): SigningKey {
-  const publicKey = createPublicKey(privateKey);
-  const publicRaw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+function signingKeyFromPrivateKey(name: string, privateKey: Ed25519PrivateKey): SigningKey {
+  const publicRaw = ed25519PublicBytes(privateKey);
+  const publicKey = ed25519PublicKey(publicRaw);
   const keyId = computeKeyId(name, publicRaw);
-  const material = Buffer.concat([Buffer.from([ED25519_TYPE]), publicRaw]).toString('base64');
+  const material = bytesToBase64(concatBytes(Uint8Array.of(ED25519_TYPE), publicRaw));
   return { name, keyId, verifierKey: `${name}+${keyId}+${material}`, privateKey, publicKey };
 }
 
@@ -209,11 +220,11 @@ function splitKeyText(text: string): [string?, string?, string?] {
 }
 
 /** Strict standard base64 (RFC 4648 §4, padded); `null` for anything else. */
-export function decodeBase64(text: string): Buffer | null {
+export function decodeBase64(text: string): Uint8Array | null {
   if (text === '' || !BASE64_PATTERN.test(text)) return null;
-  const bytes = Buffer.from(text, 'base64');
+  const bytes = base64ToBytes(text);
   // Non-zero padding bits decode silently; re-encoding catches them.
-  return bytes.toString('base64') === text ? bytes : null;
+  return bytesToBase64(bytes) === text ? bytes : null;
 }
 
 function assertKeyName(name: unknown): asserts name is string {

@@ -1,28 +1,15 @@
-import * as crypto from 'node:crypto';
+import { sha256, sha256Hex as platformSha256Hex, sha256Into as platformSha256Into } from '#platform';
 
 import { ProofError } from './errors';
 
-// `crypto.hash` (Node >= 20.12) is a one-shot digest about twice as fast as `createHash` for
-// the small inputs hashed here; older runtimes get the createHash fallback.
-const oneShot: typeof crypto.hash | undefined = typeof crypto.hash === 'function' ? crypto.hash : undefined;
-
-/** SHA-256 of `data` (a string is hashed as its UTF-8 bytes) as a 32-byte Buffer. */
-export function sha256Raw(data: string | Uint8Array): Buffer {
-  if (oneShot !== undefined) return oneShot('sha256', data, 'buffer');
-  return crypto.createHash('sha256').update(data).digest();
+/** SHA-256 of `data` (a string is hashed as its UTF-8 bytes), 32 bytes. */
+export function sha256Raw(data: string | Uint8Array): Uint8Array {
+  return sha256(data);
 }
 
-/**
- * Writes the SHA-256 of `data` into `target` at `offset`. A 'binary' (latin1) digest string
- * maps each byte to one character and costs less than allocating a Buffer per hash, which
- * matters when hashing a million Merkle nodes.
- */
-export function sha256Into(data: Uint8Array, target: Buffer, offset: number): void {
-  if (oneShot !== undefined) {
-    target.write(oneShot('sha256', data, 'binary'), offset, 32, 'binary');
-    return;
-  }
-  crypto.createHash('sha256').update(data).digest().copy(target, offset);
+/** Writes the SHA-256 of `data` into `target` at `offset`, without allocating a digest where the runtime can. */
+export function sha256Into(data: Uint8Array, target: Uint8Array, offset: number): void {
+  platformSha256Into(data, target, offset);
 }
 
 /**
@@ -35,8 +22,7 @@ export function sha256Into(data: Uint8Array, target: Buffer, offset: number): vo
  * ```
  */
 export function sha256Hex(data: string | Uint8Array): string {
-  if (oneShot !== undefined) return oneShot('sha256', data, 'hex');
-  return crypto.createHash('sha256').update(data).digest('hex');
+  return platformSha256Hex(data);
 }
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;

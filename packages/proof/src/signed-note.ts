@@ -1,4 +1,4 @@
-import { sign, verify } from 'node:crypto';
+import { bytesToBase64, bytesToHex, concatBytes, ed25519Sign, ed25519Verify, hexToBytes, utf8Bytes } from '#platform';
 
 import { ProofError } from './errors';
 import { decodeBase64, isValidKeyName, parseVerifierKey, type SigningKey, type VerifierKey } from './note-key';
@@ -27,8 +27,8 @@ export function signNote(body: string, key: SigningKey): string {
   if (!isValidKeyName(key.name)) {
     throw new ProofError('PROOF_BAD_KEY', `key name ${JSON.stringify(key.name)} is invalid`);
   }
-  const signature = sign(null, Buffer.from(body, 'utf8'), key.privateKey);
-  const payload = Buffer.concat([Buffer.from(key.keyId, 'hex'), signature]).toString('base64');
+  const signature = ed25519Sign(utf8Bytes(body), key.privateKey);
+  const payload = bytesToBase64(concatBytes(hexToBytes(key.keyId), signature));
   return `${body}\n${SIGNATURE_PREFIX}${key.name} ${payload}\n`;
 }
 
@@ -92,7 +92,7 @@ export function verifyNote(note: string, verifierKeys: readonly (string | Verifi
   if (lines.length > MAX_SIGNATURES) {
     return invalid(`note has more than ${MAX_SIGNATURES} signatures`, body);
   }
-  const message = Buffer.from(body, 'utf8');
+  const message = utf8Bytes(body);
   const verifiedBy: string[] = [];
   const seen = new Set<string>();
   for (const [i, line] of lines.entries()) {
@@ -102,7 +102,7 @@ export function verifyNote(note: string, verifierKeys: readonly (string | Verifi
     const key = trusted.get(id);
     if (key === undefined || seen.has(id)) continue;
     seen.add(id);
-    const ok = parsed.signature.length === 64 && verify(null, message, key.publicKey, parsed.signature);
+    const ok = ed25519Verify(parsed.signature, message, key.publicKey);
     if (!ok) {
       return invalid(`signature by ${key.name} (key id ${key.keyId}) does not verify`, body);
     }
@@ -112,7 +112,7 @@ export function verifyNote(note: string, verifierKeys: readonly (string | Verifi
   return { valid: true, body, verifiedBy };
 }
 
-function parseSignatureLine(line: string): { name: string; keyId: string; signature: Buffer } | null {
+function parseSignatureLine(line: string): { name: string; keyId: string; signature: Uint8Array } | null {
   if (!line.startsWith(SIGNATURE_PREFIX)) return null;
   const rest = line.slice(SIGNATURE_PREFIX.length);
   const space = rest.indexOf(' ');
@@ -121,7 +121,7 @@ function parseSignatureLine(line: string): { name: string; keyId: string; signat
   if (!isValidKeyName(name)) return null;
   const payload = decodeBase64(rest.slice(space + 1));
   if (payload === null || payload.length < 5) return null;
-  return { name, keyId: payload.toString('hex', 0, 4), signature: payload.subarray(4) };
+  return { name, keyId: bytesToHex(payload, 0, 4), signature: payload.subarray(4) };
 }
 
 /** Throws PROOF_BAD_NOTE unless `text` can be the text of a signed note. */

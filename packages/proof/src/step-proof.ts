@@ -12,6 +12,7 @@ import { createInclusionProof, verifyInclusion } from './merkle-tree';
 import { verifyNote } from './signed-note';
 import { parseCheckpointBody } from './tlog-checkpoint';
 import { expectedOrigin, parseTrustedKeys, type VerificationStatus } from './trace-verifier';
+import { safeParseSchema } from './zod-error';
 
 /**
  * The outcome of {@link verifyStepInclusionProof}.
@@ -103,7 +104,7 @@ export function createStepInclusionProof(input: CreateStepInclusionProofInput): 
  */
 export function verifyStepInclusionProof(proof: unknown, options: VerifyProofOptions): StepProofVerification {
   const trustedKeys = parseTrustedKeys(options.trustedKeys);
-  const parsed = StepInclusionProofSchema.safeParse(proof);
+  const parsed = safeParseSchema(StepInclusionProofSchema, proof);
   if (!parsed.success) {
     return {
       verification_status: 'FAILED',

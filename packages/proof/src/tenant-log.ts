@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from '#platform';
+
+import * as z from 'zod/mini';
 
 import { canonicalize } from './canonical-json';
 import { ProofError } from './errors';
@@ -10,15 +12,16 @@ import { signNote, verifyNote } from './signed-note';
 import { formatCheckpointBody, parseCheckpointBody, type ParsedCheckpoint } from './tlog-checkpoint';
 import { RUN_STATUSES } from './vocabulary';
 import { verifyCosignatureQuorum, type WitnessPolicy } from './witness-policy';
+import { safeParseSchema } from './zod-error';
 
 const LEAF_PREFIX = '\u0000';
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-const HashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
-const IdSchema = z.string().min(1, 'must be a non-empty string');
+const HashHexSchema = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'));
+const IdSchema = z.string().check(z.minLength(1, 'must be a non-empty string'));
 // Proof hashes travel as base64 (as in C2SP tlog-witness): a 20-hash proof at a million leaves
 // is 941 bytes of JSON instead of 1,341 in hex.
-const HashBase64Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 of a 32-byte hash');
+const HashBase64Schema = z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 of a 32-byte hash'));
 
 /**
  * A hash proof as it travels in receipts and log proofs: each hex hash as base64.
@@ -29,7 +32,7 @@ const HashBase64Schema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the b
  * ```
  */
 export function proofToBase64(proof: readonly string[]): string[] {
-  return proof.map((hash) => Buffer.from(hash, 'hex').toString('base64'));
+  return proof.map((hash) => bytesToBase64(hexToBytes(hash)));
 }
 
 /**
@@ -41,7 +44,7 @@ export function proofToBase64(proof: readonly string[]): string[] {
  * ```
  */
 export function proofFromBase64(proof: readonly string[]): string[] {
-  return proof.map((line) => Buffer.from(line, 'base64').toString('hex'));
+  return proof.map((line) => bytesToHex(base64ToBytes(line)));
 }
 
 /**
@@ -66,14 +69,14 @@ export const LOG_RECEIPT_FORMAT = 'aos.log-receipt.v1';
 export const TenantLogLeafSchema = z.strictObject({
   type: z.literal('run_sealed'),
   tenant_id: IdSchema,
-  log_index: z.number().int().nonnegative(),
+  log_index: z.int().check(z.nonnegative()),
   run_id: IdSchema,
   trace_id: IdSchema,
   plan_hash: HashHexSchema,
   genesis_hash: HashHexSchema,
   root_hash: HashHexSchema,
   merkle_root: HashHexSchema,
-  tree_size: z.number().int().min(2),
+  tree_size: z.int().check(z.gte(2)),
   run_status: z.enum(RUN_STATUSES),
   sealed_at: z.iso.datetime({ error: 'must be an ISO-8601 UTC time' }),
 });
@@ -97,8 +100,8 @@ export type TenantLogLeaf = z.infer<typeof TenantLogLeafSchema>;
  * ```
  */
 export const ReceiptConsistencySchema = z.strictObject({
-  from_size: z.number().int().positive(),
-  proof: z.array(HashBase64Schema).max(128),
+  from_size: z.int().check(z.positive()),
+  proof: z.array(HashBase64Schema).check(z.maxLength(128)),
 });
 
 /**
@@ -116,9 +119,9 @@ export const LogReceiptSchema = z.strictObject({
   format: z.literal(LOG_RECEIPT_FORMAT),
   leaf: TenantLogLeafSchema,
   leaf_hash: HashHexSchema,
-  inclusion_proof: z.array(HashBase64Schema).max(128),
-  checkpoint: z.string().min(1).max(65_536),
-  consistency: ReceiptConsistencySchema.nullable(),
+  inclusion_proof: z.array(HashBase64Schema).check(z.maxLength(128)),
+  checkpoint: z.string().check(z.minLength(1), z.maxLength(65_536)),
+  consistency: z.nullable(ReceiptConsistencySchema),
 });
 /**
  * A run's tenant-log receipt.
@@ -319,7 +322,7 @@ export function verifyLogReceipt(
         'receipt: there is none, so nothing shows the run is in its tenant log (export the bundle again once the run is sealed into the log)',
     };
   }
-  const parsed = LogReceiptSchema.safeParse(receiptValue);
+  const parsed = safeParseSchema(LogReceiptSchema, receiptValue);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { reason: `receipt.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };

@@ -1,3 +1,5 @@
+import { bytesToBase64, bytesToHex, hexToBytes } from '#platform';
+
 import { ProofError } from './errors';
 import { decodeBase64, type SigningKey } from './note-key';
 import { assertHashHex, describeValue } from './sha256-hash';
@@ -62,7 +64,7 @@ export function formatCheckpointBody(fields: CheckpointFields): string {
     );
   }
   assertHashHex(rootHash, 'checkpoint root hash');
-  return `${origin}\n${treeSize}\n${Buffer.from(rootHash, 'hex').toString('base64')}\n`;
+  return `${origin}\n${treeSize}\n${bytesToBase64(hexToBytes(rootHash))}\n`;
 }
 
 /**
@@ -98,7 +100,7 @@ export function parseCheckpointBody(body: string): ParsedCheckpoint {
   if (extensions.some((line) => line === '')) {
     throw new ProofError('PROOF_BAD_NOTE', 'checkpoint extension lines must not be empty');
   }
-  return { origin, treeSize, rootHash: rootBytes.toString('hex'), extensions };
+  return { origin, treeSize, rootHash: bytesToHex(rootBytes), extensions };
 }
 
 /**

@@ -1,6 +1,17 @@
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  bytesToBase64,
+  bytesToHex,
+  concatBytes,
+  ed25519PublicBytes,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  hexToBytes,
+  utf8Bytes,
+} from '#platform';
 
 import { ProofError } from './errors';
+import type { Ed25519PrivateKey, Ed25519PublicKey } from './platform/key-types';
 import { decodeBase64, isValidKeyName, type SigningKey } from './note-key';
 import { describeValue, sha256Raw } from './sha256-hash';
 import { assertNoteText } from './signed-note';
@@ -11,7 +22,6 @@ const ED25519_NOTE_TYPE = 0x01;
 /** Signature type byte of an Ed25519 cosignature/v1 key (c2sp.org/tlog-cosignature). */
 const ED25519_COSIGNATURE_TYPE = 0x04;
 const SIGNATURE_PREFIX = '\u2014 ';
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const KEY_ID_PATTERN = /^[0-9a-f]{8}$/;
 /** key id (4) ‖ timestamp (8) ‖ Ed25519 signature (64). */
 const COSIGNATURE_BYTES = 4 + 8 + 64;
@@ -33,8 +43,8 @@ export interface CosignerKey {
   readonly keyId: string;
   /** `name+keyid+base64(0x04 ‖ public key)`. */
   readonly verifierKey: string;
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
+  readonly privateKey: Ed25519PrivateKey;
+  readonly publicKey: Ed25519PublicKey;
 }
 
 /**
@@ -50,7 +60,7 @@ export interface CosignatureVerifierKey {
   /** The cosignature (type 0x04) key id, whatever type the key was written with. */
   readonly keyId: string;
   readonly verifierKey: string;
-  readonly publicKey: KeyObject;
+  readonly publicKey: Ed25519PublicKey;
 }
 
 /**
@@ -63,9 +73,9 @@ export interface CosignatureVerifierKey {
  * ```
  */
 export function cosignerKeyFrom(key: SigningKey): CosignerKey {
-  const publicRaw = key.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const publicRaw = ed25519PublicBytes(key.privateKey);
   const keyId = cosignatureKeyId(key.name, publicRaw);
-  const material = Buffer.concat([Buffer.from([ED25519_COSIGNATURE_TYPE]), publicRaw]).toString('base64');
+  const material = bytesToBase64(concatBytes(Uint8Array.of(ED25519_COSIGNATURE_TYPE), publicRaw));
   return {
     name: key.name,
     keyId,
@@ -105,11 +115,11 @@ export function parseCosignatureVerifierKey(text: string): CosignatureVerifierKe
     );
   }
   const publicRaw = raw.subarray(1);
-  const writtenId = sha256Raw(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), raw])).toString('hex', 0, 4);
+  const writtenId = bytesToHex(sha256Raw(concatBytes(utf8Bytes(`${name}\n`), raw)), 0, 4);
   if (writtenId !== keyId) throw badKey(`cosigner key ${shown}: key id ${keyId} does not match the key`);
-  let publicKey: KeyObject;
+  let publicKey: Ed25519PublicKey;
   try {
-    publicKey = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicRaw]), format: 'der', type: 'spki' });
+    publicKey = ed25519PublicKey(publicRaw);
   } catch (error) {
     throw new ProofError('PROOF_BAD_KEY', `cosigner key ${shown} is not an Ed25519 key`, { cause: error });
   }
@@ -138,10 +148,10 @@ export function cosignCheckpoint(checkpointNote: string, key: CosignerKey, times
     );
   }
   const body = checkpointBodyOf(checkpointNote);
-  const signature = sign(null, cosignedMessage(body, timestamp), key.privateKey);
-  const stamp = Buffer.alloc(8);
-  stamp.writeBigUInt64BE(BigInt(timestamp));
-  const payload = Buffer.concat([Buffer.from(key.keyId, 'hex'), stamp, signature]).toString('base64');
+  const signature = ed25519Sign(cosignedMessage(body, timestamp), key.privateKey);
+  const stamp = new Uint8Array(8);
+  new DataView(stamp.buffer).setBigUint64(0, BigInt(timestamp));
+  const payload = bytesToBase64(concatBytes(hexToBytes(key.keyId), stamp, signature));
   return `${SIGNATURE_PREFIX}${key.name} ${payload}\n`;
 }
 
@@ -190,19 +200,19 @@ export function verifyCosignature(note: string, witnessKey: string | Cosignature
   for (const line of note.slice(split + 2).split('\n')) {
     if (!line.startsWith(prefix)) continue;
     const payload = decodeBase64(line.slice(prefix.length));
-    if (payload === null || payload.length < 4 || payload.toString('hex', 0, 4) !== key.keyId) continue;
+    if (payload === null || payload.length < 4 || bytesToHex(payload, 0, 4) !== key.keyId) continue;
     if (payload.length !== COSIGNATURE_BYTES) {
       return {
         valid: false,
         reason: `cosignature by ${key.name} has ${payload.length} bytes, not ${COSIGNATURE_BYTES}`,
       };
     }
-    const stamp = payload.readBigUInt64BE(4);
+    const stamp = readUint64(payload, 4);
     if (stamp > BigInt(Number.MAX_SAFE_INTEGER)) {
       return { valid: false, reason: `cosignature by ${key.name} has an impossible timestamp ${stamp}` };
     }
     const timestamp = Number(stamp);
-    if (!verify(null, cosignedMessage(body, timestamp), key.publicKey, payload.subarray(12))) {
+    if (!ed25519Verify(payload.subarray(12), cosignedMessage(body, timestamp), key.publicKey)) {
       return { valid: false, reason: `cosignature by ${key.name} (key id ${key.keyId}) does not verify` };
     }
     return { valid: true, timestamp };
@@ -224,7 +234,7 @@ export function cosignatureTimestamp(signatureLine: string): number | null {
   const text = signatureLine.replace(/\n$/, '');
   const payload = decodeBase64(text.slice(text.lastIndexOf(' ') + 1));
   if (payload === null || payload.length !== COSIGNATURE_BYTES) return null;
-  const stamp = payload.readBigUInt64BE(4);
+  const stamp = readUint64(payload, 4);
   return stamp > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(stamp);
 }
 
@@ -238,14 +248,19 @@ function checkpointBodyOf(text: string): string {
   return body;
 }
 
-function cosignedMessage(body: string, timestamp: number): Buffer {
-  return Buffer.from(`cosignature/v1\ntime ${timestamp}\n${body}`, 'utf8');
+function cosignedMessage(body: string, timestamp: number): Uint8Array {
+  return utf8Bytes(`cosignature/v1\ntime ${timestamp}\n${body}`);
+}
+
+/** The big-endian u64 at `offset` of `bytes`. */
+function readUint64(bytes: Uint8Array, offset: number): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset);
 }
 
 /** SHA-256(name ‖ "\n" ‖ 0x04 ‖ public key)[:4] as hex (c2sp.org/tlog-cosignature). */
 function cosignatureKeyId(name: string, publicRaw: Uint8Array): string {
-  const input = Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), Buffer.from([ED25519_COSIGNATURE_TYPE]), publicRaw]);
-  return sha256Raw(input).toString('hex', 0, 4);
+  const input = concatBytes(utf8Bytes(`${name}\n`), Uint8Array.of(ED25519_COSIGNATURE_TYPE), publicRaw);
+  return bytesToHex(sha256Raw(input), 0, 4);
 }
 
 function badKey(message: string): ProofError {

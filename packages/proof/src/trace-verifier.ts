@@ -1,3 +1,5 @@
+import { allocBytes, bytesToHex, writeHex } from '#platform';
+
 import type { StepRecord } from './bundle-schema';
 import { canonicalize } from './canonical-json';
 import { isProofError } from './errors';
@@ -321,8 +323,8 @@ export class StepChainCheck {
   /** Sum of the steps' cost_cents, in step order. */
   totalCost = 0;
   // Leaf 0 is the header; step i is leaf i + 1; the outcome is appended at the seal.
-  private leafBytes: Buffer;
-  private readonly link = Buffer.allocUnsafe(64);
+  private leafBytes: Uint8Array;
+  private readonly link = allocBytes(64);
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private lastPosition = -1;
   private pendingStart: { index: number; plan_step_id: string; attempt: number | null; retry: number | null } | null =
@@ -335,12 +337,12 @@ export class StepChainCheck {
     expectedSteps = 0,
   ) {
     this.head = opening.genesis;
-    this.leafBytes = Buffer.allocUnsafe((Math.max(0, expectedSteps) + 2) * 32);
-    this.leafBytes.write(opening.headerLeaf, 0, 32, 'hex');
+    this.leafBytes = allocBytes((Math.max(0, expectedSteps) + 2) * 32);
+    writeHex(this.leafBytes, opening.headerLeaf, 0);
   }
 
   /** The raw leaf hashes of the header and the steps checked so far, 32 bytes each. */
-  get leaves(): Buffer {
+  get leaves(): Uint8Array {
     return this.leafBytes.subarray(0, (this.length + 1) * 32);
   }
 
@@ -350,9 +352,9 @@ export class StepChainCheck {
   }
 
   /** Every leaf of the run's tree: header, steps and the outcome leaf `outcomeLeaf`. */
-  treeLeaves(outcomeLeaf: string): Buffer {
+  treeLeaves(outcomeLeaf: string): Uint8Array {
     this.ensureCapacity(this.length + 2);
-    this.leafBytes.write(outcomeLeaf, (this.length + 1) * 32, 32, 'hex');
+    writeHex(this.leafBytes, outcomeLeaf, (this.length + 1) * 32);
     return this.leafBytes.subarray(0, (this.length + 2) * 32);
   }
 
@@ -401,12 +403,12 @@ export class StepChainCheck {
       return fail(`prev_hash does not match ${i === 0 ? 'the genesis hash' : `the step_hash of step ${i - 1}`}`);
     }
     const link = this.link;
-    link.write(this.head, 0, 32, 'hex');
-    link.write(leafHash, 32, 32, 'hex');
+    writeHex(link, this.head, 0);
+    writeHex(link, leafHash, 32);
     const stepHash = sha256Hex(link);
     if (step_hash !== stepHash) return fail('step_hash does not match prev_hash and leaf_hash');
     this.ensureCapacity(i + 3);
-    this.leafBytes.write(leafHash, (i + 1) * 32, 32, 'hex');
+    writeHex(this.leafBytes, leafHash, (i + 1) * 32);
     this.head = stepHash;
     this.totalCost += e.cost_cents ?? 0;
     this.length = i + 1;
@@ -448,8 +450,8 @@ export class StepChainCheck {
 
   private ensureCapacity(leaves: number): void {
     if (this.leafBytes.length >= leaves * 32) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.leafBytes.length * 2, leaves * 32));
-    this.leafBytes.copy(grown);
+    const grown = allocBytes(Math.max(this.leafBytes.length * 2, leaves * 32));
+    grown.set(this.leafBytes);
     this.leafBytes = grown;
   }
 }
@@ -531,7 +533,7 @@ export function checkTraceSeal(
     return fail('trace.sealed_at does not match the signed completion time of the trace');
   }
   const size = n + 2;
-  const merkleRoot = merkleRootOfLeafBuffer(chain.treeLeaves(outcomeLeaf), size).toString('hex');
+  const merkleRoot = bytesToHex(merkleRootOfLeafBuffer(chain.treeLeaves(outcomeLeaf), size));
   if (trace.merkle_root !== merkleRoot) {
     return fail('merkle_root does not match the leaf hashes of the header, the steps and the outcome');
   }

@@ -1,5 +1,9 @@
+import { bytesToHex, concatBytes, hexToBytes } from '#platform';
+
 import { assertSize, type TreeNodeId } from './tree-node-reader';
 import { sha256Raw } from './sha256-hash';
+
+const NODE_PREFIX = Uint8Array.of(0x01);
 
 /** A stored tree node with its hash, as {@link TreeFrontier.append} completes it. */
 export interface TreeNode extends TreeNodeId {
@@ -20,10 +24,10 @@ export interface TreeNode extends TreeNodeId {
  * ```
  */
 export class TreeFrontier {
-  private readonly nodes: { level: number; index: number; hash: Buffer }[];
+  private readonly nodes: { level: number; index: number; hash: Uint8Array }[];
   private leaves: number;
 
-  private constructor(size: number, nodes: { level: number; index: number; hash: Buffer }[]) {
+  private constructor(size: number, nodes: { level: number; index: number; hash: Uint8Array }[]) {
     this.leaves = size;
     this.nodes = nodes;
   }
@@ -61,7 +65,7 @@ export class TreeFrontier {
     const ids = TreeFrontier.idsFor(size);
     return new TreeFrontier(
       size,
-      ids.map((id, i) => ({ ...id, hash: Buffer.from(hashes[i] ?? '', 'hex') })),
+      ids.map((id, i) => ({ ...id, hash: hexToBytes(hashes[i] ?? '') })),
     );
   }
 
@@ -76,7 +80,7 @@ export class TreeFrontier {
    */
   append(leafHash: string): TreeNode[] {
     const completed: TreeNode[] = [];
-    this.nodes.push({ level: 0, index: this.leaves, hash: Buffer.from(leafHash, 'hex') });
+    this.nodes.push({ level: 0, index: this.leaves, hash: hexToBytes(leafHash) });
     this.leaves++;
     for (;;) {
       const right = this.nodes[this.nodes.length - 1];
@@ -86,10 +90,10 @@ export class TreeFrontier {
       const parent = {
         level: left.level + 1,
         index: left.index / 2,
-        hash: sha256Raw(Buffer.concat([Buffer.of(0x01), left.hash, right.hash])),
+        hash: sha256Raw(concatBytes(NODE_PREFIX, left.hash, right.hash)),
       };
       this.nodes.push(parent);
-      completed.push({ level: parent.level, index: parent.index, hash: parent.hash.toString('hex') });
+      completed.push({ level: parent.level, index: parent.index, hash: bytesToHex(parent.hash) });
     }
     return completed;
   }
@@ -97,10 +101,10 @@ export class TreeFrontier {
   /** The RFC 9162 root of the leaves so far (SHA-256 of nothing for none), as hex. */
   root(): string {
     let root = this.nodes[this.nodes.length - 1]?.hash;
-    if (root === undefined) return sha256Raw(new Uint8Array(0)).toString('hex');
+    if (root === undefined) return bytesToHex(sha256Raw(new Uint8Array(0)));
     for (let i = this.nodes.length - 2; i >= 0; i--) {
-      root = sha256Raw(Buffer.concat([Buffer.of(0x01), (this.nodes[i] as { hash: Buffer }).hash, root]));
+      root = sha256Raw(concatBytes(NODE_PREFIX, (this.nodes[i] as { hash: Uint8Array }).hash, root));
     }
-    return root.toString('hex');
+    return bytesToHex(root);
   }
 }

@@ -1,5 +1,7 @@
+import { allocBytes, bytesToHex, hexToBytes } from '#platform';
+
 import { ProofError } from './errors';
-import { describeValue, isHashHex, sha256Raw } from './sha256-hash';
+import { describeValue, isHashHex, sha256Into, sha256Raw } from './sha256-hash';
 
 const HASH_BYTES = 32;
 
@@ -88,7 +90,7 @@ export async function readInclusionProof(reader: TreeNodeReader, index: number, 
  */
 export async function readTreeHash(reader: TreeNodeReader, treeSize: number): Promise<string> {
   assertSize(treeSize, 'tree size');
-  if (treeSize === 0) return sha256Raw(new Uint8Array(0)).toString('hex');
+  if (treeSize === 0) return bytesToHex(sha256Raw(new Uint8Array(0)));
   const [root] = await readRanges(reader, [[0, treeSize]]);
   return root ?? '';
 }
@@ -180,7 +182,7 @@ function foldRanges(pieces: readonly TreeNodeId[][], ids: readonly TreeNodeId[],
       `the tree node reader answered ${Array.isArray(hashes) ? hashes.length : 'no'} hashes for ${ids.length} nodes`,
     );
   }
-  const scratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+  const scratch = allocBytes(1 + 2 * HASH_BYTES);
   scratch[0] = 0x01;
   let next = 0;
   return pieces.map((piece) => {
@@ -192,19 +194,19 @@ function foldRanges(pieces: readonly TreeNodeId[][], ids: readonly TreeNodeId[],
           `stored node (level ${id.level}, index ${id.index}) is not a hash: ${describeValue(hash)}`,
         );
       }
-      return Buffer.from(hash, 'hex');
+      return hexToBytes(hash);
     });
-    let acc: Buffer = raw[raw.length - 1]!;
+    let acc = raw[raw.length - 1]!;
     for (let i = raw.length - 2; i >= 0; i--) {
-      raw[i]!.copy(scratch, 1);
-      acc.copy(scratch, 1 + HASH_BYTES);
+      scratch.set(raw[i]!, 1);
+      scratch.set(acc, 1 + HASH_BYTES);
       acc = sha256Raw(scratch);
     }
-    return acc.toString('hex');
+    return bytesToHex(acc);
   });
 }
 
-function buildLevels(leafHashes: readonly string[]): Buffer[] {
+function buildLevels(leafHashes: readonly string[]): Uint8Array[] {
   const bad = leafHashes.findIndex((leaf) => !isHashHex(leaf));
   if (bad >= 0) {
     throw new ProofError(
@@ -212,24 +214,24 @@ function buildLevels(leafHashes: readonly string[]): Buffer[] {
       `leaf hash ${bad} must be 64 lowercase hex characters, got ${describeValue(leafHashes[bad])}`,
     );
   }
-  const levels: Buffer[] = [Buffer.from(leafHashes.join(''), 'hex')];
-  const scratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+  const levels: Uint8Array[] = [hexToBytes(leafHashes.join(''))];
+  const scratch = allocBytes(1 + 2 * HASH_BYTES);
   scratch[0] = 0x01;
   for (;;) {
     const below = levels[levels.length - 1]!;
     const pairs = Math.floor(below.length / (2 * HASH_BYTES));
     if (pairs === 0) break;
-    const level = Buffer.allocUnsafe(pairs * HASH_BYTES);
+    const level = allocBytes(pairs * HASH_BYTES);
     for (let i = 0; i < pairs; i++) {
-      below.copy(scratch, 1, 2 * i * HASH_BYTES, (2 * i + 2) * HASH_BYTES);
-      sha256Raw(scratch).copy(level, i * HASH_BYTES);
+      scratch.set(below.subarray(2 * i * HASH_BYTES, (2 * i + 2) * HASH_BYTES), 1);
+      sha256Into(scratch, level, i * HASH_BYTES);
     }
     levels.push(level);
   }
   return levels;
 }
 
-function memoryNode(levels: readonly Buffer[], { level, index }: TreeNodeId): string {
+function memoryNode(levels: readonly Uint8Array[], { level, index }: TreeNodeId): string {
   const nodes = levels[level];
   if (nodes === undefined || !Number.isSafeInteger(index) || index < 0 || (index + 1) * HASH_BYTES > nodes.length) {
     throw new ProofError(
@@ -237,7 +239,7 @@ function memoryNode(levels: readonly Buffer[], { level, index }: TreeNodeId): st
       `no complete subtree at level ${describeValue(level)}, index ${describeValue(index)}`,
     );
   }
-  return nodes.toString('hex', index * HASH_BYTES, (index + 1) * HASH_BYTES);
+  return bytesToHex(nodes, index * HASH_BYTES, (index + 1) * HASH_BYTES);
 }
 
 export function assertSize(size: unknown, label: string): asserts size is number {

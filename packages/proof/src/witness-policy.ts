@@ -1,6 +1,8 @@
-import { z } from 'zod';
+import { bytesToHex, ed25519PublicKeyBytes } from '#platform';
 
-import { describeZodError } from './zod-error';
+import * as z from 'zod/mini';
+
+import { describeZodError, safeParseSchema } from './zod-error';
 import { isProofError, ProofError } from './errors';
 import { parseVerifierKey, type VerifierKey } from './note-key';
 import { verifyNote } from './signed-note';
@@ -11,17 +13,19 @@ import { parseCosignatureVerifierKey, verifyCosignature, type CosignatureVerifie
 const NAME_PATTERN = /^[\x21-\x7e]+$/;
 
 const WitnessPolicyJsonSchema = z.strictObject({
-  log_keys: z.array(z.string(), { error: 'must be an array of log verifier keys' }).min(1, 'name at least one log key'),
+  log_keys: z
+    .array(z.string(), { error: 'must be an array of log verifier keys' })
+    .check(z.minLength(1, 'name at least one log key')),
   witnesses: z.array(
     z.strictObject({
       name: z
         .string({ error: 'must be a string' })
-        .regex(NAME_PATTERN, 'must be non-empty printable ASCII without spaces'),
+        .check(z.regex(NAME_PATTERN, 'must be non-empty printable ASCII without spaces')),
       key: z.string({ error: 'must be a cosigner verifier key string' }),
     }),
     { error: 'must be an array of {name, key}' },
   ),
-  quorum: z.number({ error: 'must be an integer' }).int('must be an integer').min(0, 'must be 0 or more'),
+  quorum: z.int({ error: 'must be an integer' }).check(z.gte(0, 'must be 0 or more')),
 });
 
 /**
@@ -81,7 +85,7 @@ export function parseWitnessPolicy(json: unknown): WitnessPolicy {
       throw new ProofError('PROOF_BAD_POLICY', message, { cause: error });
     }
   }
-  const parsed = WitnessPolicyJsonSchema.safeParse(value);
+  const parsed = safeParseSchema(WitnessPolicyJsonSchema, value);
   if (!parsed.success) throw badPolicy(describeZodError(parsed.error));
   const { log_keys: logKeyTexts, witnesses: witnessEntries, quorum } = parsed.data;
 
@@ -108,7 +112,7 @@ export function parseWitnessPolicy(json: unknown): WitnessPolicy {
     const key = keyAt(`witnesses[${i}].key`, () => parseCosignatureVerifierKey(entry.key));
     // One key pair under two names is still one witness: counting it twice would let a single
     // party meet a quorum of two.
-    const material = key.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const material = bytesToHex(ed25519PublicKeyBytes(key.publicKey));
     const earlierKey = publicKeys.get(material);
     if (earlierKey !== undefined) {
       throw badPolicy(`witnesses[${i}].key: same public key as witnesses[${earlierKey}].key`);

@@ -106,7 +106,7 @@ export const RunDetailsViewSchema = z.strictObject({
   trace: TraceViewSchema.nullable(),
   steps: z.array(TraceStepViewSchema),
   /** The run's tenant-log receipt (SPEC §13), once the sequencer has logged its sealed trace. */
-  receipt: LogReceiptSchema.nullable(),
+  receipt: z.nullable(LogReceiptSchema),
 });
 export type RunDetailsView = z.infer<typeof RunDetailsViewSchema>;
 

@@ -88,5 +88,5 @@ export const RunEndEventSchema = z.strictObject({
   run: RunViewSchema,
   steps: z.number().int().nonnegative(),
   /** The run's tenant-log receipt (SPEC §13); null for a run without a sealed trace. */
-  receipt: LogReceiptSchema.nullable(),
+  receipt: z.nullable(LogReceiptSchema),
 });

@@ -1,5 +1,5 @@
 import { PROOF_ERROR_CODES, ProofError, type ProofErrorCode } from '@aos/proof';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiErrorBodySchema } from '../aos/api-contract';
 import { AOS_ERROR_CODES, AosError, type AosErrorCode } from '../errors';
 
@@ -16,7 +16,7 @@ export interface ApiRequest<T> {
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   /** The schema of a successful answer's JSON body. */
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.core.$ZodType<T>;
   /** Sends no Authorization header (`GET /v1/keys` is public). */
   readonly anonymous?: boolean;
 }
@@ -118,14 +118,15 @@ export class HttpClient {
   }
 
   /** Parses an answer's text with its contract schema: a one-line error names the route and field. */
-  parse<T>(route: string, schema: z.ZodType<T>, text: string): T {
+  parse<T>(route: string, schema: z.core.$ZodType<T>, text: string): T {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       throw new AosError('API_BAD_RESPONSE', `${route}: the server's answer is not JSON`);
     }
-    const parsed = schema.safeParse(json);
+    // `z.safeParse`, not a method: @aos/proof's schemas are zod/mini ones.
+    const parsed = z.safeParse(schema, json);
     if (!parsed.success) {
       throw new AosError(
         'API_BAD_RESPONSE',

@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
-import type { SigningKey } from '@aos/proof';
+import { signingKeySeed, type SigningKey } from '@aos/proof';
 
 /**
  * The runner's step key: HKDF-SHA256 of the deployment's signing key seed. Every step the
@@ -9,8 +9,7 @@ import type { SigningKey } from '@aos/proof';
  * gets signed. It is derived, not stored, so it lives exactly where the signing key lives.
  */
 export function deriveStepKey(signingKey: SigningKey): Buffer {
-  const seed = signingKey.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
-  return Buffer.from(hkdfSync('sha256', seed, Buffer.alloc(0), 'aos.step-mac.v1', 32));
+  return Buffer.from(hkdfSync('sha256', signingKeySeed(signingKey), Buffer.alloc(0), 'aos.step-mac.v1', 32));
 }
 
 /** HMAC-SHA256 over a step's trace, index and step_hash, as 64 hex characters. */

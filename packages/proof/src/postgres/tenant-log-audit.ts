@@ -6,6 +6,7 @@ import { parseTrustedKeys, type TrustedKeys } from '../trace-verifier';
 import type { VerifierKey } from '../note-key';
 import type { ProofDatabase } from './run-proof';
 import type { AuditFinding } from './trace-coverage-audit';
+import { safeParseSchema } from '../zod-error';
 
 /** Leaves read per query by default. */
 const DEFAULT_LOG_BATCH = 1000;
@@ -388,7 +389,7 @@ async function readNodes(db: ProofDatabase, tenant: string, first: number, last:
 function checkLeaf(tenant: string, index: number, row: LeafRow, findings: AuditFinding[]): void {
   const ids = { run_id: row.run_id, trace_id: row.trace_id, tenant_id: tenant, log_index: index };
   const where = `leaf ${index} of the log of tenant ${tenant}`;
-  const parsed = TenantLogLeafSchema.safeParse(row.leaf);
+  const parsed = safeParseSchema(TenantLogLeafSchema, row.leaf);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     findings.push({

@@ -6,6 +6,7 @@ import { LOG_RECEIPT_FORMAT, proofToBase64, TenantLogLeafSchema, type LogReceipt
 import { readInclusionProof, type TreeNodeId, type TreeNodeReader } from '../tree-node-reader';
 import type { ProofTables } from './proof-tables';
 import type { ProofDatabase } from './run-proof';
+import { safeParseSchema } from '../zod-error';
 
 /**
  * A {@link TreeNodeReader} over a tenant's stored log: level-0 nodes are leaf hashes
@@ -158,7 +159,7 @@ export async function readLogPlacement(db: ProofDatabase, tenantId: string, trac
     .where('trace_id', '=', traceId)
     .executeTakeFirst();
   if (row) {
-    const leaf = TenantLogLeafSchema.safeParse(row.leaf);
+    const leaf = safeParseSchema(TenantLogLeafSchema, row.leaf);
     if (!leaf.success) {
       throw new ProofError(
         'PROOF_BAD_VALUE',

@@ -1,3 +1,5 @@
+import { bytesToHex } from '#platform';
+
 import { verifyConsistency } from '../merkle-consistency';
 import { decodeBase64, type VerifierKey } from '../note-key';
 import { sha256Hex } from '../sha256-hash';
@@ -108,7 +110,7 @@ function parseRequest(request: string): AddCheckpointRequest | string {
   for (const [i, line] of proofLines.entries()) {
     const hash = decodeBase64(line);
     if (hash === null || hash.length !== 32) return `consistency proof line ${i + 1} is not base64 of 32 bytes`;
-    proof.push(hash.toString('hex'));
+    proof.push(bytesToHex(hash));
   }
   const note = request.slice(blank + 2);
   const split = note.indexOf('\n\n');
