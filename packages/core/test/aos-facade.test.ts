@@ -5,8 +5,10 @@ import { SIGNING_KEY_FILE } from '@aos/proof/node';
 import { verifyProofBundleFile } from '@aos/proof/node';
 import { describeEachDriver } from '@aos/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { withOps } from '@aos/core/ops';
 import {
   AgentViewSchema,
+  BudgetViewSchema,
   ProofReportSchema,
   RunDetailsViewSchema,
   RunViewSchema,
@@ -132,6 +134,24 @@ describeEachDriver('the Aos facade', (t) => {
     const skills = await aos.skills.list();
     expect(skills.map((s) => SkillViewSchema.parse(s).name)).toContain('echo');
     expect(plain(skills)).toEqual(skills);
+  });
+
+  it('reads a tenant’s budget: the defaults, then its own limits, with the spend the operator sees', async () => {
+    const before = await aos.budget.get({ tenantId: 'acme' });
+    expect(BudgetViewSchema.parse(before)).toEqual(before);
+    expect(before.quota).toMatchObject({ tenant_id: 'acme', source: 'default', daily_limit_cents: 10_000 });
+    // The embedded database has one user at a time: the facade steps aside for the operator.
+    await aos.close();
+    const operator = await withOps({ env: t.env, databaseUrl: t.url }, (ops) =>
+      ops.quotas.set('acme', { daily_limit_cents: 2_500, hard_limit: false }),
+    );
+    aos = await openAos({ env: t.env, databaseUrl: t.url });
+    const after = await aos.budget.get({ tenantId: 'acme' });
+    expect(after).toEqual(plain(operator));
+    expect(after.quota).toMatchObject({ source: 'stored', daily_limit_cents: 2_500, hard_limit: false });
+    // Another tenant's limits are its own.
+    expect((await aos.budget.get({ tenantId: 'globex' })).quota.source).toBe('default');
+    await expect(aos.budget.get({ tenantId: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('refuses bad input with a stable code and writes nothing', async () => {

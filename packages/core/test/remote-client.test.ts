@@ -101,6 +101,15 @@ describe('connectAos against a real aos-server', () => {
     expect(report.integrity.signature_valid).toBe(false);
   });
 
+  it('reads the key’s tenant budget over GET /v1/budget, and refuses another tenant', async () => {
+    const aos = remote();
+    const budget = await aos.budget.get({ tenantId: server.tenantId });
+    expect(budget.quota).toMatchObject({ tenant_id: server.tenantId, source: 'default', hourly_limit_cents: 1_000 });
+    expect(budget.spend).toEqual({ daily_cents: expect.any(Number), hourly_cents: expect.any(Number) });
+    await expect(aos.budget.get({ tenantId: 'someone-else' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await aos.close();
+  });
+
   it('refuses another tenant with INVALID_INPUT before sending anything but whoami', async () => {
     const proxy = await startApiProxy(server.url, () => null);
     try {

@@ -21,6 +21,7 @@ import { errorReply, HttpError } from './errors';
 import { MAX_BODY_BYTES, refuseUnsafeInput } from './input-guards';
 import { REDACTED_PATHS } from './logging';
 import { agentRoutes } from './routes/agents';
+import { budgetRoutes } from './routes/budget';
 import { healthRoutes } from './routes/health';
 import { logRoutes } from './routes/log';
 import { proofRoutes } from './routes/proofs';
@@ -221,6 +222,7 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
   healthRoutes(app, deps);
   whoAmIRoutes(app, deps);
   agentRoutes(app, deps);
+  budgetRoutes(app, deps);
   runRoutes(app, deps, { pollMs: options.eventPollMs ?? 250, heartbeatMs: options.heartbeatMs ?? 15_000 });
   proofRoutes(app, deps);
   logRoutes(app, deps);

@@ -110,6 +110,26 @@ export const RunDetailsViewSchema = z.strictObject({
 });
 export type RunDetailsView = z.infer<typeof RunDetailsViewSchema>;
 
+/**
+ * A tenant's budget (SPEC §8): its limits (its own, or the defaults when `source` is
+ * `default`) and what it has spent in the current hour and day (cost events plus reservations
+ * in flight).
+ */
+export const BudgetViewSchema = z.strictObject({
+  quota: z.strictObject({
+    tenant_id: z.string(),
+    daily_limit_cents: z.number(),
+    hourly_limit_cents: z.number(),
+    request_limit_cents: z.number(),
+    run_limit_cents: z.number(),
+    warn_threshold: z.number(),
+    hard_limit: z.boolean(),
+    source: z.enum(['stored', 'default']),
+  }),
+  spend: z.strictObject({ daily_cents: z.number(), hourly_cents: z.number() }),
+});
+export type BudgetView = z.infer<typeof BudgetViewSchema>;
+
 /** One skill of the registry, with its input JSON Schema. */
 export const SkillViewSchema = z.strictObject({
   name: z.string().min(1),

@@ -3,6 +3,7 @@ import type { SigningKey, StepInclusionProof } from '@aos/proof';
 import type { Kysely } from 'kysely';
 import type { BundleSink } from '@aos/proof/node';
 import { createAgent, listAgents, type CreateAgentInput } from '../agents/agent-service';
+import { readTenantBudget } from '../budget/budget-report';
 import type { Database, Run } from '../db/schema';
 import { getRun, listRuns, type ListRunsInputSchema } from '../queries/run-queries';
 import type { RunEventListener } from '../runner/run-events';
@@ -19,6 +20,7 @@ import type { z } from 'zod';
 import type { AosConfig } from './aos-config';
 import type {
   AgentView,
+  BudgetView,
   LogCheckpointView,
   LogProofView,
   LogVerification,
@@ -120,6 +122,10 @@ export interface Aos {
      * saved before), that the log extends it. Never trusts the store's or server's word.
      */
     verify(query: { readonly tenantId: string; readonly since?: string | undefined }): Promise<LogVerification>;
+  };
+  readonly budget: {
+    /** The tenant's limits and what it has spent this hour and today (SPEC §8). */
+    get(query: { readonly tenantId: string }): Promise<BudgetView>;
   };
   readonly skills: {
     /** The skills plans can use, with each one's input JSON Schema. */
@@ -300,6 +306,9 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
         };
         return verifyTenantLog(source, tenantId, keySet.keys, since);
       },
+    },
+    budget: {
+      get: ({ tenantId }) => readTenantBudget(tenantDb(tenantId), tenantId),
     },
     skills: {
       list: () => Promise.resolve(runtime.registry.manifest().map(skillListing)),

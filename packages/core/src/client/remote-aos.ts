@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CreateAgentInputSchema } from '../agents/agent-service';
 import {
   AgentViewSchema,
+  BudgetViewSchema,
   LogCheckpointViewSchema,
   LogProofViewSchema,
   PROOF_EXPORT_FORMATS,
@@ -390,6 +391,18 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
         };
         // Checked here against the pinned keys: the server's checkpoint and proofs are only data.
         return verifyTenantLog(source, tenant, trustedKeys, since);
+      },
+    },
+    budget: {
+      async get({ tenantId }) {
+        await tenantOf(tenantId);
+        const { body } = await http.request({
+          method: 'GET',
+          path: '/v1/budget',
+          route: 'GET /v1/budget',
+          schema: BudgetViewSchema,
+        });
+        return body;
       },
     },
     skills: {

@@ -1,25 +1,30 @@
-import { getTenantSpend } from '../budget/budget-guard';
+import type { Kysely } from 'kysely';
+import { withSpend } from '../budget/budget-report';
 import { getTenantQuota, QuotaPatchSchema, setTenantQuota, type TenantQuotaView } from '../budget/tenant-quotas';
+import type { Database } from '../db/schema';
 import { parseInput, tenantIdSchema } from '../validation';
 import type { OpsContext } from './ops-context';
 import type { AosOps, TenantQuotaReport } from './ops-types';
 
 /** `quotas`: a tenant's limits, read or changed, each time with the spend they limit. */
 export function quotaOps(ctx: OpsContext): AosOps['quotas'] {
-  const withSpend = async (quota: TenantQuotaView): Promise<TenantQuotaReport> => {
-    const spend = await getTenantSpend(await ctx.forTenant(quota.tenant_id), quota.tenant_id);
-    return { quota, spend: { daily_cents: spend.daily, hourly_cents: spend.hourly } };
+  const report = async (
+    tenant: string,
+    read: (db: Kysely<Database>) => Promise<TenantQuotaView>,
+  ): Promise<TenantQuotaReport> => {
+    const db = await ctx.forTenant(tenant);
+    return withSpend(db, await read(db));
   };
   return {
     async get(tenantId) {
       // Checked before the store is opened: bad input opens (and so creates) nothing.
       const tenant = parseInput(tenantIdSchema, tenantId, 'tenant_id');
-      return withSpend(await getTenantQuota(await ctx.forTenant(tenant), tenant));
+      return report(tenant, (db) => getTenantQuota(db, tenant));
     },
     async set(tenantId, patch) {
       const tenant = parseInput(tenantIdSchema, tenantId, 'tenant_id');
       const values = parseInput(QuotaPatchSchema, patch, 'quota');
-      return withSpend(await setTenantQuota(await ctx.forTenant(tenant), tenant, values));
+      return report(tenant, (db) => setTenantQuota(db, tenant, values));
     },
   };
 }
