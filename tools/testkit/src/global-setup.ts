@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { MIGRATIONS, openDatabase } from '@aos/core/testing';
+import { chromiumExecutable } from './browser';
 import { isServerReachable } from './server-postgres';
 
 declare module 'vitest' {
@@ -12,6 +13,8 @@ declare module 'vitest' {
     aosEmbeddedTemplate: string;
     /** Whether the Postgres server half of the suite can run. */
     aosServerAvailable: boolean;
+    /** Whether a Chromium executable is there for the console's browser tests. */
+    aosBrowserAvailable: boolean;
   }
 }
 
@@ -44,6 +47,14 @@ export default async function setup(project: TestProject): Promise<void> {
         '(start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)',
     );
   }
+  const browserAvailable = chromiumExecutable() !== undefined;
+  if (!browserAvailable && process.env.AOS_TEST_REQUIRE_BROWSER === '1') {
+    throw new Error(
+      `AOS_TEST_REQUIRE_BROWSER=1 but there is no Chromium at ${process.env.AOS_CHROMIUM?.trim() || '/usr/bin/chromium'} ` +
+        '(install it: apt-get install -y chromium, or set AOS_CHROMIUM)',
+    );
+  }
   project.provide('aosServerAvailable', serverAvailable);
+  project.provide('aosBrowserAvailable', browserAvailable);
   project.provide('aosEmbeddedTemplate', await ensureEmbeddedTemplate());
 }

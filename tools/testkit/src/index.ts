@@ -1,3 +1,4 @@
+export * from './browser';
 export * from './child-process';
 export * from './cli-harness';
 export * from './server-postgres';
