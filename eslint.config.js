@@ -24,6 +24,16 @@ export default tseslint.config(
     },
   },
   {
+    // The web console runs in browsers: its own TypeScript project, with DOM types and Preact's JSX.
+    files: ['packages/server/src/console/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./packages/server/src/console/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -22,6 +22,7 @@ import { MAX_BODY_BYTES, refuseUnsafeInput } from './input-guards';
 import { REDACTED_PATHS } from './logging';
 import { agentRoutes } from './routes/agents';
 import { budgetRoutes } from './routes/budget';
+import { consoleRoutes } from './routes/console';
 import { healthRoutes } from './routes/health';
 import { logRoutes } from './routes/log';
 import { proofRoutes } from './routes/proofs';
@@ -228,6 +229,7 @@ export async function buildApp(service: AosService, options: AppOptions = {}): P
   logRoutes(app, deps);
   skillRoutes(app, deps);
   secretRoutes(app, deps);
+  consoleRoutes(app, deps);
   return app;
 }
 
