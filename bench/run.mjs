@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,sequencer,service,tlog,workers]`: measures the figures of
+// `pnpm bench [--quick] [--only proof,append,runs,embedded,cli,audit,sequencer,service,tlog,browser,workers]`: measures the figures of
 // issue 7, each next to its reference in the same run, prints a table on stdout, writes
 // bench/results.json, and reports progress on stderr. Runs on the BUILT packages (`pnpm build`).
 import { rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR, ensureWorkDir, isServerReachable, progress, SERVER_ADMIN_URL } from './bench-kit.mjs';
 import { measureAudit } from './figure-audit.mjs';
+import { measureBrowser } from './figure-browser.mjs';
 import { measureCli } from './figure-cli.mjs';
 import { measureProofVerify } from './figure-proof-verify.mjs';
 import { measureRunsEmbedded, measureRunsServer, measureStepAppend } from './figure-runs.mjs';
@@ -44,6 +45,12 @@ const GROUPS = [
     ],
     server: false,
     measure: measureTlog,
+  },
+  {
+    id: 'browser',
+    names: ['browser_verify_1k', 'browser_verify_100k', 'verifier_bundle_gzip', 'verify_page_gzip'],
+    server: false,
+    measure: measureBrowser,
   },
   {
     id: 'workers',
