@@ -1,4 +1,4 @@
-import type { LogCheckpointView, LogProofView } from '@aos/core/contract';
+import type { BudgetView, LogCheckpointView, LogProofView } from '@aos/core/contract';
 import { useEffect, useState } from 'preact/hooks';
 import { ConsoleApiError, errorLine, getJson } from './api-client';
 import { formatCents, formatTime, short } from './format';
@@ -101,19 +101,6 @@ function LogStatusBody({ status }: { status: LogStatus }) {
         </div>
       );
   }
-}
-
-interface BudgetView {
-  quota: {
-    daily_limit_cents: number;
-    hourly_limit_cents: number;
-    request_limit_cents: number;
-    run_limit_cents: number;
-    warn_threshold: number;
-    hard_limit: boolean;
-    source: string;
-  };
-  spend: { daily_cents: number; hourly_cents: number };
 }
 
 function Usage({ label, spent, limit, warn }: { label: string; spent: number; limit: number; warn: number }) {
