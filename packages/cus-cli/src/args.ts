@@ -13,6 +13,7 @@ export const COMMAND_NAMES = [
   'proof',
   'log',
   'secrets',
+  'budget',
   'login',
   'logout',
   'whoami',
@@ -357,6 +358,17 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
         load: () => import('./commands/secrets-delete'),
       },
     ],
+  },
+  {
+    name: 'budget',
+    usage: 'budget',
+    describe: "Show the tenant's budget: its limits, and what it has spent this hour and today",
+    options: (y) => y.option('tenant-id', tenantOption(true, 'Tenant whose budget to show')),
+    examples: [
+      [`$0 budget --tenant-id ${TENANT}`, 'Spend against the daily and hourly limits'],
+      ['$0 budget --json', 'As JSON (remote: the API key’s tenant)'],
+    ],
+    load: () => import('./commands/budget'),
   },
   {
     name: 'login',

@@ -1,5 +1,6 @@
 import {
   AgentViewSchema,
+  BudgetViewSchema,
   LogVerificationSchema,
   PROOF_EXPORT_FORMATS,
   ProofReportSchema,
@@ -39,6 +40,9 @@ export const ListAgentsJsonSchema = z.strictObject({ agents: z.array(AgentViewSc
 export const ListRunsJsonSchema = z.strictObject({ runs: z.array(RunViewSchema), next_cursor: z.string().nullable() });
 /** `get-run`: the run with its plan, its trace (null before execution) and its steps. */
 export const GetRunJsonSchema = RunDetailsViewSchema;
+/** `budget`. */
+export const BudgetJsonSchema = BudgetViewSchema;
+
 /** `list-skills`. */
 export const ListSkillsJsonSchema = z.strictObject({ skills: z.array(SkillViewSchema) });
 

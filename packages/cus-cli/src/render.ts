@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { JsonValue, RunEvent } from '@aos/core/client';
 import type {
   AgentView,
+  BudgetView,
   RunDetailsView,
   RunListView,
   RunOutcome,
@@ -16,6 +17,7 @@ import type { CommandContext } from './context';
 import { table } from './text-table';
 import type { LogStatusJson, LogVerifyJson, ProofExportJson, ProofJson, RunCommandJson } from './json-shapes';
 import {
+  BudgetJsonSchema,
   CreateAgentJsonSchema,
   DeleteSecretJsonSchema,
   GetRunJsonSchema,
@@ -440,6 +442,33 @@ export function printLogVerification(context: CommandContext, document: LogVerif
   out(context, `cosigned_by: ${listOrNone(document.cosigned_by)}`);
   if (document.verification_status !== 'VERIFIED')
     out(context, `failure_reason: ${document.failure_reason ?? 'unknown'}`);
+}
+
+// ----- budget -------------------------------------------------------------------------------
+
+/** `spent of limit (percent)`, with the limit's state when it is reached or near. */
+function usage(spent: number, limit: number, warnAt: number): string {
+  const share = limit > 0 ? spent / limit : spent > 0 ? Infinity : 0;
+  const percent = Number.isFinite(share) ? `${Math.floor(share * 100)} %` : '—';
+  const state = share >= 1 ? '  LIMIT REACHED' : share >= warnAt ? '  over the warning threshold' : '';
+  return `${spent}c of ${limit}c (${percent})${state}`;
+}
+
+/** The tenant's limits with this hour's and today's spend. */
+export function printBudget(context: CommandContext, budget: BudgetView): void {
+  if (context.json) return emitJson(context, BudgetJsonSchema, budget);
+  const { quota, spend } = budget;
+  const source = quota.source === 'default' ? 'the default limits' : 'limits set by the operator';
+  out(context, `Budget of tenant ${quota.tenant_id} (${source})`);
+  for (const line of table([
+    ['today', usage(spend.daily_cents, quota.daily_limit_cents, quota.warn_threshold)],
+    ['this hour', usage(spend.hourly_cents, quota.hourly_limit_cents, quota.warn_threshold)],
+    ['per run', `${quota.run_limit_cents}c`],
+    ['per request', `${quota.request_limit_cents}c`],
+  ]))
+    out(context, `  ${line}`);
+  const hard = quota.hard_limit ? 'a run that would pass a limit is halted' : 'limits only warn (hard limit off)';
+  out(context, `Warns at ${Math.round(quota.warn_threshold * 100)} %; ${hard}.`);
 }
 
 // ----- secrets ------------------------------------------------------------------------------

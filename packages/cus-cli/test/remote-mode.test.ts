@@ -19,6 +19,7 @@ import { ErrorJsonSchema } from '@aos/proof/cli-kit/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
+  BudgetJsonSchema,
   CreateAgentJsonSchema,
   DeleteSecretJsonSchema,
   GetRunJsonSchema,
@@ -178,6 +179,13 @@ describe('cus-cli --json: the same documents in local and remote mode', () => {
       ['secrets', 'delete', 'TOKEN', '--json', '--tenant-id', tenant],
       ['secrets', 'delete', 'TOKEN', '--json'],
     );
+    const [localBudget, remoteBudget] = await both(
+      'budget',
+      BudgetJsonSchema,
+      ['budget', '--json', '--tenant-id', tenant],
+      ['budget', '--json'],
+    );
+    expect(remoteBudget).toEqual(localBudget);
     const [localWho, remoteWho] = await both('whoami', WhoAmIJsonSchema, ['whoami', '--json'], ['whoami', '--json']);
     expect(localWho.mode).toBe('local');
     expect(remoteWho).toMatchObject({ mode: 'remote', tenant_id: tenant, api_url: server.url });
