@@ -12,7 +12,8 @@ const STATUS_LOOK: Record<string, { symbol: string; tone: Tone }> = {
   halted: { symbol: '■', tone: 'bad' },
   aborted: { symbol: '■', tone: 'bad' },
   retry: { symbol: '↻', tone: 'warn' },
-  started: { symbol: '…', tone: 'warn' },
+  // Written before a side effect, and normally followed by its outcome row.
+  started: { symbol: '…', tone: 'info' },
   running: { symbol: '▶', tone: 'info' },
   queued: { symbol: '◷', tone: 'info' },
   completed: { symbol: '✓', tone: 'ok' },

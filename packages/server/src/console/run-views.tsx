@@ -21,7 +21,16 @@ export function StatusLabel({ status }: { status: string }) {
 const leafOf = (stepIndex: number) => stepIndex + 1;
 
 /** The browser's verdict on the proof, with what it was checked against. */
-export function VerdictBanner({ verdict, keyCount }: { verdict: Verdict; keyCount: number }) {
+export function VerdictBanner({
+  verdict,
+  keyCount,
+  keysFrom = 'you pinned',
+}: {
+  verdict: Verdict;
+  keyCount: number;
+  /** Where the keys came from, as the sentence says it. */
+  keysFrom?: string;
+}) {
   if (verdict.status === 'VERIFIED') {
     const inclusion = verdict.inclusion;
     return (
@@ -30,9 +39,9 @@ export function VerdictBanner({ verdict, keyCount }: { verdict: Verdict; keyCoun
           <span aria-hidden="true">✓ </span>VERIFIED
         </div>
         <p>
-          Checked in this browser against the {keyCount} verifier key{keyCount === 1 ? '' : 's'} you pinned: the plan,
-          all {verdict.chainLength ?? 0} step{verdict.chainLength === 1 ? '' : 's'}, the hash chain, the Merkle root and
-          the deployment's signature
+          Checked in this browser against the {keyCount} verifier key{keyCount === 1 ? '' : 's'} {keysFrom}: the plan,
+          all {verdict.chainLength ?? 0} recorded step{verdict.chainLength === 1 ? '' : 's'}, the hash chain, the Merkle
+          root and the deployment's signature
           {inclusion
             ? `, and the run's place in the tenant log (leaf ${inclusion.log_index} of ${inclusion.tree_size})`
             : ''}

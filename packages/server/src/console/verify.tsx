@@ -74,102 +74,110 @@ function VerifyPage() {
   };
 
   return (
-    <main id="main" tabIndex={-1}>
-      <h1>Verify a proof bundle</h1>
-      <p class="muted">
-        Checks an <code>aos.proof-bundle.v2</code> file in this page: the plan, every step, the hash chain, the Merkle
-        root, the deployment's signature and the run's tenant-log receipt. Nothing is sent anywhere: this page is not
-        allowed to make a network request.
-      </p>
-      <section class="panel" aria-labelledby="keys-heading">
-        <h2 id="keys-heading">1. The verifier keys you trust</h2>
-        <div class="field">
-          <label for="trusted-keys">Verifier keys (one per line)</label>
-          <textarea
-            id="trusted-keys"
-            rows={3}
-            spellcheck={false}
-            placeholder="aos.example.com+1a2b3c4d+AbCd…"
-            value={keys}
-            onInput={(event) => setKeys(event.currentTarget.value)}
-          />
+    <>
+      <header class="topbar">
+        <div class="brand">
+          AOS <span>verify</span>
         </div>
-        <details>
-          <summary class="small">Also require that the log extends a tenant checkpoint you saved (optional)</summary>
+        <div class="who">Offline: this page makes no network request</div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <h1>Verify a proof bundle</h1>
+        <p class="muted">
+          Checks an <code>aos.proof-bundle.v2</code> file in this page: the plan, every step, the hash chain, the Merkle
+          root, the deployment's signature and the run's tenant-log receipt. Nothing is sent anywhere: this page is not
+          allowed to make a network request.
+        </p>
+        <section class="panel" aria-labelledby="keys-heading">
+          <h2 id="keys-heading">1. The verifier keys you trust</h2>
           <div class="field">
-            <label for="saved-checkpoint">Saved tenant checkpoint (signed note)</label>
+            <label for="trusted-keys">Verifier keys (one per line)</label>
             <textarea
-              id="saved-checkpoint"
-              rows={5}
+              id="trusted-keys"
+              rows={3}
               spellcheck={false}
-              value={checkpoint}
-              onInput={(event) => setCheckpoint(event.currentTarget.value)}
+              placeholder="aos.example.com+1a2b3c4d+AbCd…"
+              value={keys}
+              onInput={(event) => setKeys(event.currentTarget.value)}
             />
           </div>
-        </details>
-      </section>
-      <section class="panel" aria-labelledby="file-heading">
-        <h2 id="file-heading">2. The bundle</h2>
-        <div
-          class={`dropzone${dragging ? ' active' : ''}`}
-          data-testid="dropzone"
-          onDragOver={(event) => {
-            event.preventDefault();
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={(event) => {
-            event.preventDefault();
-            setDragging(false);
-            void verifyFile(event.dataTransfer?.files[0]);
-          }}
-        >
-          <p>Drop a bundle file here, or</p>
-          <label for="bundle-file">Choose a bundle file </label>
-          <input
-            id="bundle-file"
-            type="file"
-            accept=".json,application/json"
-            onChange={(event) => {
-              const input = event.currentTarget;
-              void verifyFile(input.files?.[0]).finally(() => (input.value = ''));
+          <details>
+            <summary class="small">Also require that the log extends a tenant checkpoint you saved (optional)</summary>
+            <div class="field">
+              <label for="saved-checkpoint">Saved tenant checkpoint (signed note)</label>
+              <textarea
+                id="saved-checkpoint"
+                rows={5}
+                spellcheck={false}
+                value={checkpoint}
+                onInput={(event) => setCheckpoint(event.currentTarget.value)}
+              />
+            </div>
+          </details>
+        </section>
+        <section class="panel" aria-labelledby="file-heading">
+          <h2 id="file-heading">2. The bundle</h2>
+          <div
+            class={`dropzone${dragging ? ' active' : ''}`}
+            data-testid="dropzone"
+            onDragOver={(event) => {
+              event.preventDefault();
+              setDragging(true);
             }}
-          />
-        </div>
-        {busy ? <p class="muted">Verifying…</p> : null}
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-      </section>
-      {checked ? (
-        <div aria-live="polite">
-          <p class="small muted">
-            {checked.name}, verified in this page at {formatTime(checked.at)}.
-          </p>
-          <VerdictBanner verdict={checked.verdict} keyCount={keyList.length} />
-          <div class="cards">
-            <section class="panel" aria-labelledby="run-heading">
-              <h2 id="run-heading">{checked.model.goal || 'Run'}</h2>
-              <RunFacts run={checked.model} />
+            onDragLeave={() => setDragging(false)}
+            onDrop={(event) => {
+              event.preventDefault();
+              setDragging(false);
+              void verifyFile(event.dataTransfer?.files[0]);
+            }}
+          >
+            <p>Drop a bundle file here, or</p>
+            <label for="bundle-file">Choose a bundle file </label>
+            <input
+              id="bundle-file"
+              type="file"
+              accept=".json,application/json"
+              onChange={(event) => {
+                const input = event.currentTarget;
+                void verifyFile(input.files?.[0]).finally(() => (input.value = ''));
+              }}
+            />
+          </div>
+          {busy ? <p class="muted">Verifying…</p> : null}
+          {error ? (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          ) : null}
+        </section>
+        {checked ? (
+          <div aria-live="polite">
+            <p class="small muted">
+              {checked.name}, verified in this page at {formatTime(checked.at)}.
+            </p>
+            <VerdictBanner verdict={checked.verdict} keyCount={keyList.length} keysFrom="you entered" />
+            <div class="cards">
+              <section class="panel" aria-labelledby="run-heading">
+                <h2 id="run-heading">{checked.model.goal || 'Run'}</h2>
+                <RunFacts run={checked.model} />
+              </section>
+              <section class="panel" aria-labelledby="receipt-heading">
+                <h2 id="receipt-heading">Receipt</h2>
+                <ReceiptView run={checked.model} verdict={checked.verdict} />
+              </section>
+            </div>
+            <section class="panel" aria-labelledby="plan-heading">
+              <h2 id="plan-heading">Plan</h2>
+              <PlanList run={checked.model} />
             </section>
-            <section class="panel" aria-labelledby="receipt-heading">
-              <h2 id="receipt-heading">Receipt</h2>
-              <ReceiptView run={checked.model} verdict={checked.verdict} />
+            <section class="panel" aria-labelledby="steps-heading">
+              <h2 id="steps-heading">Steps</h2>
+              <Timeline run={checked.model} verdict={checked.verdict} />
             </section>
           </div>
-          <section class="panel" aria-labelledby="plan-heading">
-            <h2 id="plan-heading">Plan</h2>
-            <PlanList run={checked.model} />
-          </section>
-          <section class="panel" aria-labelledby="steps-heading">
-            <h2 id="steps-heading">Steps</h2>
-            <Timeline run={checked.model} verdict={checked.verdict} />
-          </section>
-        </div>
-      ) : null}
-    </main>
+        ) : null}
+      </main>
+    </>
   );
 }
 
