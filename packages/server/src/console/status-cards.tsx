@@ -105,7 +105,9 @@ function LogStatusBody({ status }: { status: LogStatus }) {
 
 function Usage({ label, spent, limit, warn }: { label: string; spent: number; limit: number; warn: number }) {
   const share = limit > 0 ? spent / limit : 0;
-  const percent = Math.round(share * 1000) / 10;
+  const rounded = Math.round(share * 1000) / 10;
+  // A spend too small to show at one decimal is still not nothing.
+  const percent = rounded === 0 && spent > 0 ? '<0.1' : String(rounded);
   const state = share >= 1 ? ' — limit reached' : share >= warn ? ' — past the warning threshold' : '';
   return (
     <div class="meter">
