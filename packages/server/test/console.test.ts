@@ -274,6 +274,20 @@ describe.skipIf(!inject('aosServerAvailable') || !inject('aosBrowserAvailable'))
       await context.close();
     });
 
+    it('a run still on its way shows NOT VERIFIED YET, then its verdict once it is sealed', async () => {
+      const { context, page, errors } = await open();
+      await signInAndPin(page);
+      const slow = await plannedRun('Wait for the courier', [
+        planStep(1, '__sdsr_fail_trigger__', { error_class: 'none', delay_ms: 1500 }),
+      ]);
+      await page.goto(`${base}/console/#/runs/${slow}`);
+      await page.locator('[data-verdict="PENDING"]').waitFor();
+      expect(await page.locator('[data-verdict="PENDING"]').innerText()).toMatch(/NOT VERIFIED YET/);
+      expect(await verdictOf(page)).toBe('VERIFIED');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
     it('the API key lives in sessionStorage only; a new tab or profile is signed out; a wrong key is one line', async () => {
       const { context, page } = await open();
       await signInAndPin(page);

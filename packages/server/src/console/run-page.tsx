@@ -33,15 +33,18 @@ export function RunPage({ session, runId, pins }: { session: Session; runId: str
     setError(null);
     const load = async () => {
       const details = await getJson<RunDetailsView>(`/v1/runs/${runId}`, session.apiKey);
+      if (!alive) return;
       const sealed = details.trace?.sealed_at != null;
-      if (!TERMINAL.has(details.run.status) || !sealed || details.receipt === null) {
-        const why = !TERMINAL.has(details.run.status)
+      const terminal = TERMINAL.has(details.run.status);
+      if (!terminal || !sealed || details.receipt === null) {
+        const why = !terminal
           ? `The run is ${details.run.status}: its proof exists once it is sealed. This page reads it again every few seconds.`
           : details.trace === null
             ? 'The run ended without a trace, so there is no proof to verify.'
             : 'The run is sealed and waiting for its tenant log: its proof can be verified in a moment.';
         if (alive) setLoaded({ kind: 'waiting', model: runFromDetails(details), why });
-        if (details.trace !== null) timer = setTimeout(() => void load().catch(fail), POLL_MS);
+        // Still on its way (a queued run has no trace yet); a finished run without a trace stays as it is.
+        if (!terminal || details.trace !== null) timer = setTimeout(() => void load().catch(fail), POLL_MS);
         return;
       }
       const kept = readKeptCheckpoint(tenant);
