@@ -35,13 +35,15 @@ export default defineConfig({
       // @aos/proof's suite again, with its `#platform` import resolved to the browser
       // implementation (@noble, no node:crypto): the code a browser runs passes the same tests.
       {
-        extends: true,
-        resolve: { conditions: ['@aos/browser-platform'] },
-        ssr: { resolve: { conditions: ['@aos/browser-platform'] } },
+        // Not `extends: true`: that would merge this project's `include` with the root one.
+        resolve: { conditions: ['@aos/browser-platform', '@aos/source'] },
+        ssr: { resolve: { conditions: ['@aos/browser-platform', '@aos/source'] } },
         test: {
           name: 'proof-browser-platform',
           include: ['packages/proof/src/**/*.test.ts'],
           env: { AOS_PROOF_PLATFORM: 'browser' },
+          testTimeout: 60_000,
+          pool: 'forks',
         },
       },
     ],

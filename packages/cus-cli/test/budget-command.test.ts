@@ -36,14 +36,22 @@ describeEachDriver('cus-cli budget', (t) => {
     await query(t, async (db) => {
       await db
         .insertInto('tenant_quotas')
-        .values({ tenant_id: tenant, daily_limit_cents: 100, hourly_limit_cents: 10, warn_threshold: 0.1 })
+        .values({
+          tenant_id: tenant,
+          daily_limit_cents: 100,
+          hourly_limit_cents: 10,
+          request_limit_cents: 100,
+          run_limit_cents: 500,
+          warn_threshold: 0.1,
+          hard_limit: true,
+        })
         .execute();
       await db.insertInto('cost_events').values({ tenant_id: tenant, cost_cents: 12 }).execute();
     });
     const text = await cliOn(t, ['budget', '--tenant-id', tenant]);
     expect(text.stdout).toContain('(limits set by the operator)');
-    expect(text.stdout).toMatch(/today +12c of 100c \(12 %\)  over the warning threshold\n/);
-    expect(text.stdout).toMatch(/this hour +12c of 10c \(120 %\)  LIMIT REACHED\n/);
+    expect(text.stdout).toMatch(/today +12c of 100c \(12 %\) {2}over the warning threshold\n/);
+    expect(text.stdout).toMatch(/this hour +12c of 10c \(120 %\) {2}LIMIT REACHED\n/);
     // Another tenant's spend is not this one's.
     const other = await cliOn(t, ['budget', '--json', '--tenant-id', `other-${randomUUID()}`]);
     expect(BudgetJsonSchema.parse(JSON.parse(other.stdout)).spend).toEqual({ daily_cents: 0, hourly_cents: 0 });

@@ -1,4 +1,4 @@
-import { AUDIT_FINDING_KINDS } from '@aos/core/ops';
+import { AUDIT_FINDING_KINDS, BudgetViewSchema } from '@aos/core/ops';
 import { z } from 'zod';
 
 // The one JSON document each command prints with --json (docs/int-cli.md). Tests parse the
@@ -10,18 +10,7 @@ const Hash = z.string().regex(/^[0-9a-f]{64}$/);
 
 const StoreShape = z.object({ driver: z.enum(['embedded', 'server']), location: z.string() }).strict();
 
-const QuotaShape = z
-  .object({
-    tenant_id: z.string(),
-    source: z.enum(['stored', 'default']),
-    daily_limit_cents: z.number(),
-    hourly_limit_cents: z.number(),
-    request_limit_cents: z.number(),
-    run_limit_cents: z.number(),
-    warn_threshold: z.number(),
-    hard_limit: z.boolean(),
-  })
-  .strict();
+const QuotaShape = BudgetViewSchema.shape.quota;
 
 const AlertShape = z
   .object({
@@ -162,12 +151,7 @@ export const KeysRotateShape = z
   })
   .strict();
 
-export const QuotaShapeDoc = z
-  .object({
-    quota: QuotaShape,
-    spend: z.object({ daily_cents: z.number(), hourly_cents: z.number() }).strict(),
-  })
-  .strict();
+export const QuotaShapeDoc = BudgetViewSchema;
 
 export const AuditShape = z
   .object({

@@ -1,6 +1,7 @@
 export { isProofError, PROOF_ERROR_CODES, ProofError, type ProofErrorCode } from './errors';
 
 export { canonicalize } from './canonical-json';
+export { JSON_MAX_DEPTH, parseStrictJson, type JsonPlace } from './strict-json';
 export { sha256Hex } from './sha256-hash';
 export { computeGenesisHash, computePlanHash, type GenesisInput } from './plan-hash';
 

@@ -251,6 +251,7 @@ describe.skipIf(!inject('aosServerAvailable'))('aos-server HTTP API [server]', (
         'GET /v1/log/proof/consistency',
         'GET /v1/log/proof/inclusion',
         'GET /v1/whoami',
+        'GET /v1/budget',
         'POST /v1/agents',
         'GET /v1/agents',
         'POST /v1/runs',

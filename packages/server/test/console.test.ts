@@ -347,6 +347,21 @@ describe.skipIf(!inject('aosServerAvailable') || !inject('aosBrowserAvailable'))
       await page.getByText('dropped.json, verified in this page').waitFor();
       expect(await verdictOf(page)).toBe('VERIFIED');
 
+      // A repeated member JSON.parse would resolve silently (here with the same value, so a lax
+      // reader says VERIFIED) is refused, as aos-proof verify refuses it.
+      const duplicated = join(files, 'duplicated.bundle.json');
+      expect(bundleText.startsWith('{"format":"aos.proof-bundle.v2",')).toBe(true);
+      writeFileSync(
+        duplicated,
+        bundleText.replace(
+          '{"format":"aos.proof-bundle.v2",',
+          '{"format":"aos.proof-bundle.v2","format":"aos.proof-bundle.v2",',
+        ),
+      );
+      await page.setInputFiles('#bundle-file', duplicated);
+      await page.locator('[data-verdict="FAILED"]').waitFor();
+      expect(await page.locator('[data-failure-reason]').innerText()).toContain('duplicate key "format"');
+
       expect(requests).toEqual([url]);
       expect(sockets).toEqual([]);
       expect(errors).toEqual([]);

@@ -37,6 +37,8 @@ export type { AosConfig } from '../aos/aos-config';
 export { lockWaitMessage } from '../aos/aos-config';
 export type { ApiKeyScope, JsonValue, RunStatus } from '../db/schema';
 export { API_KEY_SCOPES } from '../db/schema';
+// The operator's quota report is the customer's budget view: one document shape.
+export { BudgetViewSchema } from '../aos/aos-contract';
 export type { QuotaPatch, TenantQuotaView } from '../budget/tenant-quotas';
 export { AUDIT_FINDING_KINDS } from '@aos/proof/postgres';
 export type { AuditFinding, AuditFindingKind } from '@aos/proof/postgres';

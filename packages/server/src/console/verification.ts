@@ -1,5 +1,6 @@
 import {
   checkExtends,
+  parseStrictJson,
   parseTrustedKeys,
   verifyProofBundle,
   verifyTenantCheckpoint,
@@ -56,12 +57,11 @@ export function verifyBundleText(
 ): { bundle: unknown; verdict: Verdict } {
   let bundle: unknown;
   try {
-    bundle = JSON.parse(text) as unknown;
+    // As aos-proof verify reads it: a repeated member name or nesting deeper than 64 levels is
+    // refused, never resolved silently the way JSON.parse keeps the last duplicate.
+    bundle = parseStrictJson(text, 'bundle', { subject: 'bundle' });
   } catch (error) {
-    return {
-      bundle: null,
-      verdict: failed(`bundle: not JSON (${error instanceof Error ? error.message : 'unreadable'})`),
-    };
+    return { bundle: null, verdict: failed(error instanceof Error ? error.message : 'bundle: unreadable') };
   }
   return { bundle, verdict: verifyBundle(bundle, pinnedKeys, keptCheckpoint) };
 }
