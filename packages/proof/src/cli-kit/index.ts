@@ -2,7 +2,9 @@
 // neither zod nor yargs (the driver loads yargs when it runs), so `--help` stays fast; the zod
 // schemas are in @aos/proof/cli-kit/schemas.
 export { processIo, writeJson, type CliIo, type TextSink } from './cli-io';
-export { paint, type PaintStyle } from './text-paint';
+export { colourEnabled, paint, type PaintStyle } from './text-paint';
+export { escapeControls } from './text-escape';
+export { skillTable, textTable, type SkillRow } from './text-table';
 export { EXIT_CODES, errorCodeOf, exitCodeForError, type ExitCode } from './exit-codes';
 export { CliError, UsageError } from './errors';
 export { reportError } from './error-report';

@@ -59,4 +59,14 @@ describe('parseOptions', () => {
   it('says `options` when the problem is not one option’s', () => {
     expect(refusal(() => parseOptions(Schema, 'not an object')).message).toMatch(/^options: /);
   });
+
+  it("says what was wrong with the flag, not zod's view of the value", () => {
+    const Flags = z.object({ tenantId: z.string(), limit: z.number(), follow: z.boolean() });
+    const ok = { tenantId: 'acme', limit: 1, follow: false };
+    expect(refusal(() => parseOptions(Flags, { ...ok, tenantId: ['a', 'b'] })).message).toBe(
+      '--tenant-id: given more than once; give it once',
+    );
+    expect(refusal(() => parseOptions(Flags, { ...ok, limit: Number.NaN })).message).toBe('--limit: must be a number');
+    expect(refusal(() => parseOptions(Flags, { ...ok, tenantId: undefined })).message).toBe('--tenant-id: is required');
+  });
 });

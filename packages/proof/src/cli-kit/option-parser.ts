@@ -34,10 +34,26 @@ export function parseOptions<T>(schema: z.ZodType<T>, args: unknown, settings: P
   const issue = result.error.issues[0];
   const key = issue?.path[0];
   const name = typeof key === 'string' ? optionName(key, settings.positionals ?? []) : 'options';
-  throw new UsageError(`${name}: ${issue?.message ?? 'invalid value'}`, {
+  throw new UsageError(`${name}: ${issue === undefined ? 'invalid value' : plainMessage(issue)}`, {
     code: settings.code ?? 'INVALID_INPUT',
     cause: result.error,
   });
+}
+
+// zod's own wording for a wrong type ("Invalid input: expected number, received NaN") names zod's
+// view of the value, not the user's: a flag given twice arrives as an array, a word where a number
+// belongs as NaN. Schemas with their own message keep it.
+const ZOD_TYPE_MESSAGE = /^Invalid input: expected (\w+), received (\w+)$/;
+
+function plainMessage(issue: z.core.$ZodIssue): string {
+  const match = issue.code === 'invalid_type' ? ZOD_TYPE_MESSAGE.exec(issue.message) : null;
+  if (match === null) return issue.message;
+  const [, expected, received] = match;
+  if (received === 'array') return 'given more than once; give it once';
+  if (received === 'undefined') return 'is required';
+  if (expected === 'number' || expected === 'int') return 'must be a number';
+  if (expected === 'boolean') return 'takes no value (a switch)';
+  return expected === 'string' ? 'needs a value' : `must be a ${expected ?? 'different value'}`;
 }
 
 function optionName(key: string, positionals: readonly string[]): string {

@@ -63,6 +63,26 @@ export const centsOption = z
   .pipe(z.number().finite().max(1e12, 'must be at most 1e12 cents'));
 
 /**
+ * A flag given as text (yargs `type: 'string'`) that must be a whole number from `min` to `max`,
+ * written in decimal digits: `1e3`, `0x10`, `-1` or `1.5` are refused rather than read as numbers.
+ *
+ * @example
+ * ```ts
+ * wholeNumberOption(0, 65_535).parse('8080'); // 8080
+ * wholeNumberOption(1, 1000).safeParse('0x10').success; // false: "must be a whole number from 1 to 1000"
+ * ```
+ */
+export function wholeNumberOption(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string({ error: message })
+    .trim()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(min, message).max(max, message));
+}
+
+/**
  * A flag given as text (yargs `type: 'string'`) that must be a whole number from 1 to 1e9 (limits,
  * counts, batch sizes). Text, so that `1e3` or `0x10` are refused rather than read as numbers.
  *

@@ -21,4 +21,15 @@ describe('paint', () => {
     expect(paint({ env: { TERM: 'dumb' } }, terminal, 'red', 'x')).toBe('x');
     expect(paint({ env: { TERM: 'xterm-256color' } }, terminal, 'red', 'x')).toBe('\u001b[31mx\u001b[39m');
   });
+
+  it('honours FORCE_COLOR as Node does: any value but 0 or false paints, pipes too, over NO_COLOR', () => {
+    for (const value of ['1', '3', 'true', '']) {
+      expect(paint({ env: { FORCE_COLOR: value } }, pipe, 'red', 'x')).toBe('\u001b[31mx\u001b[39m');
+    }
+    expect(paint({ env: { FORCE_COLOR: '1', NO_COLOR: '1', TERM: 'dumb' } }, pipe, 'red', 'x')).toBe(
+      '\u001b[31mx\u001b[39m',
+    );
+    expect(paint({ env: { FORCE_COLOR: '0' } }, terminal, 'red', 'x')).toBe('x');
+    expect(paint({ env: { FORCE_COLOR: 'false' } }, terminal, 'red', 'x')).toBe('x');
+  });
 });

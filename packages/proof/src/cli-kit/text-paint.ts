@@ -13,8 +13,24 @@ const STYLES = { red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22],
 export type PaintStyle = keyof typeof STYLES;
 
 /**
- * `text` in `style` when `sink` is a terminal, and as it is when it is not, when `NO_COLOR` is set
- * (non-empty) or when `TERM=dumb`.
+ * Whether output to `sink` is painted: `FORCE_COLOR` decides when it is set (`0` or `false`: never;
+ * anything else, empty included: always, pipes too), as for Node itself; otherwise only a
+ * terminal is, and not when `NO_COLOR` is set (non-empty) or `TERM=dumb`.
+ *
+ * @example
+ * ```ts
+ * colourEnabled({ env: { FORCE_COLOR: '1' } }, process.stdout); // true, even in a pipe
+ * ```
+ */
+export function colourEnabled(io: Pick<CliIo, 'env'>, sink: TextSink): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  return sink.isTTY === true && io.env.TERM !== 'dumb';
+}
+
+/**
+ * `text` in `style` when {@link colourEnabled} says `sink` is painted, and as it is otherwise.
  *
  * @example
  * ```ts
@@ -22,7 +38,7 @@ export type PaintStyle = keyof typeof STYLES;
  * ```
  */
 export function paint(io: Pick<CliIo, 'env'>, sink: TextSink, style: PaintStyle, text: string): string {
-  if (!sink.isTTY || (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') || io.env.TERM === 'dumb') return text;
+  if (!colourEnabled(io, sink)) return text;
   const [open, close] = STYLES[style];
   return `\u001b[${open}m${text}\u001b[${close}m`;
 }
