@@ -12,9 +12,8 @@ import type {
   SetSecretOutcome,
   SkillView,
 } from '@aos/core/contract';
-import { paint, writeJson } from '@aos/proof/cli-kit';
+import { escapeControls as safe, paint, textTable as table, writeJson } from '@aos/proof/cli-kit';
 import type { CommandContext } from './context';
-import { table } from './text-table';
 import type { LogStatusJson, LogVerifyJson, ProofExportJson, ProofJson, RunCommandJson } from './json-shapes';
 import {
   BudgetJsonSchema,
@@ -50,9 +49,10 @@ function colored(context: CommandContext, status: string, sink = context.io.stdo
   return paint(context.io, sink, statusStyle(status), status);
 }
 
+/** One line of at most `max` characters of data, its controls escaped ({@link safe}). */
 function truncate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ');
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  return safe(flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`);
 }
 
 // ----- create-agent, list-agents ------------------------------------------------------------
@@ -68,8 +68,8 @@ export function printAgents(context: CommandContext, agents: readonly AgentView[
   if (agents.length === 0) return out(context, 'No agents.');
   const rows = agents.map((a) => [
     a.id,
-    a.name,
-    a.tenant_id ?? '(shared)',
+    safe(a.name),
+    safe(a.tenant_id ?? '(shared)'),
     a.status,
     a.budget_cents === null ? '-' : `${a.spent_cents}/${a.budget_cents}c`,
   ]);
@@ -102,17 +102,17 @@ export function printRunDetails(context: CommandContext, details: RunDetailsView
   const { run, trace, steps } = details;
   out(context, `Run ID: ${run.id}`);
   out(context, `Status: ${colored(context, run.status)}`);
-  out(context, `Tenant: ${run.tenant_id}`);
+  out(context, `Tenant: ${safe(run.tenant_id)}`);
   out(context, `Agent: ${run.agent_id}`);
-  out(context, `Origin: ${run.origin_system_id}`);
-  out(context, `Goal: ${run.goal}`);
+  out(context, `Origin: ${safe(run.origin_system_id)}`);
+  out(context, `Goal: ${safe(run.goal)}`);
   out(context, `Attempts: ${run.attempts} of ${run.max_attempts}`);
   out(context, `Created: ${run.created_at}`);
   if (run.started_at) out(context, `Started: ${run.started_at}`);
   if (run.completed_at) out(context, `Completed: ${run.completed_at}`);
   if (run.next_attempt_at) out(context, `Next attempt: ${run.next_attempt_at}`);
   if (run.duration_ms !== null) out(context, `Duration: ${Math.round(run.duration_ms)} ms`);
-  if (run.error_message) out(context, `Error: ${run.error_message}`);
+  if (run.error_message) out(context, `Error: ${safe(run.error_message)}`);
   const plan = planSummary(run.plan);
   out(context, plan ? `Plan: ${plan}, plan_hash ${run.plan_hash ?? '-'}` : 'Plan: none');
   if (trace) {
@@ -129,8 +129,8 @@ export function printRunDetails(context: CommandContext, details: RunDetailsView
   out(context, 'Steps:');
   const rows = steps.map((s) => [
     `  #${s.step_index}`,
-    s.plan_step_id ?? '-',
-    `${s.skill_name ?? '?'}@${s.skill_version ?? '?'}`,
+    safe(s.plan_step_id ?? '-'),
+    safe(`${s.skill_name ?? '?'}@${s.skill_version ?? '?'}`),
     colored(context, s.status),
     `attempt ${s.attempt}`,
     s.duration_ms === null ? '-' : `${Math.round(s.duration_ms)} ms`,
@@ -184,7 +184,7 @@ export function createRunNarrator(
     begin() {
       if (!verbose) return;
       err(context, `Creating run for agent ${input.agentId}...`);
-      err(context, `Goal: ${input.goal}`);
+      err(context, `Goal: ${safe(input.goal)}`);
     },
     created: announce,
     onEvent(event) {
@@ -206,23 +206,23 @@ export function createRunNarrator(
           if (verbose)
             err(
               context,
-              `${positions.get(event.stepId)} ${event.stepId} ${event.skill}: started (attempt ${event.attempt})`,
+              `${positions.get(event.stepId)} ${safe(event.stepId)} ${safe(event.skill)}: started (attempt ${event.attempt})`,
             );
           return;
         case 'step_finished': {
           if (!progress) return;
           const where = positions.get(event.stepId) ?? `[#${event.stepIndex}]`;
           const detail = `${Math.round(event.durationMs)} ms, ${event.costCents}c`;
-          const problem = event.error ? `: ${event.error}` : '';
+          const problem = event.error ? `: ${safe(event.error)}` : '';
           const retry = event.willRetry ? ' (will retry)' : '';
           err(
             context,
-            `${where} ${event.stepId} ${event.skill}: ${colored(context, event.status, stderr)} (${detail})${problem}${retry}`,
+            `${where} ${safe(event.stepId)} ${safe(event.skill)}: ${colored(context, event.status, stderr)} (${detail})${problem}${retry}`,
           );
           return;
         }
         case 'budget_alert':
-          if (progress) err(context, `Budget alert: ${event.message}`);
+          if (progress) err(context, `Budget alert: ${safe(event.message)}`);
           return;
         case 'retry_scheduled':
           if (progress) err(context, `Retrying the run in ${Math.round(event.delayMs / 1000)} s...`);
@@ -230,7 +230,7 @@ export function createRunNarrator(
         case 'log_deferred':
           err(
             context,
-            `Warning: the run is sealed but not yet in its tenant log (${event.reason}); the next run or int-cli recover adds it`,
+            `Warning: the run is sealed but not yet in its tenant log (${safe(event.reason)}); the next run or int-cli recover adds it`,
           );
           return;
         case 'finished':
@@ -245,7 +245,7 @@ export function createRunNarrator(
           created ? `Run created: ${run.id}` : `Existing run: ${run.id} (same idempotency key, goal and agent)`,
         );
       err(context, `Status: ${colored(context, run.status, stderr)}`);
-      if (run.error_message) err(context, `Error: ${run.error_message}`);
+      if (run.error_message) err(context, `Error: ${safe(run.error_message)}`);
     },
   };
 }
@@ -267,7 +267,7 @@ export function printRunResult(context: CommandContext, outcome: RunOutcome): vo
   out(context, `Run ID: ${run.id}`);
   out(context, `Status: ${colored(context, run.status)}`);
   out(context, `Steps executed: ${outcome.steps_executed}`);
-  if (run.error_message) out(context, `Error: ${run.error_message}`);
+  if (run.error_message) out(context, `Error: ${safe(run.error_message)}`);
 }
 
 /** `run --detach`: the run as created (queued), and how to follow it. */
@@ -303,10 +303,10 @@ export function printFollowedStatus(context: CommandContext, run: RunView): void
 /** `get-run --follow`: one stored step, on stderr, as `run` prints a finished step. */
 export function printFollowedStep(context: CommandContext, step: RunDetailsView['steps'][number]): void {
   const detail = step.status === 'started' ? 'started' : `${Math.round(step.duration_ms ?? 0)} ms, ${step.cost_cents}c`;
-  const problem = step.error ? `: ${step.error}` : '';
+  const problem = step.error ? `: ${safe(step.error)}` : '';
   err(
     context,
-    `[#${step.step_index}] ${step.plan_step_id ?? '-'} ${step.skill_name ?? '?'}: ${colored(context, step.status, context.io.stderr)} (${detail})${problem}`,
+    `[#${step.step_index}] ${safe(step.plan_step_id ?? '-')} ${safe(step.skill_name ?? '?')}:  ${colored(context, step.status, context.io.stderr)} (${detail})${problem}`,
   );
 }
 
@@ -342,7 +342,7 @@ export function printProof(context: CommandContext, document: ProofJson, options
     line(`outcome_unknown_steps: ${integrity.outcome_unknown_steps.join(', ')} (the action may have happened)`);
   }
   if (integrity.verification_status !== 'VERIFIED') {
-    line(`failure_reason: ${integrity.failure_reason ?? 'unknown'}`);
+    line(`failure_reason: ${safe(integrity.failure_reason ?? 'unknown')}`);
     if (integrity.first_divergent_step !== null) line(`first_divergent_step: ${integrity.first_divergent_step}`);
   }
 }
@@ -378,7 +378,7 @@ export function printExportHint(context: CommandContext, exported: ProofExportJs
 
 /** Says (on stderr) why `--export` wrote nothing: there is no sealed trace to export. */
 export function printNothingExported(context: CommandContext, reason: string | null): void {
-  err(context, `Nothing exported: ${reason ?? 'the run has no sealed trace'}.`);
+  err(context, `Nothing exported: ${safe(reason ?? 'the run has no sealed trace')}.`);
 }
 
 /**
@@ -409,7 +409,7 @@ export function printCheckpointSaved(context: CommandContext, saved: { path: str
   err(context, `Saved tenant checkpoint (log size ${saved.treeSize}) to ${saved.path}`);
 }
 
-const listOrNone = (items: readonly string[]): string => (items.length === 0 ? 'none' : items.join(', '));
+const listOrNone = (items: readonly string[]): string => (items.length === 0 ? 'none' : safe(items.join(', ')));
 
 /**
  * `log status`: `tenant_id:`, `origin:`, `tree_size:`, `root_hash:`, `cosigned_by:`,
@@ -418,8 +418,8 @@ const listOrNone = (items: readonly string[]): string => (items.length === 0 ? '
  */
 export function printLogStatus(context: CommandContext, document: LogStatusJson): void {
   if (context.json) return emitJson(context, LogStatusJsonSchema, document);
-  out(context, `tenant_id: ${document.tenant_id}`);
-  out(context, `origin: ${orNone(document.origin)}`);
+  out(context, `tenant_id: ${safe(document.tenant_id)}`);
+  out(context, `origin: ${safe(orNone(document.origin))}`);
   out(context, `tree_size: ${document.tree_size}`);
   out(context, `root_hash: ${orNone(document.root_hash)}`);
   out(context, `cosigned_by: ${listOrNone(document.cosigned_by)}`);
@@ -433,15 +433,15 @@ export function printLogStatus(context: CommandContext, document: LogStatusJson)
  */
 export function printLogVerification(context: CommandContext, document: LogVerifyJson): void {
   if (context.json) return emitJson(context, LogVerifyJsonSchema, document);
-  out(context, `tenant_id: ${document.tenant_id}`);
+  out(context, `tenant_id: ${safe(document.tenant_id)}`);
   out(context, `verification_status: ${colored(context, document.verification_status)}`);
-  out(context, `origin: ${orNone(document.origin)}`);
+  out(context, `origin: ${safe(orNone(document.origin))}`);
   out(context, `tree_size: ${orNone(document.tree_size)}`);
   out(context, `from_size: ${orNone(document.from_size)}`);
   out(context, `root_hash: ${orNone(document.root_hash)}`);
   out(context, `cosigned_by: ${listOrNone(document.cosigned_by)}`);
   if (document.verification_status !== 'VERIFIED')
-    out(context, `failure_reason: ${document.failure_reason ?? 'unknown'}`);
+    out(context, `failure_reason: ${safe(document.failure_reason ?? 'unknown')}`);
 }
 
 // ----- budget -------------------------------------------------------------------------------
@@ -459,7 +459,7 @@ export function printBudget(context: CommandContext, budget: BudgetView): void {
   if (context.json) return emitJson(context, BudgetJsonSchema, budget);
   const { quota, spend } = budget;
   const source = quota.source === 'default' ? 'the default limits' : 'limits set by the operator';
-  out(context, `Budget of tenant ${quota.tenant_id} (${source})`);
+  out(context, `Budget of tenant ${safe(quota.tenant_id)} (${source})`);
   for (const line of table([
     ['today', usage(spend.daily_cents, quota.daily_limit_cents, quota.warn_threshold)],
     ['this hour', usage(spend.hourly_cents, quota.hourly_limit_cents, quota.warn_threshold)],

@@ -1,4 +1,4 @@
-import { paint, writeJson, type CliIo } from '@aos/proof/cli-kit';
+import { escapeControls as safe, paint, skillTable, textTable, writeJson, type CliIo } from '@aos/proof/cli-kit';
 import type {
   ApiKeyCreatedJson,
   ApiKeyDocJson,
@@ -98,7 +98,7 @@ export function demoRenderer(io: CliIo, quick: boolean) {
         cost.alerts.length === 0
           ? `${INDENT}Alerts triggered: none (read from budget_alerts)\n`
           : `${INDENT}Alerts triggered (read from budget_alerts): ${cost.alerts.length}\n` +
-            cost.alerts.map((a) => `${INDENT}  ${a.level} ${a.period}: ${a.message}\n`).join('');
+            cost.alerts.map((a) => `${INDENT}  ${a.level} ${a.period}: ${safe(a.message)}\n`).join('');
       return (
         step(
           4,
@@ -121,14 +121,9 @@ export function demoRenderer(io: CliIo, quick: boolean) {
   };
 }
 
-/** `list-skills` as a table. */
+/** `list-skills` as a table: the kit's, so that it looks as `cus-cli list-skills` does. */
 export function renderSkills(skills: ListSkillsJson['skills']): string {
-  const width = Math.max(...skills.map((s) => s.name.length), 4);
-  const vwidth = Math.max(...skills.map((s) => s.version.length), 7);
-  const header = `${'NAME'.padEnd(width)}  ${'VERSION'.padEnd(vwidth)}  DESCRIPTION\n`;
-  return (
-    header + skills.map((s) => `${s.name.padEnd(width)}  ${s.version.padEnd(vwidth)}  ${s.description}\n`).join('')
-  );
+  return skillTable(skills);
 }
 
 /** `db roles`: one line per role. */
@@ -223,18 +218,18 @@ const MAX_LOGS_NAMED = 10;
 export function renderAudit(io: CliIo, result: AuditJson): string {
   const out = io.stdout;
   const lines = result.failures.map(
-    (f) => `${paint(io, out, 'red', 'FAILED')}  run ${f.run_id}  tenant ${f.tenant_id}  ${f.reason}\n`,
+    (f) => `${paint(io, out, 'red', 'FAILED')}  run ${f.run_id}  tenant ${safe(f.tenant_id)}  ${safe(f.reason)}\n`,
   );
   for (const f of result.findings) {
     if (f.kind === 'verification_failed') continue;
     const ids = [
       f.run_id && `run ${f.run_id}`,
-      f.tenant_id && `tenant ${f.tenant_id}`,
+      f.tenant_id && `tenant ${safe(f.tenant_id)}`,
       f.log_index !== undefined && `log_index ${f.log_index}`,
     ]
       .filter(Boolean)
       .join('  ');
-    lines.push(`${paint(io, out, 'red', f.kind.toUpperCase())}  ${ids ? `${ids}  ` : ''}${f.message}\n`);
+    lines.push(`${paint(io, out, 'red', f.kind.toUpperCase())}  ${ids ? `${ids}  ` : ''}${safe(f.message)}\n`);
   }
   const scope = result.tenant_id === null ? 'all tenants' : `tenant "${result.tenant_id}"`;
   const others = result.findings.filter((f) => f.kind !== 'verification_failed').length;
@@ -291,7 +286,7 @@ export function renderRecover(result: RecoverJson): string {
 export function renderWorkerLine(entry: WorkerJson['executed'][number]): string {
   return (
     `run ${entry.run_id} (tenant ${entry.tenant_id}) attempt ${entry.attempt}: ${entry.status}, ` +
-    `${entry.steps_appended} step${entry.steps_appended === 1 ? '' : 's'} appended${entry.error ? `; ${entry.error}` : ''}\n`
+    `${entry.steps_appended} step${entry.steps_appended === 1 ? '' : 's'} appended${entry.error ? `; ${safe(entry.error)}` : ''}\n`
   );
 }
 
@@ -300,7 +295,7 @@ export function renderWorkerErrorLine(entry: WorkerJson['errors'][number]): stri
   const outcome = entry.marked_failed
     ? 'marked failed'
     : 'left as it is (it has a trace or is finished; recovery finishes it once its lease expires)';
-  return `run ${entry.run_id} (tenant ${entry.tenant_id}) could not be executed: ${entry.error}; ${outcome}\n`;
+  return `run ${entry.run_id} (tenant ${entry.tenant_id}) could not be executed: ${safe(entry.error)}; ${outcome}\n`;
 }
 
 /** `worker`: what a pass of the recovery task changed. */
@@ -320,7 +315,7 @@ export function renderWorkerRecovery(report: {
 
 /** `worker`: what it did in total. */
 export function renderWorkerSummary(result: WorkerJson): string {
-  const skipped = result.skipped.map((s) => `skipped run ${s.run_id}: ${s.reason}\n`).join('');
+  const skipped = result.skipped.map((s) => `skipped run ${s.run_id}: ${safe(s.reason)}\n`).join('');
   const n = result.executed.length;
   const e = result.errors.length;
   const executed = n === 0 && e === 0 ? 'No run was due.' : `Executed ${n} run attempt${n === 1 ? '' : 's'}.`;
@@ -328,22 +323,16 @@ export function renderWorkerSummary(result: WorkerJson): string {
   return `${skipped}${executed}${errors}\n`;
 }
 
+/** The kit's table (measured in terminal cells), every cell's controls escaped. */
 function columns(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-  return rows
-    .map(
-      (row) =>
-        `${row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-    )
+  return textTable(rows.map((row) => row.map(safe)))
+    .map((line) => `${line}\n`)
     .join('');
 }
 
 /** `tenants create|suspend|resume`: the tenant after the change. */
 export function renderTenant(verb: string, { tenant }: TenantDocJson): string {
-  return `${verb} tenant ${tenant.id} (${tenant.name}): ${tenant.status}\n`;
+  return `${verb} tenant ${safe(tenant.id)} (${safe(tenant.name)}): ${tenant.status}\n`;
 }
 
 /** `tenants list` as a table. */
@@ -380,5 +369,5 @@ export function renderApiKeyRevoked({ api_key: apiKey }: ApiKeyDocJson): string 
 
 /** `agents create --shared`. */
 export function renderSharedAgent({ agent }: SharedAgentJson): string {
-  return `Created shared agent: ${agent.id} (${agent.name}), usable by every tenant\n`;
+  return `Created shared agent: ${agent.id} (${safe(agent.name)}), usable by every tenant\n`;
 }

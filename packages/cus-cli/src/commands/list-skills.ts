@@ -1,7 +1,6 @@
-import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
+import { EXIT_CODES, skillTable, type ExitCode } from '@aos/proof/cli-kit';
 import { SKILL_LISTINGS } from '@aos/core/skill-manifest';
 import type { CommandContext, ParsedArgs } from '../context';
-import { table } from '../text-table';
 
 /**
  * `list-skills`: name, version and description of every registered skill (with `--json`, also
@@ -14,8 +13,7 @@ export async function execute(_args: ParsedArgs, context: CommandContext): Promi
     const { printSkillsJson } = await import('../render');
     printSkillsJson(context, skills);
   } else {
-    for (const line of table(skills.map((s) => [s.name, s.version, s.description])))
-      context.io.stdout.write(`${line}\n`);
+    context.io.stdout.write(skillTable(skills));
   }
   return EXIT_CODES.ok;
 }
