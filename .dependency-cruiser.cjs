@@ -11,9 +11,9 @@ const moduleNamed = (names) => [
   `node_modules/\\.pnpm/[^/]+/node_modules/(${names})/`,
   `^(${names})$`,
 ];
-const DRIVERS = 'pg|@electric-sql/pglite|kysely-pglite-dialect';
+const DRIVERS = 'pg|@electric-sql/pglite';
 // The only files that may import a database driver (tools/boundaries/eslint-boundaries.js names the same).
-const DRIVER_FILES = '(db/database|db/prepared-statements|skills/postgres-query-driver)\\.ts$';
+const DRIVER_FILES = '(db/database|db/pglite-driver|db/prepared-statements|skills/postgres-query-driver)\\.ts$';
 module.exports = {
   forbidden: [
     {

@@ -1,11 +1,16 @@
 // Package boundary rules (STYLE.md "Boundaries"), shared by eslint.config.js and the test
 // that proves each rule fires on a fixture. Patterns start with `**/` so they match the real
 // packages and the fixture tree alike.
-const DRIVERS = ['pg', '@electric-sql/pglite', 'kysely-pglite-dialect'];
+const DRIVERS = ['pg', '@electric-sql/pglite'];
 const CLI_FORBIDDEN = [...DRIVERS, 'kysely'];
 // The only files that may import a database driver: the store's two connections and the
 // postgres_query skill's own connection. .dependency-cruiser.cjs names the same files.
-const DRIVER_FILES = ['db/database.ts', 'db/prepared-statements.ts', 'skills/postgres-query-driver.ts'];
+const DRIVER_FILES = [
+  'db/database.ts',
+  'db/pglite-driver.ts',
+  'db/prepared-statements.ts',
+  'skills/postgres-query-driver.ts',
+];
 
 // Every package's src is refused core's internals. ESLint keeps only the last options of a rule
 // per file, so every restriction set below carries this refusal too (with its own message).

@@ -61,4 +61,4 @@ export async function recordLoadedModules(
 
 /** The database packages a remote client must never load: drivers and the query builder. */
 export const DATABASE_MODULES =
-  /\/node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?(pg|pg-[a-z-]+|kysely|kysely-pglite-dialect|@electric-sql\/pglite)\//;
+  /\/node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?(pg|pg-[a-z-]+|kysely|@electric-sql\/pglite)\//;

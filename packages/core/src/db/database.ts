@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Driver } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { resolveAosHome } from '@aos/proof/node';
 import { AosError } from '../errors';
 import { installRunQueue, runQueueInstalled } from '../queue/run-queue';
 import { acquireEmbeddedLock, type EmbeddedLock, type LockWaitListener } from './embedded-lock';
 import { migrateToLatest } from './migrator';
+import { PGliteDriver } from './pglite-driver';
 import { withPreparedStatements } from './prepared-statements';
 import type { Database } from './schema';
 import { SessionDialect, SharedSessions, type SessionSetting } from './session-dialect';
@@ -176,7 +176,7 @@ async function openEmbedded(
       },
     );
   }
-  const { destroy, ...handles } = storeHandles(new PGliteDialect(client).createDriver(), true);
+  const { destroy, ...handles } = storeHandles(new PGliteDriver(client), true);
   return {
     ...handles,
     driver: 'embedded',
