@@ -8,6 +8,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../packages/cus-cli/dist/bin.js', import.meta.url));
+// How the commands are shown: runnable as printed from the repository's root, where `pnpm
+// quickstart` runs (in a clone no `cus-cli` is on PATH; installed, it is `npx @aos/cus-cli`).
+const SHOWN_CUS_CLI = 'node packages/cus-cli/dist/bin.js';
+const SHOWN_AOS_PROOF = 'node packages/proof/dist/bin.js';
 const TENANT = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 const GOAL = 'Run proof v3 validation run';
 
@@ -20,7 +24,7 @@ const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/
 
 /** Runs `cus-cli <args>`, echoing the command and its output; returns stdout. */
 function cusCli(args, { allowExit = [0] } = {}) {
-  process.stdout.write(`\n$ cus-cli ${args.map(quote).join(' ')}\n`);
+  process.stdout.write(`\n$ ${SHOWN_CUS_CLI} ${args.map(quote).join(' ')}\n`);
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.error) throw result.error;
   process.stderr.write(result.stderr);
@@ -75,6 +79,9 @@ if (status !== 'VERIFIED') {
   process.exit(1);
 }
 process.stdout.write(`\nquickstart: run ${runId} succeeded and its proof is VERIFIED.\n`);
-process.stdout.write(
-  `Export it for offline checking: cus-cli proof ${runId} --tenant-id ${TENANT} --export run.proof.json\n`,
-);
+// The key this machine signs with, as `trust list` shows it: what the offline check needs.
+const trusted = spawnSync(process.execPath, [BIN, 'trust', 'list', '--json'], { encoding: 'utf8' });
+const verifierKey = trusted.status === 0 ? JSON.parse(trusted.stdout).keys[0]?.key : undefined;
+process.stdout.write('Export it and check it offline, as anyone holding the file can:\n');
+process.stdout.write(`  ${SHOWN_CUS_CLI} proof ${runId} --tenant-id ${TENANT} --export run.proof.json\n`);
+process.stdout.write(`  ${SHOWN_AOS_PROOF} verify run.proof.json --key ${quote(verifierKey ?? '<verifier key>')}\n`);

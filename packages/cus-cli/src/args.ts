@@ -251,7 +251,8 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
         .option('export', {
           type: 'string',
           requiresArg: true,
-          describe: 'Write the proof bundle to this file (`-` for stdout), to verify offline with aos-proof',
+          describe:
+            'Write the proof bundle to this file (`-` for stdout), to verify offline with `npx @aos/proof verify`',
         })
         .option('step', {
           type: 'number',

@@ -382,9 +382,10 @@ export function printNothingExported(context: CommandContext, reason: string | n
 }
 
 /**
- * `aos-proof verify[-step] <file> --key <vkey>… [--since <saved checkpoint>]` with one `--key` per
- * trusted key, quoted for a POSIX shell when needed; `--since` for a bundle when a tenant
- * checkpoint is saved (the bundle's receipt then proves the log extends it).
+ * `npx @aos/proof verify[-step] <file> --key <vkey>… [--since <saved checkpoint>]` with one `--key`
+ * per trusted key, quoted for a POSIX shell when needed; `--since` for a bundle when a tenant
+ * checkpoint is saved (the bundle's receipt then proves the log extends it). Through npx because
+ * a customer who ran `npx @aos/cus-cli` has no `aos-proof` on PATH; npx runs the installed one.
  */
 export function verifyCommand(
   path: string,
@@ -395,7 +396,7 @@ export function verifyCommand(
   const file = path === '-' ? '<file>' : shellQuote(path);
   const keys = verifierKeys.length > 0 ? verifierKeys.map(shellQuote) : ['<verifier key>'];
   const since = !step && savedCheckpoint !== undefined ? ` --since ${shellQuote(savedCheckpoint)}` : '';
-  return `aos-proof ${step ? 'verify-step' : 'verify'} ${file} ${keys.map((k) => `--key ${k}`).join(' ')}${since}`;
+  return `npx @aos/proof ${step ? 'verify-step' : 'verify'} ${file} ${keys.map((k) => `--key ${k}`).join(' ')}${since}`;
 }
 
 function shellQuote(text: string): string {

@@ -53,7 +53,7 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
     const proof = await cusCli(['proof', runId, '--tenant-id', TENANT, '--export', file]);
     expect(proof.code, proof.stderr).toBe(0);
     expect(field(proof.stdout, 'verification_status')).toBe('VERIFIED');
-    expect(proof.stderr).toContain(`aos-proof verify ${file} --key ${verifierKey}`);
+    expect(proof.stderr).toContain(`npx @aos/proof verify ${file} --key ${verifierKey}`);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
       format: 'aos.proof-bundle.v2',
       run: { id: runId, tenant_id: TENANT },
@@ -82,7 +82,7 @@ describeEachDriver('cus-cli as a built binary, with offline verification by aos-
     const file = join(scratch, `step0-${t.driver}.json`);
     const proof = await cusCli(['proof', runId, '--tenant-id', TENANT, '--export', file, '--step', '0']);
     expect(proof.code, proof.stderr).toBe(0);
-    expect(proof.stderr).toContain(`aos-proof verify-step ${file} --key ${verifierKey}`);
+    expect(proof.stderr).toContain(`npx @aos/proof verify-step ${file} --key ${verifierKey}`);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
       format: 'aos.step-proof.v2',
       index: 1,

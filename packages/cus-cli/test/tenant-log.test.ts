@@ -141,8 +141,8 @@ describeEachDriver('cus-cli log status|verify and the saved tenant checkpoint', 
     const again = await cliOn(t, ['proof', runD, '--tenant-id', tenant, '--export', bundleFile, '--json']);
     const command = json(again, ProofJsonSchema).export?.verify_command ?? '';
     expect(command).toContain(`--since ${savedCheckpointFile(t, tenant)}`);
-    const [bin, ...args] = command.split(' ');
-    expect(bin).toBe('aos-proof');
+    const [npx, bin, ...args] = command.split(' ');
+    expect([npx, bin]).toEqual(['npx', '@aos/proof']);
     const offline = spawnSync(process.execPath, [PROOF_BIN, ...args], { encoding: 'utf8' });
     expect(offline.status, offline.stderr).toBe(0);
     expect(offline.stdout).toMatch(/^verification_status: VERIFIED$/m);
