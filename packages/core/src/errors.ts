@@ -6,7 +6,13 @@ export const AOS_ERROR_CODES = [
   'INVALID_INPUT',
   'AGENT_NOT_FOUND',
   'AGENT_NOT_ACTIVE',
+  // An archived agent is final: it cannot be resumed (or paused) again.
+  'AGENT_ARCHIVED',
   'RUN_NOT_FOUND',
+  // cancel-run: a terminal run cannot be cancelled; a run a worker is executing is not taken
+  // from it (the caller tries again once the attempt ends).
+  'RUN_FINISHED',
+  'RUN_EXECUTING',
   'KEY_NOT_FOUND',
   'IDEMPOTENCY_CONFLICT',
   'PLAN_INVALID',

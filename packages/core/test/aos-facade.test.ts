@@ -51,7 +51,7 @@ describeEachDriver('the Aos facade', (t) => {
   });
 
   it('returns plain data of the contract shapes, from the run to its proof', async () => {
-    const [agent] = await aos.agents.list({ tenantId: 'acme' });
+    const [agent] = (await aos.agents.list({ tenantId: 'acme' })).agents;
     const outcome = await aos.runs.run({ tenantId: 'acme', agentId: agent!.id, goal: 'echo facade' });
     // Running seals, so it is the one call that loads (here: creates) the key.
     expect(existsSync(join(t.home, SIGNING_KEY_FILE))).toBe(true);
@@ -93,7 +93,7 @@ describeEachDriver('the Aos facade', (t) => {
   });
 
   it('creates a run without executing it, then executes it for its tenant only', async () => {
-    const [agent] = await aos.agents.list({ tenantId: 'acme' });
+    const [agent] = (await aos.agents.list({ tenantId: 'acme' })).agents;
     const input = { tenantId: 'acme', agentId: agent!.id, goal: 'echo later', idempotencyKey: 'later-1' };
     const { run, created } = await aos.runs.create(input);
     expect(created).toBe(true);
@@ -157,7 +157,7 @@ describeEachDriver('the Aos facade', (t) => {
   it('refuses bad input with a stable code and writes nothing', async () => {
     await expect(aos.agents.create({ name: '', tenantId: 'acme' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(aos.runs.list({ tenantId: 'acme', limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect(await aos.agents.list({ tenantId: 'acme' })).toHaveLength(1);
+    expect((await aos.agents.list({ tenantId: 'acme' })).agents).toHaveLength(1);
   });
 
   it('withAos closes after the work, also when the work fails', async () => {
@@ -167,7 +167,7 @@ describeEachDriver('the Aos facade', (t) => {
     ).rejects.toThrow('work failed');
     // The embedded directory's lock was released: opening again succeeds at once.
     const count = await withAos({ env: t.env, databaseUrl: t.url }, async (again) => again.agents.list());
-    expect(count).toHaveLength(1);
+    expect(count.agents).toHaveLength(1);
     aos = await openAos({ env: t.env, databaseUrl: t.url });
   });
 });

@@ -7,8 +7,13 @@ export const COMMAND_NAMES = [
   'run',
   'create-agent',
   'list-agents',
+  'get-agent',
+  'pause-agent',
+  'resume-agent',
+  'archive-agent',
   'get-run',
   'list-runs',
+  'cancel-run',
   'list-skills',
   'proof',
   'log',
@@ -73,6 +78,42 @@ const tenantOption = (required: boolean, describe: string) =>
     describe: required ? `${describe} (required locally; remotely the API key's tenant)` : describe,
     requiresArg: true,
   }) as const;
+
+const agentIdPositional = (yargs: Argv): Argv =>
+  yargs.positional('agent_id', { type: 'string', describe: 'Agent id (UUID), as printed by `create-agent`' });
+
+// `--limit` and `--cursor` of the list commands: the same page size rules for both.
+const pageOptions = (yargs: Argv, noun: string, command: string): Argv =>
+  yargs
+    .option('limit', {
+      type: 'number',
+      default: 50,
+      requiresArg: true,
+      describe: `At most this many ${noun} (1..1000)`,
+    })
+    .option('cursor', {
+      type: 'string',
+      requiresArg: true,
+      describe: `Start after the previous page: its next_cursor (printed on stderr as the next ${command} command)`,
+    });
+
+// pause-agent, resume-agent, archive-agent: one spec each, the same shape.
+const agentLifecycleSpec = (
+  name: 'pause-agent' | 'resume-agent' | 'archive-agent',
+  describe: string,
+  example: string,
+  load: CommandSpec['load'],
+): CommandSpec => ({
+  name,
+  usage: `${name} <agent_id>`,
+  describe,
+  options: (y) => agentIdPositional(y).option('tenant-id', tenantOption(true, 'Tenant the agent belongs to')),
+  examples: [
+    [`$0 ${name} ${AGENT} --tenant-id ${TENANT}`, example],
+    [`$0 ${name} ${AGENT} --json`, 'Remote: an agent of the API key’s tenant, as JSON'],
+  ],
+  load,
+});
 
 const runIdPositional = (yargs: Argv): Argv =>
   yargs.positional('run_id', { type: 'string', describe: 'Run id (UUID), as printed by `run`' });
@@ -175,14 +216,49 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
   {
     name: 'list-agents',
     usage: 'list-agents',
-    describe: 'List agents (with --tenant-id: that tenant’s own and the shared ones)',
-    options: (y) => y.option('tenant-id', tenantOption(false, 'Only agents this tenant can use')),
+    describe: 'List agents, oldest first (with --tenant-id: that tenant’s own and the shared ones)',
+    options: (y) =>
+      pageOptions(
+        y.option('tenant-id', tenantOption(false, 'Only agents this tenant can use')),
+        'agents',
+        'list-agents',
+      ),
     examples: [
-      ['$0 list-agents', 'Every agent'],
+      ['$0 list-agents', 'The first 50 agents'],
       [`$0 list-agents --tenant-id ${TENANT} --json`, 'Agents one tenant can use, as JSON'],
+      [`$0 list-agents --tenant-id ${TENANT} --limit 10 --cursor <next_cursor>`, 'The next page'],
     ],
     load: () => import('./commands/list-agents'),
   },
+  {
+    name: 'get-agent',
+    usage: 'get-agent <agent_id>',
+    describe: 'Show one agent: name, tenant, status, budget and spend',
+    options: (y) => agentIdPositional(y).option('tenant-id', tenantOption(true, 'Tenant that uses the agent')),
+    examples: [
+      [`$0 get-agent ${AGENT} --tenant-id ${TENANT}`, 'Show one agent'],
+      [`$0 get-agent ${AGENT} --json`, 'Remote: as JSON'],
+    ],
+    load: () => import('./commands/get-agent'),
+  },
+  agentLifecycleSpec(
+    'pause-agent',
+    'Pause an agent: it starts no new run until resumed (runs already created go on)',
+    'Pause an agent',
+    () => import('./commands/pause-agent'),
+  ),
+  agentLifecycleSpec(
+    'resume-agent',
+    'Make a paused agent active again (an archived one cannot be resumed: exit 2)',
+    'Resume a paused agent',
+    () => import('./commands/resume-agent'),
+  ),
+  agentLifecycleSpec(
+    'archive-agent',
+    'Archive an agent for good: it is kept (its runs refer to it) but never runs again',
+    'Retire an agent',
+    () => import('./commands/archive-agent'),
+  ),
   {
     name: 'get-run',
     usage: 'get-run <run_id>',
@@ -213,21 +289,39 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
         })
         .option('limit', {
           type: 'number',
-          default: 20,
+          default: 50,
           requiresArg: true,
           describe: 'At most this many runs (1..1000)',
         })
         .option('cursor', {
           type: 'string',
           requiresArg: true,
-          describe: 'Start after the previous page: the token its output ended with (next_cursor)',
+          describe: 'Start after the previous page: its next_cursor (printed on stderr as the next list-runs command)',
         }),
     examples: [
-      [`$0 list-runs --tenant-id ${TENANT}`, 'The 20 newest runs'],
+      [`$0 list-runs --tenant-id ${TENANT}`, 'The 50 newest runs'],
       [`$0 list-runs --tenant-id ${TENANT} --status failed --limit 5`, 'The 5 newest failed runs'],
       [`$0 list-runs --tenant-id ${TENANT} --cursor <next_cursor>`, 'The next page'],
     ],
     load: () => import('./commands/list-runs'),
+  },
+  {
+    name: 'cancel-run',
+    usage: 'cancel-run <run_id>',
+    describe: 'Cancel a queued or retrying run: it ends halted with error "cancelled", its trace sealed',
+    options: (y) =>
+      runIdPositional(y)
+        .option('tenant-id', tenantOption(true, 'Tenant the run belongs to'))
+        .epilogue(
+          'A run being executed right now is not taken from its worker: exit 1 with "the run is executing; try ' +
+            'again". A finished run (succeeded, failed, halted) cannot be cancelled: exit 2. The cancelled run’s ' +
+            'proof verifies like any other (`cus-cli proof <run_id>`).',
+        ),
+    examples: [
+      [`$0 cancel-run ${RUN} --tenant-id ${TENANT}`, 'Cancel a queued run'],
+      [`$0 cancel-run ${RUN} --json`, 'Remote: as JSON'],
+    ],
+    load: () => import('./commands/cancel-run'),
   },
   {
     name: 'list-skills',

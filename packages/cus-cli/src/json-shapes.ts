@@ -34,8 +34,20 @@ export const RunCommandJsonSchema = z.strictObject({
 
 /** `create-agent`. */
 export const CreateAgentJsonSchema = z.strictObject({ agent: AgentViewSchema });
-/** `list-agents`. */
-export const ListAgentsJsonSchema = z.strictObject({ agents: z.array(AgentViewSchema) });
+/** `list-agents`: one page, and the `--cursor` of the next one (null on the last page). */
+export const ListAgentsJsonSchema = z.strictObject({
+  agents: z.array(AgentViewSchema),
+  next_cursor: z.string().nullable(),
+});
+/** `get-agent`, and `pause-agent`, `resume-agent`, `archive-agent` (the agent afterwards). */
+export const AgentJsonSchema = z.strictObject({ agent: AgentViewSchema });
+/** `cancel-run`: the run afterwards (`halted`, error `cancelled`). */
+export const CancelRunJsonSchema = z.strictObject({
+  run_id: Uuid,
+  status: RunViewSchema.shape.status,
+  error: z.string().nullable(),
+  run: RunViewSchema,
+});
 /** `list-runs`: one page, and the `--cursor` of the next one (null on the last page). */
 export const ListRunsJsonSchema = z.strictObject({ runs: z.array(RunViewSchema), next_cursor: z.string().nullable() });
 /** `get-run`: the run with its plan, its trace (null before execution) and its steps. */

@@ -16,7 +16,7 @@ export const secretNameOption = secretNameSchema;
 export const runStatusOption = z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` });
 
 // The positionals of cus-cli's commands (args.ts): `get-run <run_id>`, `secrets set <name>`…
-const POSITIONALS = ['run_id', 'name', 'vkey'];
+const POSITIONALS = ['run_id', 'agent_id', 'name', 'vkey'];
 
 /**
  * The kit's parseOptions with cus-cli's positionals: validates a command's options with `schema`

@@ -2,6 +2,7 @@ import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { JsonValue, RunEvent } from '@aos/core/client';
 import type {
+  AgentListView,
   AgentView,
   BudgetView,
   RunDetailsView,
@@ -16,7 +17,9 @@ import { escapeControls as safe, paint, textTable as table, writeJson } from '@a
 import type { CommandContext } from './context';
 import type { LogStatusJson, LogVerifyJson, ProofExportJson, ProofJson, RunCommandJson } from './json-shapes';
 import {
+  AgentJsonSchema,
   BudgetJsonSchema,
+  CancelRunJsonSchema,
   CreateAgentJsonSchema,
   DeleteSecretJsonSchema,
   GetRunJsonSchema,
@@ -63,22 +66,62 @@ export function printAgentCreated(context: CommandContext, agent: AgentView): vo
   out(context, `Created agent: ${agent.id}`);
 }
 
-export function printAgents(context: CommandContext, agents: readonly AgentView[]): void {
-  if (context.json) return emitJson(context, ListAgentsJsonSchema, { agents: [...agents] });
-  if (agents.length === 0) return out(context, 'No agents.');
-  const rows = agents.map((a) => [
-    a.id,
-    safe(a.name),
-    safe(a.tenant_id ?? '(shared)'),
-    a.status,
-    a.budget_cents === null ? '-' : `${a.spent_cents}/${a.budget_cents}c`,
-  ]);
-  for (const line of table([['ID', 'NAME', 'TENANT', 'STATUS', 'SPENT/BUDGET'], ...rows])) out(context, line);
+/**
+ * A page of agents; when there are more, the command that prints the next page goes to stderr
+ * (`again`: the command and the flags this one was given, the cursor is added).
+ */
+export function printAgents(context: CommandContext, page: AgentListView, again: readonly string[]): void {
+  if (context.json) return emitJson(context, ListAgentsJsonSchema, page);
+  const { agents, next_cursor: nextCursor } = page;
+  if (agents.length === 0) out(context, 'No agents.');
+  else {
+    const rows = agents.map((a) => [
+      a.id,
+      safe(a.name),
+      safe(a.tenant_id ?? '(shared)'),
+      a.status,
+      a.budget_cents === null ? '-' : `${a.spent_cents}/${a.budget_cents}c`,
+    ]);
+    for (const line of table([['ID', 'NAME', 'TENANT', 'STATUS', 'SPENT/BUDGET'], ...rows])) out(context, line);
+  }
+  if (nextCursor !== null) err(context, `Next page: ${nextPageCommand(again, nextCursor)}`);
+}
+
+/** `cus-cli <again…> --cursor <cursor>`, each argument quoted for a POSIX shell when it needs it. */
+function nextPageCommand(again: readonly string[], cursor: string): string {
+  return ['cus-cli', ...again, '--cursor', cursor].map(shellQuote).join(' ');
+}
+
+// ----- get-agent, pause-agent, resume-agent, archive-agent -----------------------------------
+
+/** One agent, a field a line. */
+export function printAgent(context: CommandContext, agent: AgentView): void {
+  if (context.json) return emitJson(context, AgentJsonSchema, { agent });
+  out(context, `Agent ID: ${agent.id}`);
+  out(context, `Name: ${safe(agent.name)}`);
+  if (agent.description !== '') out(context, `Description: ${safe(agent.description)}`);
+  out(context, `Tenant: ${safe(agent.tenant_id ?? '(shared)')}`);
+  out(context, `Status: ${agent.status}`);
+  out(context, `Budget: ${agent.budget_cents === null ? 'none' : `${agent.budget_cents}c`}`);
+  out(context, `Spent: ${agent.spent_cents}c`);
+  out(context, `Created: ${agent.created_at}`);
+  out(context, `Updated: ${agent.updated_at}`);
+}
+
+/** `Paused agent: <uuid>` (or resumed, archived), then its status. */
+export function printAgentChanged(
+  context: CommandContext,
+  verb: 'Paused' | 'Resumed' | 'Archived',
+  agent: AgentView,
+): void {
+  if (context.json) return emitJson(context, AgentJsonSchema, { agent });
+  out(context, `${verb} agent: ${agent.id}`);
+  out(context, `Status: ${agent.status}`);
 }
 
 // ----- list-runs, get-run -------------------------------------------------------------------
 
-export function printRuns(context: CommandContext, page: RunListView): void {
+export function printRuns(context: CommandContext, page: RunListView, again: readonly string[]): void {
   if (context.json) return emitJson(context, ListRunsJsonSchema, page);
   const { runs, next_cursor: nextCursor } = page;
   if (runs.length === 0) out(context, 'No runs.');
@@ -87,7 +130,22 @@ export function printRuns(context: CommandContext, page: RunListView): void {
     for (const line of table([['RUN ID', 'STATUS', 'CREATED', 'GOAL'], ...rows])) out(context, line);
   }
   // On stderr, so stdout stays the table alone for scripts that read it.
-  if (nextCursor !== null) err(context, `Next page: cus-cli list-runs --cursor ${nextCursor}`);
+  if (nextCursor !== null) err(context, `Next page: ${nextPageCommand(again, nextCursor)}`);
+}
+
+/** `cancel-run`: `Cancelled run: <uuid>`, its status and error. */
+export function printRunCancelled(context: CommandContext, run: RunView): void {
+  if (context.json) {
+    return emitJson(context, CancelRunJsonSchema, {
+      run_id: run.id,
+      status: run.status,
+      error: run.error_message,
+      run,
+    });
+  }
+  out(context, `Cancelled run: ${run.id}`);
+  out(context, `Status: ${colored(context, run.status)}`);
+  if (run.error_message !== null) out(context, `Error: ${safe(run.error_message)}`);
 }
 
 function planSummary(plan: JsonValue | null): string | null {

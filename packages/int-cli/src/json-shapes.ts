@@ -316,7 +316,7 @@ export const SharedAgentShape = z
         tenant_id: z.null(),
         name: z.string(),
         description: z.string(),
-        status: z.enum(['active', 'paused', 'disabled']),
+        status: z.enum(['active', 'paused', 'disabled', 'archived']),
         budget_cents: z.number().nullable(),
         spent_cents: z.number(),
         created_at: Timestamp,

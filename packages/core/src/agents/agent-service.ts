@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Agent, Database } from '../db/schema';
-import { AGENT_STATUSES } from '../db/schema';
+import { AGENT_STATUSES, type AgentStatus } from '../db/schema';
 import { AosError } from '../errors';
+import { encodeRunCursor, pageCursorSchema } from '../queries/run-cursor';
 import { labelSchema, parseInput, tenantIdSchema, uuidSchema } from '../validation';
 
 /** Input of {@link createAgent}. */
@@ -48,24 +49,65 @@ export async function createAgent(db: Kysely<Database>, input: CreateAgentInput)
     .executeTakeFirstOrThrow();
 }
 
+/** Filters of {@link listAgents}. */
+export const ListAgentsInputSchema = z
+  .object({
+    /** Absent: every agent (local operator work); given: the tenant's own and the shared ones. */
+    tenantId: tenantIdSchema.optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
+    /** The `nextCursor` of the previous page; absent for the first page. */
+    cursor: pageCursorSchema('list-agents').optional(),
+  })
+  .strict();
+
+/** One page of {@link listAgents}. */
+export interface AgentPage {
+  readonly agents: Agent[];
+  /** Token for the page after this one; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
 /**
- * Lists agents visible to a tenant (its own and shared ones), or every agent without a tenant.
+ * Lists agents visible to a tenant (its own and shared ones), or every agent without a tenant,
+ * oldest first (`created_at`, ties by `id`), a page at a time. The cursor only says where the
+ * previous page ended: the tenant filter applies to every page.
  *
  * @example
  * ```ts
- * const agents = await listAgents(db, { tenantId: 'acme' })
+ * const first = await listAgents(db, { tenantId: 'acme', limit: 10 })
+ * const second = await listAgents(db, { tenantId: 'acme', limit: 10, cursor: first.nextCursor! })
  * ```
  */
 export async function listAgents(
   db: Kysely<Database>,
-  options: { tenantId?: string | undefined } = {},
-): Promise<Agent[]> {
-  let query = db.selectFrom('agents').selectAll().orderBy('created_at').orderBy('id');
-  if (options.tenantId !== undefined) {
-    const tenant = parseInput(tenantIdSchema, options.tenantId, 'tenant_id');
+  input: z.input<typeof ListAgentsInputSchema> = {},
+): Promise<AgentPage> {
+  const parsed = parseInput(ListAgentsInputSchema, input, 'list_agents');
+  // The sort key as text to the microsecond, as list-runs does: a Date would round it.
+  const createdAtKey = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  let query = db.selectFrom('agents').selectAll().select(createdAtKey.as('cursor_created_at'));
+  const tenant = parsed.tenantId;
+  if (tenant !== undefined) {
     query = query.where((eb) => eb.or([eb('tenant_id', '=', tenant), eb('tenant_id', 'is', null)]));
   }
-  return query.execute();
+  const after = parsed.cursor;
+  if (after) {
+    const createdAt = sql<Date>`${after.createdAt}::timestamptz`;
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', after.id)])]),
+    );
+  }
+  // One row more than the page tells whether there is a next page without a count.
+  const rows = await query
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(parsed.limit + 1)
+    .execute();
+  const page = rows.slice(0, parsed.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > parsed.limit && last ? encodeRunCursor({ createdAt: last.cursor_created_at, id: last.id }) : null;
+  return { agents: page.map(({ cursor_created_at: _key, ...agent }) => agent), nextCursor };
 }
 
 /**
@@ -97,4 +139,58 @@ export async function setAgentStatus(
     .executeTakeFirst();
   if (!agent) throw new AosError('AGENT_NOT_FOUND', `agent ${id} not found`);
   return agent;
+}
+
+/** What a tenant can do to its own agent's lifecycle. */
+export const AGENT_ACTIONS = ['pause', 'resume', 'archive'] as const;
+export type AgentAction = (typeof AGENT_ACTIONS)[number];
+
+// Which statuses each action starts from, and where it leads. Doing it again is a no-op (the
+// agent comes back as it is); `disabled` is an operator's status that a tenant does not undo.
+const ACTION_RULES: Readonly<Record<AgentAction, { from: readonly AgentStatus[]; to: AgentStatus }>> = {
+  pause: { from: ['active', 'paused'], to: 'paused' },
+  resume: { from: ['active', 'paused'], to: 'active' },
+  archive: { from: ['active', 'paused', 'disabled', 'archived'], to: 'archived' },
+};
+
+/**
+ * Pauses, resumes or archives one of the tenant's own agents. A paused or archived agent starts
+ * no new run (createRun refuses it with AGENT_NOT_ACTIVE); an archived one is final (resume and
+ * pause are AGENT_ARCHIVED; the database refuses the change too). A missing agent or another
+ * tenant's is AGENT_NOT_FOUND; a shared agent is FORBIDDEN (operators manage those). Runs
+ * already created are not touched. Repeating an action returns the agent unchanged.
+ *
+ * @example
+ * ```ts
+ * const paused = await changeAgentStatus(db, { tenantId: 'acme', agentId, action: 'pause' })
+ * ```
+ */
+export async function changeAgentStatus(
+  db: Kysely<Database>,
+  input: { readonly tenantId: string; readonly agentId: string; readonly action: AgentAction },
+): Promise<Agent> {
+  const tenant = parseInput(tenantIdSchema, input.tenantId, 'tenant_id');
+  const action = parseInput(z.enum(AGENT_ACTIONS), input.action, 'action');
+  const rule = ACTION_RULES[action];
+  const agent = await getAgentForTenant(db, input.agentId, tenant);
+  if (agent.tenant_id === null) {
+    throw new AosError('FORBIDDEN', `agent ${agent.id} is shared by every tenant: only an operator can ${action} it`);
+  }
+  if (agent.status === rule.to) return agent;
+  const changed = await db
+    .updateTable('agents')
+    .set({ status: rule.to, updated_at: new Date() })
+    .where('id', '=', agent.id)
+    .where('tenant_id', '=', tenant)
+    .where('status', 'in', [...rule.from])
+    .returningAll()
+    .executeTakeFirst();
+  if (changed) return changed;
+  // Refused, or changed by someone else since the read: say why from what it is now.
+  const now = await getAgentForTenant(db, agent.id, tenant);
+  if (now.status === rule.to) return now;
+  if (now.status === 'archived') {
+    throw new AosError('AGENT_ARCHIVED', `agent ${now.id} is archived: an archived agent cannot be ${action}d`);
+  }
+  throw new AosError('AGENT_NOT_ACTIVE', `agent ${now.id} is ${now.status}: it cannot be ${action}d by its tenant`);
 }

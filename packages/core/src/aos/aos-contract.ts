@@ -29,6 +29,16 @@ export const AgentViewSchema = z.strictObject({
 });
 export type AgentView = z.infer<typeof AgentViewSchema>;
 
+/**
+ * One page of agents, oldest first (`GET /v1/agents` sends it as it is). `next_cursor` is an
+ * opaque token that asks for the page after this one; null on the last page.
+ */
+export const AgentListViewSchema = z.strictObject({
+  agents: z.array(AgentViewSchema),
+  next_cursor: z.string().nullable(),
+});
+export type AgentListView = z.infer<typeof AgentListViewSchema>;
+
 /** A run (without its plan). */
 export const RunViewSchema = z.strictObject({
   id: Uuid,

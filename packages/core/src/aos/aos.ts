@@ -2,7 +2,14 @@ import { exportProofBundleToFile, exportStepInclusionProof, getRunProof } from '
 import type { SigningKey, StepInclusionProof } from '@aos/proof';
 import type { Kysely } from 'kysely';
 import type { BundleSink } from '@aos/proof/node';
-import { createAgent, listAgents, type CreateAgentInput } from '../agents/agent-service';
+import {
+  changeAgentStatus,
+  createAgent,
+  getAgentForTenant,
+  listAgents,
+  type AgentAction,
+  type CreateAgentInput,
+} from '../agents/agent-service';
 import { readTenantBudget } from '../budget/budget-report';
 import type { Database, Run } from '../db/schema';
 import { getRun, listRuns, type ListRunsInputSchema } from '../queries/run-queries';
@@ -11,6 +18,8 @@ import { openRuntime, type AosRuntime } from '../runtime';
 import { drainTenantLog } from '../tenant-log/log-sequencer';
 import { logCheckpoint, logProof } from '../tenant-log/log-views';
 import { verifyTenantLog } from './log-verification';
+import { cancelRun } from '../runner/run-cancel';
+import { planRun } from '../runner/run-executor';
 import { executeRunToEnd, runGoal } from '../runs/run-goal';
 import { enqueueRun } from '../queue/run-queue';
 import { createRun, type CreateRunInput } from '../runs/create-run';
@@ -19,6 +28,7 @@ import { skillListing } from '../skills/skill-types';
 import type { z } from 'zod';
 import type { AosConfig } from './aos-config';
 import type {
+  AgentListView,
   AgentView,
   BudgetView,
   LogCheckpointView,
@@ -37,6 +47,12 @@ import type {
 } from './aos-contract';
 import { agentView, runDetailsView, runView, secretView, setSecretOutcome } from './views';
 
+/** One agent, as a tenant names it. */
+export interface AgentRef {
+  readonly tenantId: string;
+  readonly agentId: string;
+}
+
 /** One run of one tenant. */
 export interface RunRef {
   readonly tenantId: string;
@@ -53,8 +69,31 @@ export interface Aos {
   readonly agents: {
     /** Creates an agent of a tenant (or a shared one when `tenantId` is absent). */
     create(input: CreateAgentInput): Promise<AgentView>;
-    /** Every agent, or the ones a tenant can use: its own and the shared ones. */
-    list(query?: { readonly tenantId?: string | undefined }): Promise<AgentView[]>;
+    /**
+     * A page of every agent, or of the ones a tenant can use (its own and the shared ones),
+     * oldest first; pass its `next_cursor` back as `cursor` for the next page (null on the last).
+     * `limit` 1..1000, default 50. A malformed cursor is INVALID_INPUT.
+     */
+    list(query?: {
+      readonly tenantId?: string | undefined;
+      readonly limit?: number | undefined;
+      readonly cursor?: string | undefined;
+    }): Promise<AgentListView>;
+    /** One agent the tenant can use (its own or a shared one); anything else is AGENT_NOT_FOUND. */
+    get(ref: AgentRef): Promise<AgentView>;
+    /**
+     * Pauses one of the tenant's agents: it starts no new run (creating one is AGENT_NOT_ACTIVE)
+     * until resumed. Runs already created go on. A shared agent is FORBIDDEN (operators manage
+     * those); an archived one is AGENT_ARCHIVED. Pausing a paused agent returns it unchanged.
+     */
+    pause(ref: AgentRef): Promise<AgentView>;
+    /** Makes a paused agent active again; an archived one is AGENT_ARCHIVED (archiving is final). */
+    resume(ref: AgentRef): Promise<AgentView>;
+    /**
+     * Archives one of the tenant's agents for good: never deleted (its runs refer to it), never
+     * active again, listed with status `archived`.
+     */
+    archive(ref: AgentRef): Promise<AgentView>;
   };
   readonly runs: {
     /**
@@ -80,6 +119,13 @@ export interface Aos {
      * next page (null on the last). A malformed cursor is INVALID_INPUT.
      */
     list(query: z.input<typeof ListRunsInputSchema>): Promise<RunListView>;
+    /**
+     * Cancels a `queued` or `retry` run: it ends `halted` with error `cancelled`, its trace
+     * (begun empty if the run never started) completed `aborted`, sealed and logged, so its
+     * proof verifies. A run being executed is RUN_EXECUTING (try again: it is never taken from
+     * its executor); a finished run is RUN_FINISHED; another tenant's run is RUN_NOT_FOUND.
+     */
+    cancel(ref: RunRef): Promise<RunView>;
   };
   readonly proofs: {
     /** The verifier keys proofs are checked against (no private key is read). */
@@ -217,6 +263,8 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
       await drainTenantLog(db, tenantId, { signingKey, trustedKeys: keySet.keys });
     };
   const afterSeal = (signingKey: SigningKey) => options.afterSeal ?? inlineLog(signingKey);
+  const changeAgent = ({ tenantId, agentId }: AgentRef, action: AgentAction) =>
+    changeAgentStatus(tenantDb(tenantId), { tenantId, agentId, action });
   const trustedKeys = async (): Promise<TrustedKeysView> => {
     const keySet = await runtime.keySet();
     return { current: keySet.current?.verifierKey ?? null, keys: keySet.keys.map((k) => k.verifierKey) };
@@ -224,7 +272,14 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
   return {
     agents: {
       create: async (input) => agentView(await createAgent(agentsDb(input.tenantId), input)),
-      list: async (query = {}) => (await listAgents(agentsDb(query.tenantId), query)).map(agentView),
+      async list(query = {}) {
+        const page = await listAgents(agentsDb(query.tenantId), query);
+        return { agents: page.agents.map(agentView), next_cursor: page.nextCursor };
+      },
+      get: async ({ tenantId, agentId }) => agentView(await getAgentForTenant(tenantDb(tenantId), agentId, tenantId)),
+      pause: async (ref) => agentView(await changeAgent(ref, 'pause')),
+      resume: async (ref) => agentView(await changeAgent(ref, 'resume')),
+      archive: async (ref) => agentView(await changeAgent(ref, 'archive')),
     },
     runs: {
       async run(input, options = {}) {
@@ -261,6 +316,20 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
       async list(query) {
         const page = await listRuns(tenantDb(query.tenantId), query);
         return { runs: page.runs.map(runView), next_cursor: page.nextCursor };
+      },
+      async cancel({ tenantId, runId }) {
+        const db = tenantDb(tenantId);
+        // Read first: a missing run (or another tenant's) is RUN_NOT_FOUND before any key is loaded.
+        const { run: before } = await getRun(db, tenantId, runId);
+        const signingKey = await runtime.signer();
+        // A queued run is planned like at every entry point (SPEC §4), so its cancellation is
+        // sealed over the plan it would have run (a planning failure ends it failed instead).
+        if (before.plan_json === null && (before.status === 'queued' || before.status === 'retry')) {
+          await planRun(db, runId, { registry: runtime.registry, env: runtime.env, signingKey });
+        }
+        const { run, traceSealed } = await cancelRun(db, { tenantId, runId, signingKey });
+        if (traceSealed) await afterSeal(signingKey)(db, tenantId);
+        return runView(run);
       },
     },
     proofs: {

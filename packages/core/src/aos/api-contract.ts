@@ -1,7 +1,7 @@
 import { LogReceiptSchema, RUN_STATUSES, UUID_PATTERN } from '@aos/proof';
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../db/schema';
-import { AgentViewSchema, RunViewSchema, SecretViewSchema, SkillViewSchema, TraceStepViewSchema } from './aos-contract';
+import { RunViewSchema, SecretViewSchema, SkillViewSchema, TraceStepViewSchema } from './aos-contract';
 
 // The HTTP API of `aos-server` (docs/api.md), as the documents on the wire: what the server
 // validates and serialises (and generates /openapi.json from), and what the remote client parses.
@@ -33,8 +33,14 @@ export const CreateAgentBodySchema = z.strictObject({
 });
 export type CreateAgentBody = z.infer<typeof CreateAgentBodySchema>;
 
-/** `GET /v1/agents`: the tenant's agents and the shared ones. */
-export const AgentListViewSchema = z.strictObject({ agents: z.array(AgentViewSchema) });
+/**
+ * Query of `GET /v1/agents`; it answers with an `AgentListView` page. `cursor` is the previous
+ * page's `next_cursor` (the facade checks it: a malformed one is INVALID_INPUT naming `cursor`).
+ */
+export const ListAgentsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().optional(),
+});
 
 /** `POST /v1/runs` (the idempotency key travels in the `Idempotency-Key` header). */
 export const CreateRunBodySchema = z.strictObject({
@@ -54,7 +60,7 @@ export type CreatedRunView = z.infer<typeof CreatedRunViewSchema>;
  */
 export const ListRunsQuerySchema = z.strictObject({
   status: z.enum(RUN_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(20),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
   cursor: z.string().optional(),
 });
 

@@ -9,6 +9,7 @@ import { verifyProofBundleFile } from '@aos/proof/node';
 import { z } from 'zod';
 import { CreateAgentInputSchema } from '../agents/agent-service';
 import {
+  AgentListViewSchema,
   AgentViewSchema,
   BudgetViewSchema,
   LogCheckpointViewSchema,
@@ -17,6 +18,7 @@ import {
   ProofReportSchema,
   RunDetailsViewSchema,
   RunListViewSchema,
+  RunViewSchema,
   SecretViewSchema,
   SetSecretOutcomeSchema,
   TrustedKeysViewSchema,
@@ -29,7 +31,6 @@ import {
   type TrustedKeysView,
 } from '../aos/aos-contract';
 import {
-  AgentListViewSchema,
   CreatedRunViewSchema,
   SecretListViewSchema,
   SkillListViewSchema,
@@ -40,7 +41,7 @@ import { AosError, InvalidInputError } from '../errors';
 import { verifyTenantLog } from '../aos/log-verification';
 import { CreateRunInputSchema } from '../runs/create-run';
 import { secretNameSchema } from '../secrets/secret-references';
-import { parseInput, tenantIdSchema } from '../validation';
+import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
 import type { Aos, CreateRunInput, RunEventListener, RunRef } from './aos-types';
 import { BundleCache } from './bundle-download';
 import { errorFromAnswer, HttpClient, type FetchFunction } from './http-client';
@@ -73,8 +74,16 @@ const ListRunsInputSchema = z
   .object({
     tenantId: tenantIdSchema,
     status: z.enum(RUN_STATUSES).optional(),
-    limit: z.number().int().min(1).max(1000).default(20),
+    limit: z.number().int().min(1).max(1000).default(50),
     // Opaque here: the server decodes it and refuses a malformed one (INVALID_INPUT).
+    cursor: z.string().optional(),
+  })
+  .strict();
+
+const ListAgentsInputSchema = z
+  .object({
+    tenantId: tenantIdSchema.optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
     cursor: z.string().optional(),
   })
   .strict();
@@ -123,6 +132,22 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     return tenant;
   };
   const runPath = (runId: string): string => `/v1/runs/${encodeURIComponent(runId)}`;
+  const agentPath = (agentId: string): string => `/v1/agents/${encodeURIComponent(agentId)}`;
+  // The id is checked here as locally (INVALID_INPUT naming it), so nothing malformed is sent.
+  const agentRequest = async (
+    ref: { readonly tenantId: string; readonly agentId: string },
+    action: 'pause' | 'resume' | 'archive' | null,
+  ) => {
+    const agentId = parseInput(uuidSchema, ref.agentId, 'agent_id');
+    await tenantOf(ref.tenantId);
+    const { body } = await http.request({
+      method: action === null ? 'GET' : 'POST',
+      path: action === null ? agentPath(agentId) : `${agentPath(agentId)}/${action}`,
+      route: action === null ? 'GET /v1/agents/{id}' : `POST /v1/agents/{id}/${action}`,
+      schema: AgentViewSchema,
+    });
+    return body;
+  };
   const getDetails = async (ref: RunRef) => {
     await tenantOf(ref.tenantId);
     const { body } = await http.request({
@@ -300,15 +325,22 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
         return body;
       },
       async list(query = {}) {
-        await tenantOf(query.tenantId);
+        const parsed = parseInput(ListAgentsInputSchema, query, 'list_agents');
+        await tenantOf(parsed.tenantId);
+        const search = new URLSearchParams({ limit: String(parsed.limit) });
+        if (parsed.cursor !== undefined) search.set('cursor', parsed.cursor);
         const { body } = await http.request({
           method: 'GET',
-          path: '/v1/agents',
+          path: `/v1/agents?${search.toString()}`,
           route: 'GET /v1/agents',
           schema: AgentListViewSchema,
         });
-        return body.agents;
+        return body;
       },
+      get: (ref) => agentRequest(ref, null),
+      pause: (ref) => agentRequest(ref, 'pause'),
+      resume: (ref) => agentRequest(ref, 'resume'),
+      archive: (ref) => agentRequest(ref, 'archive'),
     },
     runs: {
       async run(input, runOptions = {}) {
@@ -329,6 +361,17 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
           path: `/v1/runs?${search.toString()}`,
           route: 'GET /v1/runs',
           schema: RunListViewSchema,
+        });
+        return body;
+      },
+      async cancel(ref) {
+        const runId = parseInput(uuidSchema, ref.runId, 'run_id');
+        await tenantOf(ref.tenantId);
+        const { body } = await http.request({
+          method: 'POST',
+          path: `${runPath(runId)}/cancel`,
+          route: 'POST /v1/runs/{id}/cancel',
+          schema: RunViewSchema,
         });
         return body;
       },

@@ -8,6 +8,7 @@ import enableRowLevelSecurity from 'aos-migrations:0007_enable_row_level_securit
 import createTenantLogs from 'aos-migrations:0008_create_tenant_logs.sql';
 import runLeases from 'aos-migrations:0009_run_leases.sql';
 import runQueue from 'aos-migrations:0010_run_queue.sql';
+import agentArchive from 'aos-migrations:0011_agent_archive.sql';
 
 // `aos-migrations:<file>` names a file of the repository's migrations/ folder. The build (tsup.config.ts)
 // and the tests (vitest.config.ts) resolve it and embed the file as text, so the SQL travels inside
@@ -35,4 +36,5 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   { name: '0008_create_tenant_logs', sql: createTenantLogs },
   { name: '0009_run_leases', sql: runLeases },
   { name: '0010_run_queue', sql: runQueue },
+  { name: '0011_agent_archive', sql: agentArchive },
 ];

@@ -13,7 +13,7 @@ type NullableJsonb<T = JsonValue> = ColumnType<T | null, string | null, string |
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
-export const AGENT_STATUSES = ['active', 'paused', 'disabled'] as const;
+export const AGENT_STATUSES = ['active', 'paused', 'disabled', 'archived'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 export { REPLAY_BEHAVIORS, RUN_STATUSES, STEP_STATUSES, TRACE_STATUSES } from '@aos/proof';

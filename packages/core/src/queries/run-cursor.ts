@@ -44,10 +44,15 @@ export function decodeRunCursor(token: string): RunCursor | null {
   return parsed.success ? { createdAt: parsed.data[0], id: parsed.data[1] } : null;
 }
 
-/** A `cursor` input: a token of {@link encodeRunCursor}, decoded. */
-export const runCursorSchema = z.string().transform((token, ctx) => {
-  const cursor = decodeRunCursor(token);
-  if (cursor) return cursor;
-  ctx.addIssue({ code: 'custom', message: 'is not a cursor returned by list-runs' });
-  return z.NEVER;
-});
+/** A `cursor` input of the list named `command`: a token of {@link encodeRunCursor}, decoded. */
+export function pageCursorSchema(command: string) {
+  return z.string().transform((token, ctx) => {
+    const cursor = decodeRunCursor(token);
+    if (cursor) return cursor;
+    ctx.addIssue({ code: 'custom', message: `is not a cursor returned by ${command}` });
+    return z.NEVER;
+  });
+}
+
+/** A `cursor` input of `list-runs`. */
+export const runCursorSchema = pageCursorSchema('list-runs');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
+import { wholeNumberOption } from '@aos/proof/cli-kit/schemas';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, runStatusOption, tenantIdOption } from '../options';
 import { printRuns } from '../render';
@@ -9,7 +10,7 @@ import { withAos } from '../aos-session';
 export const ListRunsOptionsSchema = z.object({
   tenantId: tenantIdOption.optional(),
   status: runStatusOption.optional(),
-  limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+  limit: wholeNumberOption(1, 1000),
   // Opaque: the facade decodes it (locally or on the server) and refuses a malformed one.
   cursor: z.string().min(1, 'must not be empty').optional(),
 });
@@ -21,6 +22,13 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
     given: options.tenantId,
     command: 'list-runs',
   });
-  printRuns(context, page);
+  const again = [
+    'list-runs',
+    ...(options.tenantId === undefined ? [] : ['--tenant-id', options.tenantId]),
+    ...(options.status === undefined ? [] : ['--status', options.status]),
+    '--limit',
+    String(options.limit),
+  ];
+  printRuns(context, page, again);
   return EXIT_CODES.ok;
 }

@@ -43,6 +43,8 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'CONFIG_INVALID',
   'IDEMPOTENCY_CONFLICT',
   'AGENT_NOT_ACTIVE',
+  'AGENT_ARCHIVED',
+  'RUN_FINISHED',
   'TENANT_EXISTS',
   // @aos/proof: input that is not what it claims to be; a malformed or exposed key is a
   // configuration value to fix, as CONFIG_INVALID is.

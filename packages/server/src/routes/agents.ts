@@ -1,8 +1,25 @@
-import { AgentListViewSchema, AgentViewSchema, CreateAgentBodySchema, type CreateAgentBody } from '@aos/core/contract';
+import {
+  AgentListViewSchema,
+  AgentViewSchema,
+  CreateAgentBodySchema,
+  ListAgentsQuerySchema,
+  type CreateAgentBody,
+} from '@aos/core/contract';
 import type { AosApp, RouteDeps } from '../app';
-import { BEARER_KEY, ERROR_RESPONSES } from './route-schemas';
+import { AgentParamsSchema, BEARER_KEY, ERROR_RESPONSES } from './route-schemas';
 
-/** `POST /v1/agents` (runs:write) and `GET /v1/agents` (runs:read), always of the key's tenant. */
+// What a tenant can do to its own agent's lifecycle, each a POST of its own.
+const AGENT_ACTIONS = {
+  pause: 'Pause one of the tenant’s agents: it starts no new run until resumed (409 AGENT_ARCHIVED when archived)',
+  resume: 'Make a paused agent active again (409 AGENT_ARCHIVED: archiving is final)',
+  archive: 'Archive one of the tenant’s agents for good: never deleted, never active again',
+} as const;
+
+/**
+ * `POST /v1/agents` and `POST /v1/agents/{id}/pause|resume|archive` (runs:write), `GET
+ * /v1/agents` and `GET /v1/agents/{id}` (runs:read), always of the key's tenant: another
+ * tenant's agent is a 404, a shared agent cannot be changed by a tenant (403).
+ */
 export function agentRoutes(app: AosApp, { service }: RouteDeps): void {
   app.post(
     '/v1/agents',
@@ -32,12 +49,49 @@ export function agentRoutes(app: AosApp, { service }: RouteDeps): void {
     {
       config: { auth: 'runs:read' },
       schema: {
-        summary: "The tenant's agents and the shared ones",
+        summary:
+          "A page of the tenant's agents and the shared ones, oldest first; `next_cursor` asks for the next page",
         tags: ['agents'],
         security: BEARER_KEY,
+        querystring: ListAgentsQuerySchema,
         response: { 200: AgentListViewSchema, ...ERROR_RESPONSES },
       },
     },
-    async (request) => ({ agents: await service.aos.agents.list({ tenantId: request.principal!.tenantId }) }),
+    (request) =>
+      service.aos.agents.list({
+        tenantId: request.principal!.tenantId,
+        limit: request.query.limit,
+        cursor: request.query.cursor,
+      }),
   );
+  app.get(
+    '/v1/agents/:id',
+    {
+      config: { auth: 'runs:read' },
+      schema: {
+        summary: 'One agent the tenant can use (its own or a shared one)',
+        tags: ['agents'],
+        security: BEARER_KEY,
+        params: AgentParamsSchema,
+        response: { 200: AgentViewSchema, ...ERROR_RESPONSES },
+      },
+    },
+    (request) => service.aos.agents.get({ tenantId: request.principal!.tenantId, agentId: request.params.id }),
+  );
+  for (const [action, summary] of Object.entries(AGENT_ACTIONS) as [keyof typeof AGENT_ACTIONS, string][]) {
+    app.post(
+      `/v1/agents/:id/${action}`,
+      {
+        config: { auth: 'runs:write' },
+        schema: {
+          summary,
+          tags: ['agents'],
+          security: BEARER_KEY,
+          params: AgentParamsSchema,
+          response: { 200: AgentViewSchema, ...ERROR_RESPONSES },
+        },
+      },
+      (request) => service.aos.agents[action]({ tenantId: request.principal!.tenantId, agentId: request.params.id }),
+    );
+  }
 }

@@ -18,6 +18,9 @@ export const RunParamsSchema = z.strictObject({
   id: z.string().regex(UUID_PATTERN, 'must be a lowercase UUID'),
 });
 
+/** `{id}` of an agent route. */
+export const AgentParamsSchema = RunParamsSchema;
+
 /**
  * Sends a stream as the body. Fastify pipes streams without serialising them; the typed reply of
  * a route only admits its response schemas' documents, so the stream goes through the untyped one.

@@ -4,6 +4,7 @@ import {
   ListRunsQuerySchema,
   RunDetailsViewSchema,
   RunListViewSchema,
+  RunViewSchema,
   type CreatedRunView,
   type CreateRunBody,
 } from '@aos/core/contract';
@@ -23,8 +24,9 @@ const EventsHeadersSchema = z.looseObject({
 });
 
 /**
- * `POST /v1/runs` (runs:write) and `GET /v1/runs`, `/v1/runs/{id}`, `/v1/runs/{id}/events`
- * (runs:read). A created run is queued with its job in one transaction; a worker executes it.
+ * `POST /v1/runs` and `POST /v1/runs/{id}/cancel` (runs:write) and `GET /v1/runs`,
+ * `/v1/runs/{id}`, `/v1/runs/{id}/events` (runs:read). A created run is queued with its job in
+ * one transaction; a worker executes it.
  */
 export function runRoutes(
   app: AosApp,
@@ -90,6 +92,21 @@ export function runRoutes(
       },
     },
     (request) => service.aos.runs.get({ tenantId: request.principal!.tenantId, runId: request.params.id }),
+  );
+  app.post(
+    '/v1/runs/:id/cancel',
+    {
+      config: { auth: 'runs:write' },
+      schema: {
+        summary:
+          'Cancel a queued or retrying run: it ends halted with error "cancelled", its trace sealed; 409 RUN_EXECUTING while a worker executes it, 409 RUN_FINISHED once terminal',
+        tags: ['runs'],
+        security: BEARER_KEY,
+        params: RunParamsSchema,
+        response: { 200: RunViewSchema, ...ERROR_RESPONSES },
+      },
+    },
+    (request) => service.aos.runs.cancel({ tenantId: request.principal!.tenantId, runId: request.params.id }),
   );
   app.get(
     '/v1/runs/:id/events',
