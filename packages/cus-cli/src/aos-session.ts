@@ -3,7 +3,8 @@ import { CliError, EXIT_CODES, UsageError } from '@aos/proof/cli-kit';
 import type { Aos, RemoteAos } from '@aos/core/client';
 import { z } from 'zod';
 import type { CommandContext } from './context';
-import { databaseUrlOption, parseOptions } from './options';
+import { databaseUrlOf } from '@aos/proof/cli-kit/schemas';
+import { databaseUrlOption, parseOptions, tenantIdOption } from './options';
 import { readProfile, selectedProfileName, type Profile } from './profiles';
 
 const GlobalOptionsSchema = z.object({
@@ -57,7 +58,9 @@ export function resolveFace(context: CommandContext): Face & { readonly profileD
   const profile = profileName === null ? null : readProfile(env, profileName);
   const given = options.apiUrl ?? (env.AOS_API_URL ? env.AOS_API_URL : undefined);
   const apiUrl = given ?? profile?.api_url;
-  if (apiUrl === undefined) return { mode: 'local', databaseUrl: options.databaseUrl, profileData: null };
+  if (apiUrl === undefined) {
+    return { mode: 'local', databaseUrl: databaseUrlOf(options.databaseUrl, env), profileData: null };
+  }
   if (options.databaseUrl !== undefined) {
     throw new UsageError(
       '--database-url: not with a remote API (AOS_API_URL, --api-url or a login profile): the server owns the database',
@@ -100,15 +103,32 @@ export interface TenantChoice {
 }
 
 /**
+ * The tenant of a local command: `--tenant-id`, else AOS_TENANT_ID (held to the same rule), else
+ * none. An explicit flag wins.
+ */
+function localTenant(context: CommandContext, tenant: TenantChoice | undefined): string | undefined {
+  if (tenant === undefined || tenant.given !== undefined) return tenant?.given;
+  const fromEnv = context.io.env.AOS_TENANT_ID;
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  const result = tenantIdOption.safeParse(fromEnv);
+  if (!result.success) {
+    throw new UsageError(`AOS_TENANT_ID: ${result.error.issues[0]?.message ?? 'invalid value'}`, {
+      code: 'INVALID_INPUT',
+    });
+  }
+  return result.data;
+}
+
+/**
  * Refuses, before anything is read or opened, a local command that scopes data without
- * `--tenant-id` (remotely the tenant is the API key's, so it may be omitted).
+ * `--tenant-id` or AOS_TENANT_ID (remotely the tenant is the API key's, so it may be omitted).
  */
 export function checkTenantChoice(
   context: CommandContext,
   tenant: TenantChoice | undefined,
   face = resolveFace(context),
 ): void {
-  if (face.mode === 'local' && tenant && tenant.given === undefined) {
+  if (face.mode === 'local' && tenant && localTenant(context, tenant) === undefined) {
     throw new UsageError(`Missing required argument: tenant-id (see cus-cli ${tenant.command} --help)`);
   }
 }
@@ -147,11 +167,16 @@ export async function withAos<T>(
     }
   }
   checkTenantChoice(context, tenant, face);
-  const { lockWaitMessage, withAos: withLocalAos } = await import('@aos/core');
+  const { databaseCreateMessage, lockWaitMessage, withAos: withLocalAos } = await import('@aos/core');
   const onLockWait = (wait: Parameters<typeof lockWaitMessage>[0]): void => {
-    context.io.stderr.write(lockWaitMessage(wait));
+    if (!context.quiet) context.io.stderr.write(lockWaitMessage(wait));
   };
-  return withLocalAos({ env: context.io.env, databaseUrl: face.databaseUrl, onLockWait }, (aos) =>
-    use(aos, tenant?.given ?? ''),
+  const tenantId = localTenant(context, tenant) ?? '';
+  // Also under --json: stderr is not the JSON document, and the first command is seconds of initdb.
+  const onDatabaseCreate = (created: Parameters<typeof databaseCreateMessage>[0]): void => {
+    context.io.stderr.write(databaseCreateMessage(created));
+  };
+  return withLocalAos({ env: context.io.env, databaseUrl: face.databaseUrl, onLockWait, onDatabaseCreate }, (aos) =>
+    use(aos, tenantId),
   );
 }

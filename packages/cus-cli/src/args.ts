@@ -62,6 +62,11 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
     requiresArg: true,
     describe: 'Login profile to use (default: AOS_PROFILE, else the active one of cus-cli login)',
   },
+  quiet: {
+    type: 'boolean',
+    global: true,
+    describe: 'No progress or hints on stderr (errors still print)',
+  },
 };
 
 // Placeholders in examples: a tenant id is any text; agent and run ids are UUIDs printed by
@@ -86,8 +91,8 @@ const agentIdPositional = (yargs: Argv): Argv =>
 const pageOptions = (yargs: Argv, noun: string, command: string): Argv =>
   yargs
     .option('limit', {
-      type: 'number',
-      default: 50,
+      type: 'string',
+      default: '50',
       requiresArg: true,
       describe: `At most this many ${noun} (1..1000)`,
     })
@@ -146,9 +151,13 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
         .option('goal', {
           alias: 'g',
           type: 'string',
-          demandOption: true,
           requiresArg: true,
-          describe: 'What the agent should do',
+          describe: 'What the agent should do (`-` reads it from stdin); at most 64 KiB of UTF-8',
+        })
+        .option('goal-file', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Read the goal from this file instead of --goal',
         })
         .option('tenant-id', tenantOption(true, 'Tenant the run belongs to'))
         .option('origin-system-id', {
@@ -179,6 +188,7 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
         `$0 run -a ${AGENT} -g "fetch https://api.example.com/status" --tenant-id ${TENANT} --origin-system-id billing -v`,
         'Run with a custom origin, narrating each step',
       ],
+      [`$0 run -a ${AGENT} --goal-file brief.txt --tenant-id ${TENANT}`, 'A long goal, from a file'],
       [
         `$0 run -a ${AGENT} -g "echo once" --tenant-id ${TENANT} --idempotency-key order-42 --json`,
         'Safe to retry; JSON output',
@@ -199,7 +209,7 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
         .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'Agent name' })
         .option('tenant-id', tenantOption(false, 'Owning tenant; omit for a shared agent usable by every tenant'))
         .option('budget-cents', {
-          type: 'number',
+          type: 'string',
           requiresArg: true,
           describe: 'Budget of the agent in cents (whole number)',
         })
@@ -288,8 +298,8 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
           describe: 'Only runs in this status: queued, running, succeeded, failed, retry, halted',
         })
         .option('limit', {
-          type: 'number',
-          default: 50,
+          type: 'string',
+          default: '50',
           requiresArg: true,
           describe: 'At most this many runs (1..1000)',
         })
@@ -349,7 +359,7 @@ export const COMMAND_SPECS: readonly (CommandSpec | CommandGroupSpec)[] = [
             'Write the proof bundle to this file (`-` for stdout), to verify offline with `npx @aos/proof verify`',
         })
         .option('step', {
-          type: 'number',
+          type: 'string',
           requiresArg: true,
           describe: 'With --export: write the inclusion proof of this one step (0-based step index) instead',
         }),

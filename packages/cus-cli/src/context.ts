@@ -10,6 +10,8 @@ export interface CommandContext extends KitCommandContext {
   readonly apiUrl: unknown;
   /** `--profile`: the login profile to use instead of the active one. */
   readonly profile: unknown;
+  /** `--quiet`: no progress or hints on stderr (errors still print). */
+  readonly quiet: boolean;
 }
 
 /** A command's implementation, loaded only when the command runs. */

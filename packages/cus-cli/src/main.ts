@@ -22,6 +22,7 @@ const CUS_CLI: CommandLineDefinition<CommandContext> = {
   version: cliVersion(),
   globalOptions: GLOBAL_OPTIONS,
   commands: COMMAND_SPECS,
+  completion: true,
   missingCommand: 'Specify a command',
   epilogue: exitCodeLegend({
     ok: 'ok',
@@ -32,7 +33,13 @@ const CUS_CLI: CommandLineDefinition<CommandContext> = {
     notVerified: 'proof or log not verified',
     notAuthorised: 'not authorised',
   }),
-  context: (base, args) => ({ ...base, databaseUrl: args.databaseUrl, apiUrl: args.apiUrl, profile: args.profile }),
+  context: (base, args) => ({
+    ...base,
+    databaseUrl: args.databaseUrl,
+    apiUrl: args.apiUrl,
+    profile: args.profile,
+    quiet: args.quiet === true,
+  }),
 };
 
 /**

@@ -40,7 +40,10 @@ export function emitJson<T>(context: CommandContext, schema: z.ZodType<T>, docum
 }
 
 const out = (context: CommandContext, line = ''): void => void context.io.stdout.write(`${line}\n`);
-const err = (context: CommandContext, line: string): void => void context.io.stderr.write(`${line}\n`);
+// Progress and hints: --quiet leaves them out (errors are the kit's, and always print).
+const err = (context: CommandContext, line: string): void => {
+  if (!context.quiet) context.io.stderr.write(`${line}\n`);
+};
 
 function statusStyle(status: string): 'green' | 'red' | 'yellow' {
   if (status === 'succeeded' || status === 'success' || status === 'VERIFIED') return 'green';

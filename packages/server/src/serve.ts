@@ -1,19 +1,17 @@
 import { CliError, EXIT_CODES, parseOptions, type ExitCode, type ParsedArgs } from '@aos/proof/cli-kit';
 import { openService, type AosService } from '@aos/core/service';
+import { wholeNumberOption } from '@aos/proof/cli-kit/schemas';
 import { z } from 'zod';
 import { buildApp } from './app';
 import type { ServerCliContext } from './main';
 import { appOptionsFromEnv } from './server-config';
 
 const ServeOptionsSchema = z.object({
-  port: z.coerce.number().int('must be a whole number').min(0).max(65_535, 'must be at most 65535'),
+  port: wholeNumberOption(0, 65_535),
   host: z.string().min(1, 'must not be empty'),
   databaseUrl: z.string().min(1, 'must not be empty').optional(),
-  workers: z.coerce
-    .number({ error: 'must be a whole number of runs (0: none)' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 or more (0: only int-cli worker processes execute runs)')
-    .max(256, 'must be at most 256'),
+  // 0: only int-cli worker processes execute runs.
+  workers: wholeNumberOption(0, 256),
 });
 
 // Any failure before the server listens is a refusal to start: exit 1 with one line naming it

@@ -7,10 +7,12 @@ import { resolveAosHome } from '@aos/proof/node';
 import { AosError } from '../errors';
 import { installRunQueue, runQueueInstalled } from '../queue/run-queue';
 import { acquireEmbeddedLock, type EmbeddedLock, type LockWaitListener } from './embedded-lock';
+import { embeddedOpenError } from './embedded-open-error';
 import { migrateToLatest } from './migrator';
 import { PGliteDriver } from './pglite-driver';
 import { withPreparedStatements } from './prepared-statements';
 import type { Database } from './schema';
+import { serverConnectionString } from './server-url';
 import { SessionDialect, SharedSessions, type SessionSetting } from './session-dialect';
 
 const OID_INT8 = 20;
@@ -127,7 +129,7 @@ function resolveLockTimeout(options: OpenDatabaseOptions, env: NodeJS.ProcessEnv
 async function openServer(url: string, options: OpenDatabaseOptions): Promise<AosDatabase> {
   // Same JS values as the embedded driver: int8 and numeric come back as numbers.
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString: serverConnectionString(url),
     max: options.poolSize ?? 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
@@ -168,13 +170,7 @@ async function openEmbedded(
     await client.waitReady;
   } catch (error) {
     lock.release();
-    throw new AosError(
-      'DB_OPEN_FAILED',
-      `cannot open the embedded database at ${dataDir}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw embeddedOpenError(dataDir, error);
   }
   const { destroy, ...handles } = storeHandles(new PGliteDriver(client), true);
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CreateAgentInputSchema } from '@aos/core/client';
 import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
+import { wholeNumberOption } from '@aos/proof/cli-kit/schemas';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption } from '../options';
 import { printAgentCreated } from '../render';
@@ -10,12 +11,7 @@ import { withAos } from '../aos-session';
 export const CreateAgentOptionsSchema = z.object({
   name: CreateAgentInputSchema.shape.name,
   tenantId: tenantIdOption.optional(),
-  budgetCents: z
-    .number()
-    .int('must be a whole number of cents')
-    .nonnegative('must not be negative')
-    .max(1e12)
-    .optional(),
+  budgetCents: wholeNumberOption(0, 1e12).optional(),
   description: CreateAgentInputSchema.shape.description,
 });
 

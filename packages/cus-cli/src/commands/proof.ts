@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '@aos/core/client';
 import { EXIT_CODES, type ExitCode } from '@aos/proof/cli-kit';
+import { wholeNumberOption } from '@aos/proof/cli-kit/schemas';
 import type { CommandContext, ParsedArgs } from '../context';
 import type { ProofExportJson } from '../json-shapes';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
@@ -21,11 +22,7 @@ export const ProofOptionsSchema = z
     run_id: uuidOption,
     tenantId: tenantIdOption.optional(),
     export: z.string().min(1, 'name a file, or - for stdout').optional(),
-    step: z
-      .number({ error: 'must be a step index (0, 1, …)' })
-      .int('must be a whole number')
-      .nonnegative('must not be negative')
-      .optional(),
+    step: wholeNumberOption(0, 1e9).optional(),
   })
   .refine((o) => o.step === undefined || o.export !== undefined, {
     path: ['step'],

@@ -120,6 +120,8 @@ export interface CommandLineDefinition<C extends CommandContext = CommandContext
   readonly commands: readonly (CommandSpec<C> | CommandGroupSpec<C>)[];
   /** The usage error when no command is named. */
   readonly missingCommand: string;
+  /** `<bin> completion` prints yargs' bash/zsh completion script when true. */
+  readonly completion?: boolean;
   /** The code of the parser's usage errors; default `USAGE`. */
   readonly usageErrorCode?: string;
   /** Builds a command's context from the base one and the parsed global options. */
@@ -197,6 +199,7 @@ async function parseCommandLine<C extends CommandContext>(
       failure ??= message ?? error?.message ?? 'invalid command line';
     });
   for (const [command, description] of definition.examples ?? []) parser.example(command, description);
+  if (definition.completion === true) parser.completion('completion', 'Print a bash/zsh completion script');
 
   const register = (parent: Argv, spec: CommandSpec<C> | CommandGroupSpec<C>, parents: readonly string[]): void => {
     const here = [...parents, spec.name];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UsageError } from './errors';
 
 /**
  * `--database-url`: a `postgres://` or `postgresql://` URL; absent means `DATABASE_URL`, or the
@@ -15,7 +16,32 @@ export const databaseUrlOption = z
   .trim()
   .min(1, 'must not be empty')
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+  .refine((value) => URL.canParse(value), 'is not a valid URL (a password with @, : or / must be percent-encoded)')
   .optional();
+
+/**
+ * The database URL a local command uses: `given` (`--database-url`, already checked) or else
+ * `DATABASE_URL`, held to the same rule as the flag — a bad one is a usage error naming
+ * `DATABASE_URL` (exit 2, nothing opened). Empty or unset: undefined (the embedded database).
+ *
+ * @example
+ * ```ts
+ * databaseUrlOf(undefined, { DATABASE_URL: 'mysql://x' });
+ * // UsageError: DATABASE_URL: must be a postgres:// or postgresql:// URL
+ * ```
+ */
+export function databaseUrlOf(given: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (given !== undefined) return given;
+  if (env.DATABASE_URL === undefined || env.DATABASE_URL === '') return undefined;
+  const result = databaseUrlOption.safeParse(env.DATABASE_URL);
+  if (!result.success) {
+    throw new UsageError(`DATABASE_URL: ${result.error.issues[0]?.message ?? 'invalid value'}`, {
+      code: 'INVALID_INPUT',
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
 
 const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

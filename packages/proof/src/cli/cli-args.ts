@@ -106,7 +106,7 @@ export const AOS_PROOF: CommandLineDefinition = {
                 default: '127.0.0.1',
                 describe: 'Address to listen on',
               })
-              .option('port', { type: 'number', requiresArg: true, default: 0, describe: 'Port (0: any free port)' })
+              .option('port', { type: 'string', requiresArg: true, default: '0', describe: 'Port (0: any free port)' })
               .option('log-key', {
                 type: 'string',
                 array: true,
@@ -131,7 +131,7 @@ export const AOS_PROOF: CommandLineDefinition = {
               .positional('checkpoint', { type: 'string', describe: 'Signed checkpoint note file, or - for stdin' })
               .option('key-file', { type: 'string', requiresArg: true, describe: "The witness's key file" })
               .option('time', {
-                type: 'number',
+                type: 'string',
                 requiresArg: true,
                 describe: 'Cosignature time in POSIX seconds (default: now)',
               }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumberOption } from '../cli-kit/option-schemas';
 import {
   EXIT_CODES,
   parseOptions,
@@ -19,12 +20,7 @@ export const MAX_CHECKPOINT_BYTES = 1 << 20;
 const CosignOptions = z.object({
   keyFile: z.string({ error: 'name the witness key file: --key-file F' }).min(1),
   checkpoint: fileArgument,
-  time: z
-    .number()
-    .int('must be a whole number of seconds')
-    .min(0, 'must be 0 or more')
-    .max(Number.MAX_SAFE_INTEGER, 'is too large')
-    .optional(),
+  time: wholeNumberOption(0, Number.MAX_SAFE_INTEGER).optional(),
 });
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXIT_CODES, parseOptions, type CommandContext, type ExitCode, type ParsedArgs } from '../cli-kit/index';
+import { wholeNumberOption } from '../cli-kit/option-schemas';
 import { ProofError } from '../errors';
 import { readSigningKeyFile } from '../node/key-store';
 import { startWitnessServer } from '../witness/witness-server';
@@ -8,7 +9,7 @@ const ServeOptions = z.object({
   keyFile: z.string({ error: 'name the witness key file: --key-file F' }).min(1),
   state: z.string({ error: 'name the state directory: --state DIR' }).min(1),
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(0),
+  port: wholeNumberOption(0, 65_535),
   logKey: z
     .array(z.string().trim().min(1), { error: 'give at least one trusted log key: --log-key <vkey>' })
     .min(1, 'give at least one trusted log key: --log-key <vkey>'),
