@@ -30,14 +30,33 @@ export const tenantIdSchema = labelSchema(200);
 /** A UUID in canonical text form. */
 export const uuidSchema = z.string().trim().toLowerCase().regex(UUID_PATTERN, 'must be a UUID');
 
-/** Longest goal accepted, in characters. */
-export const MAX_GOAL_LENGTH = 10_000;
+/** Longest goal accepted, in bytes of UTF-8 (64 KiB): the one limit of every face (SPEC §11). */
+export const MAX_GOAL_BYTES = 64 * 1024;
 
-/** A goal: non-blank text up to {@link MAX_GOAL_LENGTH} characters, no NUL. */
+const utf8 = new TextEncoder();
+
+/**
+ * A goal: non-blank text of at most {@link MAX_GOAL_BYTES} bytes of UTF-8, no NUL.
+ *
+ * @example
+ * ```ts
+ * goalSchema.parse('echo hello'); // 'echo hello'
+ * ```
+ */
 export const goalSchema = z
   .string()
   .refine((v) => v.trim() !== '', 'must not be blank')
-  .refine((v) => v.length <= MAX_GOAL_LENGTH, `must be at most ${MAX_GOAL_LENGTH} characters`)
+  .superRefine((v, ctx) => {
+    // Cheap first: no string of at most MAX/3 UTF-16 units can exceed the limit in UTF-8.
+    if (v.length * 3 <= MAX_GOAL_BYTES) return;
+    const bytes = utf8.encode(v).length;
+    if (bytes > MAX_GOAL_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${MAX_GOAL_BYTES} bytes (64 KiB) of UTF-8, got ${bytes}`,
+      });
+    }
+  })
   .refine(NO_NUL, 'must not contain NUL characters');
 
 /** An origin system id: non-empty, and never `legacy-migration` (reserved for imported records). */

@@ -37,10 +37,11 @@ describeEachDriver('run creation refuses bad input and writes nothing', (t) => {
       /^invalid run\.goal: must not be blank$/,
     ],
     [
-      '100 kB goal',
-      () => ({ tenantId: tenant, agentId, goal: 'x'.repeat(100_000) }),
+      'goal over 64 KiB of UTF-8',
+      // 21846 three-byte characters: within 64 Ki UTF-16 units, over 64 KiB of UTF-8.
+      () => ({ tenantId: tenant, agentId, goal: '€'.repeat(21_846) }),
       'INVALID_INPUT',
-      /^invalid run\.goal: must be at most 10000 characters$/,
+      /^invalid run\.goal: must be at most 65536 bytes \(64 KiB\) of UTF-8, got 65538$/,
     ],
     [
       'bad UUID',

@@ -234,12 +234,13 @@ export function createRunNarrator(
   const progress = verbose || !context.json;
   let announced = false;
   const positions = new Map<string, string>();
+  // The id is printed as soon as the run exists, so an interrupted run can always be found.
   const announce = (runId: string): void => {
     if (announced) return;
     announced = true;
-    if (!verbose) return;
+    if (!progress) return;
     err(context, `Run created: ${runId}`);
-    err(context, 'Executing...');
+    if (verbose) err(context, 'Executing...');
   };
   return {
     begin() {
@@ -329,6 +330,28 @@ export function printRunResult(context: CommandContext, outcome: RunOutcome): vo
   out(context, `Status: ${colored(context, run.status)}`);
   out(context, `Steps executed: ${outcome.steps_executed}`);
   if (run.error_message) out(context, `Error: ${safe(run.error_message)}`);
+}
+
+/**
+ * `run` interrupted by Ctrl-C, on stderr: `stopping` on the first Ctrl-C, `ended` once the run is
+ * sealed (with how to see its proof), `left` when a second Ctrl-C exits at once.
+ */
+export function printRunInterrupted(
+  context: CommandContext,
+  stage: 'stopping' | 'ended' | 'left',
+  run: { readonly id: string | null; readonly tenantId: string },
+): void {
+  const which = run.id === null ? 'the run' : `run ${run.id}`;
+  if (stage === 'stopping') {
+    err(context, `\nInterrupted: finishing the current step of ${which}, then halting it (Ctrl-C again to exit now)`);
+  } else if (stage === 'left') {
+    err(context, `\nInterrupted again: ${which} is left as it is; int-cli recover finishes it`);
+  } else if (run.id !== null) {
+    err(
+      context,
+      `Run ${run.id} was interrupted. See its proof with: cus-cli proof ${run.id} --tenant-id ${run.tenantId}`,
+    );
+  }
 }
 
 /** `run --detach`: the run as created (queued), and how to follow it. */

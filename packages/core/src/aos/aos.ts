@@ -20,6 +20,7 @@ import { logCheckpoint, logProof } from '../tenant-log/log-views';
 import { verifyTenantLog } from './log-verification';
 import { cancelRun } from '../runner/run-cancel';
 import { planRun } from '../runner/run-executor';
+import { checkPlannerSettings } from '../planner/generate-plan';
 import { executeRunToEnd, runGoal } from '../runs/run-goal';
 import { enqueueRun } from '../queue/run-queue';
 import { createRun, type CreateRunInput } from '../runs/create-run';
@@ -57,6 +58,18 @@ export interface AgentRef {
 export interface RunRef {
   readonly tenantId: string;
   readonly runId: string;
+}
+
+/** How `runs.run` and `runs.execute` report on and stop a run. */
+export interface RunOptions {
+  readonly onEvent?: RunEventListener | undefined;
+  /**
+   * The user's Ctrl-C. Locally, once aborted, the step in progress finishes and the run ends
+   * `halted` with `interrupted by the user`, its trace sealed; the call then returns that run.
+   * Remotely the run belongs to the server: aborting stops following and the call returns the
+   * run as it is then (still going on the server).
+   */
+  readonly interrupt?: AbortSignal | undefined;
 }
 
 /**
@@ -98,9 +111,9 @@ export interface Aos {
   readonly runs: {
     /**
      * Creates the run and executes it to a terminal status, reporting progress to `onEvent`.
-     * A repeated idempotency key returns the existing run.
+     * A repeated idempotency key returns the existing run. See {@link RunOptions} for `interrupt`.
      */
-    run(input: CreateRunInput, options?: { readonly onEvent?: RunEventListener }): Promise<RunOutcome>;
+    run(input: CreateRunInput, options?: RunOptions): Promise<RunOutcome>;
     /**
      * Creates the run (`queued`) without executing it: the HTTP API answers with it at once and
      * the run is executed afterwards (`execute`, or a worker). A repeated idempotency key
@@ -111,7 +124,7 @@ export interface Aos {
      * Executes a tenant's queued (or retrying) run to a terminal status; a finished run comes
      * back as it is. Another tenant's run is RUN_NOT_FOUND.
      */
-    execute(ref: RunRef, options?: { readonly onEvent?: RunEventListener }): Promise<RunOutcome>;
+    execute(ref: RunRef, options?: RunOptions): Promise<RunOutcome>;
     /** One run with its plan, trace and steps; another tenant's run is RUN_NOT_FOUND. */
     get(ref: RunRef): Promise<RunDetailsView>;
     /**
@@ -283,12 +296,15 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
     },
     runs: {
       async run(input, options = {}) {
+        // A bad planner setting is a usage error before anything is written, a key file included.
+        checkPlannerSettings(runtime.env);
         const signingKey = await runtime.signer();
         const result = await runGoal(tenantDb(input.tenantId), input, {
           registry: runtime.registry,
           env: runtime.env,
           signingKey,
           onEvent: options.onEvent,
+          interrupt: options.interrupt,
           afterSeal: afterSeal(signingKey),
         });
         return { run: runView(result.run), created: result.created, steps_executed: result.stepsExecuted };
@@ -307,6 +323,7 @@ export function aosOver(runtime: AosRuntime, options: AosOverOptions = {}): Aos 
           env: runtime.env,
           signingKey,
           onEvent: options.onEvent,
+          interrupt: options.interrupt,
           afterSeal: afterSeal(signingKey),
         };
         const result = await executeRunToEnd(db, run, deps);

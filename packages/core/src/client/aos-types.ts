@@ -2,7 +2,7 @@
 // `export type` only, so the client names the one `Aos` interface without loading what the
 // local facade is made of. .dependency-cruiser.cjs does not follow this file (it brings no code
 // at run time) and checks that it stays types-only.
-export type { Aos, RunRef } from '../aos/aos';
+export type { Aos, RunOptions, RunRef } from '../aos/aos';
 export type { RunEvent, RunEventListener } from '../runner/run-events';
 export type { CreateAgentInput } from '../agents/agent-service';
 export type { CreateRunInput } from '../runs/create-run';

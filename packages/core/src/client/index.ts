@@ -5,9 +5,9 @@
 // a test that records every module the built entry loads).
 export { connectAos, fetchPublishedKeys, type ConnectAosOptions, type RemoteAos } from './remote-aos';
 export { AosError, InvalidInputError, isAosError } from '../errors';
-export { goalSchema, originSystemIdSchema, tenantIdSchema, uuidSchema } from '../validation';
+export { goalSchema, MAX_GOAL_BYTES, originSystemIdSchema, tenantIdSchema, uuidSchema } from '../validation';
 export { CreateAgentInputSchema } from '../agents/agent-service';
 export { CreateRunInputSchema } from '../runs/create-run';
 export { MAX_SECRET_VALUE_BYTES, secretNameSchema } from '../secrets/secret-references';
 export type { JsonValue } from '../db/schema';
-export type { Aos, RunEvent, RunRef } from './aos-types';
+export type { Aos, RunEvent, RunOptions, RunRef } from './aos-types';

@@ -42,7 +42,7 @@ import { verifyTenantLog } from '../aos/log-verification';
 import { CreateRunInputSchema } from '../runs/create-run';
 import { secretNameSchema } from '../secrets/secret-references';
 import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
-import type { Aos, CreateRunInput, RunEventListener, RunRef } from './aos-types';
+import type { Aos, CreateRunInput, RunOptions, RunRef } from './aos-types';
 import { BundleCache } from './bundle-download';
 import { errorFromAnswer, HttpClient, type FetchFunction } from './http-client';
 import { followRun } from './run-follower';
@@ -199,7 +199,8 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     });
     return body;
   };
-  const follow = async (ref: RunRef, created: boolean, onEvent: RunEventListener | undefined): Promise<RunOutcome> => {
+  const follow = async (ref: RunRef, created: boolean, options: RunOptions): Promise<RunOutcome> => {
+    const { onEvent, interrupt } = options;
     const details = await getDetails(ref);
     // A finished run comes back as it is (as locally); one this call created is followed from its
     // first step even when the server has already finished it, so all its events are reported.
@@ -209,8 +210,14 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     // A run with no step yet is reported from its plan on too (`cus-cli run` creates, then
     // executes, to know the run's id before it follows).
     const fromStart = created || details.steps.length === 0;
-    const { run, stepsSeen } = await followRun(http, details, { onEvent, fromStart });
-    return { run, created, steps_executed: stepsSeen };
+    try {
+      const { run, stepsSeen } = await followRun(http, details, { onEvent, fromStart, interrupt });
+      return { run, created, steps_executed: stepsSeen };
+    } catch (error) {
+      // Interrupted: the run is the server's and goes on; the caller gets it as it is now.
+      if (!interrupt?.aborted) throw error;
+      return { run: stripPlan((await getDetails(ref)).run), created, steps_executed: 0 };
+    }
   };
 
   const bundlePath = (runId: string, sinceSize: number | undefined): string =>
@@ -345,10 +352,10 @@ export function connectAos(options: ConnectAosOptions): RemoteAos {
     runs: {
       async run(input, runOptions = {}) {
         const { run, created } = await createRun(input);
-        return follow({ tenantId: run.tenant_id, runId: run.id }, created, runOptions.onEvent);
+        return follow({ tenantId: run.tenant_id, runId: run.id }, created, runOptions);
       },
       create: createRun,
-      execute: (ref, runOptions = {}) => follow(ref, false, runOptions.onEvent),
+      execute: (ref, runOptions = {}) => follow(ref, false, runOptions),
       get: getDetails,
       async list(query) {
         const parsed = parseInput(ListRunsInputSchema, query, 'list_runs');

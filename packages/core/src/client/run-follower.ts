@@ -52,6 +52,8 @@ export async function followRun(
     readonly onEvent?: RunEventListener | undefined;
     /** The caller just created the run: report it from its plan and first step on. */
     readonly fromStart: boolean;
+    /** Stops following (the run goes on on the server): the call rejects with the abort reason. */
+    readonly interrupt?: AbortSignal | undefined;
   },
 ): Promise<FollowedRun> {
   const runId = details.run.id;
@@ -159,11 +161,12 @@ export async function followRun(
   };
   let reconnects = 0;
   for (;;) {
+    options.interrupt?.throwIfAborted();
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastStep !== null) headers['last-event-id'] = String(lastStep);
     let ended: RunView | null = null;
     try {
-      const response = await http.send('GET', path, { route: EVENTS_ROUTE, headers });
+      const response = await http.send('GET', path, { route: EVENTS_ROUTE, headers, signal: options.interrupt });
       if (!response.ok) throw errorFromAnswer(EVENTS_ROUTE, response.status, await response.text());
       if (response.body === null) throw new AosError('API_BAD_RESPONSE', `${EVENTS_ROUTE}: the answer has no body`);
       for await (const message of readSseEvents(response.body)) {
@@ -183,6 +186,7 @@ export async function followRun(
       }
     } catch (error) {
       // A dropped connection is resumed; an answer that is an error or breaks the contract is not.
+      if (options.interrupt?.aborted) throw error;
       if (error instanceof AosError && error.code !== 'API_UNREACHABLE') throw error;
       if (!(error instanceof AosError) && !(error instanceof TypeError)) throw error;
       if (reconnects >= MAX_RECONNECTS) throw error;

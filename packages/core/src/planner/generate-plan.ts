@@ -47,6 +47,29 @@ export function selectPlanner(env: SkillEnv): PlannerKind {
 }
 
 /**
+ * Checks the planner settings before a run is created, so a deployment mistake is a usage error
+ * with nothing written rather than a failed run: AOS_PLANNER must be one of {@link PLANNER_KINDS}
+ * and, for `llm`, AOS_LLM_BASE_URL an http(s) URL. Throws AosError `CONFIG_INVALID`.
+ *
+ * @example
+ * ```ts
+ * checkPlannerSettings({ AOS_PLANNER: 'gpt' }); // throws: AOS_PLANNER must be one of rules, llm, got "gpt"
+ * ```
+ */
+export function checkPlannerSettings(env: SkillEnv): void {
+  if (selectPlanner(env) !== 'llm') return;
+  const raw = readSetting(env, 'AOS_LLM_BASE_URL');
+  const url = raw === undefined ? null : URL.parse(raw);
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    const got = raw === undefined ? 'it is not set' : `got "${raw}"`;
+    throw new AosError(
+      'CONFIG_INVALID',
+      `AOS_PLANNER=llm needs AOS_LLM_BASE_URL, an http(s) URL of an OpenAI-compatible API (${got}); or set AOS_PLANNER to rules`,
+    );
+  }
+}
+
+/**
  * Plans a run: the planner chosen by {@link selectPlanner} proposes a plan,
  * {@link validatePlan} checks it — whichever planner wrote it — and `planHash` is computed with
  * `computePlanHash` of `@aos/proof`. Every planning failure is an AosError

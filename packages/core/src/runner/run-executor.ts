@@ -11,7 +11,7 @@ import { redactOutcome, redactSecrets, type ResolvedSecrets } from '../skills/re
 import type { SkillRegistry } from '../skills/skill-registry';
 import { SkillError, type AnySkill, type SkillEnv, type SkillResult } from '../skills/skill-types';
 import type { RunEventListener } from './run-events';
-import { runRetryDelaySeconds, stepRetryDelayMs } from './run-backoff';
+import { inlineRetryWaitMs, runRetryDelaySeconds, stepRetryDelayMs } from './run-backoff';
 import {
   appendTraceStep,
   claimAttempt,
@@ -47,7 +47,21 @@ export interface RunnerDeps {
    * the step in progress with the run `retry` now and its lease released, for the next worker.
    */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Set by a driver that makes a run's next attempt itself instead of leaving it to a worker
+   * (the customer CLI): it waits at most this long, so `retry_scheduled` reports that wait.
+   */
+  readonly inlineRetryCapMs?: number | undefined;
+  /**
+   * The user stopped the run (Ctrl-C of the customer CLI): once aborted, no further plan step
+   * starts and no retry is waited for — the step in progress finishes (its outcome is recorded),
+   * then the run ends `halted` with {@link INTERRUPTED_BY_USER} and its trace is sealed.
+   */
+  readonly interrupt?: AbortSignal | undefined;
 }
+
+/** The error of a run its user interrupted ({@link RunnerDeps.interrupt}). */
+export const INTERRUPTED_BY_USER = 'interrupted by the user';
 
 /** A run after an attempt: its row and how many trace steps the attempt appended. */
 export interface AttemptOutcome {
@@ -234,6 +248,10 @@ async function executeClaimed(
   let halt: string | null = null;
   for (const [position, step] of steps.entries()) {
     if (outputs.has(step.step_id)) continue;
+    if (deps.interrupt?.aborted) {
+      halt = INTERRUPTED_BY_USER;
+      break;
+    }
     if (deps.signal?.aborted) {
       const run = await releaseAttempt(db, deps, claimed, step.step_id);
       return { run, stepsAppended: head.nextIndex - firstIndex };
@@ -446,7 +464,8 @@ async function executePlanStep(db: Kysely<Database>, deps: RunnerDeps, ctx: Step
     }
     lastFailure = { stepId: step.step_id, message: outcome.error.message, retryable: outcome.error.retryable };
     if (!willRetry) break;
-    await sleep((deps.stepRetryDelayMs ?? stepRetryDelayMs)(attempt));
+    await sleep((deps.stepRetryDelayMs ?? stepRetryDelayMs)(attempt), deps.interrupt);
+    if (deps.interrupt?.aborted) return { head, failure: null, halt: INTERRUPTED_BY_USER };
   }
   return { head, failure: lastFailure, halt: null };
 }
@@ -513,8 +532,18 @@ function asSkillError(error: unknown): SkillError {
   return new SkillError('backend', message, { retryable: false, outcomeCode: 'ERROR', cause: error });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or as soon as `signal` is aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function finishAttempt(
@@ -526,10 +555,16 @@ async function finishAttempt(
   error: string | null,
 ): Promise<Run> {
   if (status === 'retry') {
-    const delaySeconds = runRetryDelaySeconds(run.attempts);
-    const nextAttemptAt = new Date(Date.now() + delaySeconds * 1000);
-    emit(deps, { type: 'retry_scheduled', runId: run.id, nextAttemptAt, delayMs: delaySeconds * 1000 });
-    const retrying = await setRetry(db, deps, run, error, nextAttemptAt);
+    // The stored next_attempt_at is a worker's schedule; an inline driver comes back sooner, and
+    // the event says when the next attempt really is.
+    const now = Date.now();
+    const scheduled = new Date(now + runRetryDelaySeconds(run.attempts) * 1000);
+    const delayMs =
+      deps.inlineRetryCapMs === undefined
+        ? scheduled.getTime() - now
+        : inlineRetryWaitMs(run.attempts, deps.inlineRetryCapMs);
+    emit(deps, { type: 'retry_scheduled', runId: run.id, nextAttemptAt: new Date(now + delayMs), delayMs });
+    const retrying = await setRetry(db, deps, run, error, scheduled);
     emit(deps, { type: 'finished', runId: run.id, status, error });
     return retrying;
   }

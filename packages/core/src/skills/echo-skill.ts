@@ -1,7 +1,9 @@
+import { MAX_GOAL_BYTES } from '../validation';
 import { boundedString, strictParams } from './skill-schema';
 import { defineSkill } from './skill-types';
 
-const echoInput = strictParams({ message: boundedString(10_000, { allowEmpty: true }) });
+// As long as the longest goal: the rules planner echoes a goal no rule matched.
+const echoInput = strictParams({ message: boundedString(MAX_GOAL_BYTES, { allowEmpty: true }) });
 
 /**
  * `echo`: returns its `message` unchanged. Deterministic, free, offline — the fallback step of
