@@ -1,6 +1,6 @@
 import { type SigningKey } from '@aos/proof';
 import { resolveAosHome } from '@aos/proof/node';
-import { openDatabase, type AosDatabase } from './db/database';
+import { openDatabase, type AosDatabase, type DatabaseCreateListener } from './db/database';
 import type { LockWaitListener } from './db/embedded-lock';
 import { deploymentSigner } from './keys/deployment-signer';
 import { loadVerifierKeySet, type VerifierKeySet } from './keys/verifier-key-set';
@@ -44,6 +44,7 @@ export async function openRuntime(options: {
   env: NodeJS.ProcessEnv;
   databaseUrl?: string | undefined;
   onLockWait?: LockWaitListener | undefined;
+  onDatabaseCreate?: DatabaseCreateListener | undefined;
   /** Apply pending migrations on open (default true); a least-privilege role may not. */
   migrate?: boolean | undefined;
   /** Connections in the server pool (default 10). */
@@ -54,6 +55,7 @@ export async function openRuntime(options: {
     env,
     url: options.databaseUrl,
     onLockWait: options.onLockWait,
+    onDatabaseCreate: options.onDatabaseCreate,
     migrate: options.migrate,
     poolSize: options.poolSize,
   });

@@ -222,6 +222,7 @@ export async function openAos(config: AosConfig): Promise<Aos> {
     env: config.env,
     databaseUrl: config.databaseUrl,
     onLockWait: config.onLockWait,
+    onDatabaseCreate: config.onDatabaseCreate,
     migrate: config.migrate,
   });
   return aosOver(runtime);

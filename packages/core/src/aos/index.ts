@@ -2,5 +2,5 @@
 export { openAos, withAos } from './aos';
 export type { Aos, RunOptions, RunRef } from './aos';
 export type { AosConfig } from './aos-config';
-export { lockWaitMessage } from './aos-config';
+export { databaseCreateMessage, lockWaitMessage } from './aos-config';
 export * from './aos-contract';

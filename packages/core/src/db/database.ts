@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Driver } from 'kysely';
@@ -21,6 +21,12 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 /** Tenant handles kept for reuse; beyond this the oldest is dropped (they are cheap to rebuild). */
 const MAX_TENANT_HANDLES = 256;
 
+/**
+ * Told once, before PGlite creates a new embedded data directory (initdb, a few seconds on first
+ * use), so a command line can say why it is quiet; never on reopening an existing one.
+ */
+export type DatabaseCreateListener = (info: { readonly dataDir: string }) => void;
+
 /** Which Postgres a {@link AosDatabase} talks to. */
 export type DatabaseDriver = 'embedded' | 'server';
 
@@ -36,6 +42,8 @@ export interface OpenDatabaseOptions {
   readonly lockTimeoutMs?: number | undefined;
   /** Told once when this process starts waiting for another one's lock. */
   readonly onLockWait?: LockWaitListener | undefined;
+  /** Told once when the embedded directory is about to be created (not when it is reopened). */
+  readonly onDatabaseCreate?: DatabaseCreateListener | undefined;
   /** Apply pending migrations on open (default true). */
   readonly migrate?: boolean | undefined;
   /** Connections in the server pool (default 10). */
@@ -166,6 +174,8 @@ async function openEmbedded(
   });
   let client: PGlite;
   try {
+    // initdb writes PG_VERSION; without it (a new or half-created directory) PGlite creates it now.
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) options.onDatabaseCreate?.({ dataDir });
     client = new PGlite(dataDir, { parsers: { [OID_INT8]: numberParser, [OID_NUMERIC]: numberParser } });
     await client.waitReady;
   } catch (error) {

@@ -34,7 +34,7 @@ export type {
 
 // What opening takes, and the plain types the results are made of.
 export type { AosConfig } from '../aos/aos-config';
-export { lockWaitMessage } from '../aos/aos-config';
+export { databaseCreateMessage, lockWaitMessage } from '../aos/aos-config';
 export type { ApiKeyScope, JsonValue, RunStatus } from '../db/schema';
 export { API_KEY_SCOPES } from '../db/schema';
 // The operator's quota report is the customer's budget view: one document shape.

@@ -48,6 +48,7 @@ export function createOpsContext(config: AosConfig, options: OpenOpsOptions): Op
       env,
       url: config.databaseUrl,
       onLockWait: config.onLockWait,
+      onDatabaseCreate: config.onDatabaseCreate,
       migrate: options.migrate,
     }).catch((error: unknown) => {
       opening = undefined;
