@@ -80,9 +80,9 @@ module.exports = {
         path: [`${P}(core|proof)/src/`, '^@aos/(core|proof)/', '^@aos/core$'],
         pathNot: [
           `${P}core/src/(service/index|aos/contract-entry)\\.ts$`,
-          `${P}proof/src/(index|cli-kit/index|node/index)\\.ts$`,
+          `${P}proof/src/(index|cli-kit/index|cli-kit/schemas|node/index)\\.ts$`,
           '^@aos/core/(service|contract)$',
-          '^@aos/proof/(cli-kit|node)$',
+          '^@aos/proof/(cli-kit|cli-kit/schemas|node)$',
         ],
       },
     },

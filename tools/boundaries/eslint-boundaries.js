@@ -43,12 +43,13 @@ const restrictEach = (...sets) => ({
 const restrict = (message, names, patterns = []) => restrictEach({ message, names, patterns });
 
 // The entries the server may import: the service, the wire documents, the pure proof library,
-// the CLI kit and proof's node subpath. .dependency-cruiser.cjs names the same.
+// the CLI kit (and its option schemas) and proof's node subpath. .dependency-cruiser.cjs names the same.
 const SERVER_ENTRIES = [
   '@aos/core/service',
   '@aos/core/contract',
   '@aos/proof',
   '@aos/proof/cli-kit',
+  '@aos/proof/cli-kit/schemas',
   '@aos/proof/node',
 ];
 
