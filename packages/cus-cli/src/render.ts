@@ -354,6 +354,11 @@ export function printRunInterrupted(
   }
 }
 
+/** Remote `run` after Ctrl-C: following stopped, the run goes on on the server (stderr). */
+export function printRemoteRunLeft(context: CommandContext, runId: string, hint: string): void {
+  context.io.stderr.write(`\nStopped following. Run ${runId} keeps going on the server.\n${hint}\n`);
+}
+
 /** `run --detach`: the run as created (queued), and how to follow it. */
 export function printRunDetached(
   context: CommandContext,

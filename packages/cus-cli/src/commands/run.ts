@@ -4,7 +4,14 @@ import type { RunOutcome } from '@aos/core/contract';
 import { EXIT_CODES, UsageError, type ExitCode } from '@aos/proof/cli-kit';
 import type { CommandContext, ParsedArgs } from '../context';
 import { parseOptions, tenantIdOption, uuidOption } from '../options';
-import { createRunNarrator, printRunDetached, printRunInterrupted, printRunResult, type RunNarrator } from '../render';
+import {
+  createRunNarrator,
+  printRemoteRunLeft,
+  printRunDetached,
+  printRunInterrupted,
+  printRunResult,
+  type RunNarrator,
+} from '../render';
 import { resolveFace, withAos } from '../aos-session';
 import { readGoal } from '../read-goal';
 
@@ -25,8 +32,9 @@ export const followHint = (runId: string): string => `Follow it with: cus-cli ge
 /**
  * `run`: creates the run and executes it to a terminal status (the facade's `runs.run`; remotely
  * the server executes it and progress streams from it). Exit 0 when it succeeded, 4 when it
- * finished otherwise. Remotely, `--detach` returns once the run is created, and Ctrl-C stops
- * following (exit 130) while the run goes on: both print how to follow it.
+ * finished otherwise. Locally, Ctrl-C halts the run (see {@link runInterruptibly}) and exits 130.
+ * Remotely, `--detach` returns once the run is created, and Ctrl-C stops following (exit 130)
+ * while the run goes on: both print how to follow it.
  */
 export async function execute(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const {
@@ -59,23 +67,27 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
       if (!remote) return runInterruptibly(context, aos, input, narrator);
       // Remotely the run is the server's once created: Ctrl-C stops following, not the run.
       const { run, created } = await aos.runs.create(input);
-      const stopFollowing = (): void => {
-        context.io.stderr.write(
-          `\nStopped following. Run ${run.id} keeps going on the server.\n${followHint(run.id)}\n`,
-        );
-        process.exit(130);
-      };
-      process.once('SIGINT', stopFollowing);
       narrator.created(run.id);
+      const stopFollowing = new AbortController();
+      const onSigint = (): void => stopFollowing.abort();
+      // Once: a second Ctrl-C while the run is read a last time ends the command by the signal.
+      process.once('SIGINT', onSigint);
       try {
-        const done = await aos.runs.execute({ tenantId, runId: run.id }, { onEvent: narrator.onEvent });
-        return { ...done, created, interrupted: false };
+        const done = await aos.runs.execute(
+          { tenantId, runId: run.id },
+          { onEvent: narrator.onEvent, interrupt: stopFollowing.signal },
+        );
+        return { ...done, created, interrupted: stopFollowing.signal.aborted };
       } finally {
-        process.removeListener('SIGINT', stopFollowing);
+        process.removeListener('SIGINT', onSigint);
       }
     },
     tenant,
   );
+  if (outcome.interrupted && remote) {
+    printRemoteRunLeft(context, outcome.run.id, followHint(outcome.run.id));
+    process.exit(INTERRUPTED_EXIT);
+  }
   narrator.end(outcome);
   printRunResult(context, outcome);
   if (outcome.interrupted) {
