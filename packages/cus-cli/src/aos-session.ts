@@ -172,9 +172,9 @@ export async function withAos<T>(
     if (!context.quiet) context.io.stderr.write(lockWaitMessage(wait));
   };
   const tenantId = localTenant(context, tenant) ?? '';
-  // Also under --json: stderr is not the JSON document, and the first command is seconds of initdb.
+  // Also under --json (stderr is not the JSON document): the first command is seconds of initdb.
   const onDatabaseCreate = (created: Parameters<typeof databaseCreateMessage>[0]): void => {
-    context.io.stderr.write(databaseCreateMessage(created));
+    if (!context.quiet) context.io.stderr.write(databaseCreateMessage(created));
   };
   return withLocalAos({ env: context.io.env, databaseUrl: face.databaseUrl, onLockWait, onDatabaseCreate }, (aos) =>
     use(aos, tenantId),

@@ -19,3 +19,11 @@ it('says on stderr, once, that the first command creates the embedded database; 
   expect(again.code, again.stderr).toBe(0);
   expect(again.stderr).toBe('');
 }, 120_000);
+
+it('--quiet leaves the first-use line out', async () => {
+  const quietHome = join(home, 'quiet');
+  const env = { AOS_HOME: quietHome, DATABASE_URL: '', XDG_CONFIG_HOME: join(quietHome, 'config'), NO_COLOR: '1' };
+  const first = await runCli(['list-agents', '--tenant-id', 'first-use', '--quiet'], env);
+  expect(first.code, first.stderr).toBe(0);
+  expect(first.stderr).toBe('');
+}, 120_000);
