@@ -253,7 +253,9 @@ describeEachDriver('row-level security', (t) => {
       await expect(aos.proofs.verify({ tenantId: A, runId: b.runId })).rejects.toMatchObject({
         code: 'RUN_NOT_FOUND',
       });
-      expect((await aos.agents.list({ tenantId: A })).agents.map((x) => x.id).sort()).toEqual([a.agentId, sharedId].sort());
+      expect((await aos.agents.list({ tenantId: A })).agents.map((x) => x.id).sort()).toEqual(
+        [a.agentId, sharedId].sort(),
+      );
     } finally {
       await aos.close();
     }

@@ -4,28 +4,10 @@ import type { Agent, Database } from '../db/schema';
 import { AGENT_STATUSES, type AgentStatus } from '../db/schema';
 import { AosError } from '../errors';
 import { encodeRunCursor, pageCursorSchema } from '../queries/run-cursor';
-import { labelSchema, parseInput, tenantIdSchema, uuidSchema } from '../validation';
+import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
+import { CreateAgentInputSchema, type CreateAgentInput } from './agent-input';
 
-/** Input of {@link createAgent}. */
-export const CreateAgentInputSchema = z
-  .object({
-    name: labelSchema(200),
-    description: z
-      .string()
-      .max(2000, 'must be at most 2000 characters')
-      .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters')
-      .default(''),
-    /** Omit (or null) for a shared agent usable by any tenant. */
-    tenantId: tenantIdSchema.nullish(),
-    budgetCents: z
-      .number()
-      .int('must be a whole number of cents')
-      .nonnegative('must not be negative')
-      .max(1e12)
-      .nullish(),
-  })
-  .strict();
-export type CreateAgentInput = z.input<typeof CreateAgentInputSchema>;
+export { CreateAgentInputSchema, type CreateAgentInput };
 
 /**
  * Creates an agent, owned by one tenant or shared by all.

@@ -4,5 +4,5 @@
 // at run time) and checks that it stays types-only.
 export type { Aos, RunOptions, RunRef } from '../aos/aos';
 export type { RunEvent, RunEventListener } from '../runner/run-events';
-export type { CreateAgentInput } from '../agents/agent-service';
-export type { CreateRunInput } from '../runs/create-run';
+export type { CreateAgentInput } from '../agents/agent-input';
+export type { CreateRunInput } from '../runs/run-input';

@@ -6,8 +6,8 @@
 export { connectAos, fetchPublishedKeys, type ConnectAosOptions, type RemoteAos } from './remote-aos';
 export { AosError, InvalidInputError, isAosError } from '../errors';
 export { goalSchema, MAX_GOAL_BYTES, originSystemIdSchema, tenantIdSchema, uuidSchema } from '../validation';
-export { CreateAgentInputSchema } from '../agents/agent-service';
-export { CreateRunInputSchema } from '../runs/create-run';
+export { CreateAgentInputSchema } from '../agents/agent-input';
+export { CreateRunInputSchema } from '../runs/run-input';
 export { MAX_SECRET_VALUE_BYTES, secretNameSchema } from '../secrets/secret-references';
 export type { JsonValue } from '../db/schema';
 export type { Aos, RunEvent, RunOptions, RunRef } from './aos-types';

@@ -7,7 +7,7 @@ import {
 } from '@aos/proof';
 import { verifyProofBundleFile } from '@aos/proof/node';
 import { z } from 'zod';
-import { CreateAgentInputSchema } from '../agents/agent-service';
+import { CreateAgentInputSchema } from '../agents/agent-input';
 import {
   AgentListViewSchema,
   AgentViewSchema,
@@ -39,7 +39,7 @@ import {
 } from '../aos/api-contract';
 import { AosError, InvalidInputError } from '../errors';
 import { verifyTenantLog } from '../aos/log-verification';
-import { CreateRunInputSchema } from '../runs/create-run';
+import { CreateRunInputSchema } from '../runs/run-input';
 import { secretNameSchema } from '../secrets/secret-references';
 import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
 import type { Aos, CreateRunInput, RunOptions, RunRef } from './aos-types';

@@ -1,22 +1,11 @@
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import { getAgentForTenant } from '../agents/agent-service';
 import type { Database, Run } from '../db/schema';
 import { AosError } from '../errors';
-import { goalSchema, labelSchema, originSystemIdSchema, parseInput, tenantIdSchema, uuidSchema } from '../validation';
+import { parseInput } from '../validation';
+import { CreateRunInputSchema, type CreateRunInput } from './run-input';
 
-/** Input of {@link createRun}. */
-export const CreateRunInputSchema = z
-  .object({
-    tenantId: tenantIdSchema,
-    agentId: uuidSchema,
-    goal: goalSchema,
-    originSystemId: originSystemIdSchema.default('cus-cli'),
-    idempotencyKey: labelSchema(200).optional(),
-    maxAttempts: z.number().int().min(1).max(10).default(3),
-  })
-  .strict();
-export type CreateRunInput = z.input<typeof CreateRunInputSchema>;
+export { CreateRunInputSchema, type CreateRunInput };
 
 /** A created (or, for a repeated idempotency key, found) run. */
 export interface CreatedRun {
