@@ -395,7 +395,7 @@ export function printFollowedStep(context: CommandContext, step: RunDetailsView[
   const problem = step.error ? `: ${safe(step.error)}` : '';
   err(
     context,
-    `[#${step.step_index}] ${safe(step.plan_step_id ?? '-')} ${safe(step.skill_name ?? '?')}:  ${colored(context, step.status, context.io.stderr)} (${detail})${problem}`,
+    `[#${step.step_index}] ${safe(step.plan_step_id ?? '-')} ${safe(step.skill_name ?? '?')}: ${colored(context, step.status, context.io.stderr)} (${detail})${problem}`,
   );
 }
 

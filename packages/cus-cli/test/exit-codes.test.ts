@@ -33,13 +33,13 @@ describeEachDriver('cus-cli exit codes', (t) => {
       [
         'a fractional budget',
         () => ['create-agent', '-n', 'x', '--budget-cents', '1.5'],
-        /--budget-cents: must be a whole number of cents/,
+        /--budget-cents: must be a whole number/,
       ],
       ['a non-numeric budget', () => ['create-agent', '-n', 'x', '--budget-cents', 'lots'], /--budget-cents:/],
       [
         'a limit out of range',
         () => ['list-runs', '--tenant-id', tenant, '--limit', '0'],
-        /--limit: must be at least 1/,
+        /--limit: must be a whole number from 1 to 1000/,
       ],
       [
         'an unknown status',

@@ -63,7 +63,8 @@ describe('cus-cli help, version and usage (no database)', () => {
   it('list-skills prints every registered skill with its version and real description, without a database', async () => {
     const result = await runCli(['list-skills'], env);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split('\n');
+    const [header, ...lines] = result.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^NAME +VERSION +DESCRIPTION$/);
     const manifest = createSkillRegistry().manifest();
     expect(lines).toHaveLength(manifest.length);
     manifest.forEach((skill, i) => {

@@ -236,7 +236,8 @@ describe('list-runs pages: the same walk in local and remote mode', () => {
 
       const human = await cli(['list-runs', '--limit', '1', ...scope]);
       expect(human.code, mode).toBe(0);
-      const hint = /^Next page: cus-cli list-runs --cursor ([A-Za-z0-9_-]+)$/m.exec(human.stderr);
+      // The whole next command, the flags given repeated (the tenant too, where one was given).
+      const hint = /^Next page: cus-cli list-runs (?:.+ )?--limit 1 --cursor ([A-Za-z0-9_-]+)$/m.exec(human.stderr);
       expect(hint, `${mode}: ${human.stderr}`).not.toBeNull();
       expect(human.stdout).not.toContain('Next page');
       const second = await cli(['list-runs', '--limit', '1000', '--cursor', hint![1]!, ...scope]);

@@ -67,11 +67,12 @@ export async function execute(args: ParsedArgs, context: CommandContext): Promis
       if (!remote) return runInterruptibly(context, aos, input, narrator);
       // Remotely the run is the server's once created: Ctrl-C stops following, not the run.
       const { run, created } = await aos.runs.create(input);
-      narrator.created(run.id);
       const stopFollowing = new AbortController();
       const onSigint = (): void => stopFollowing.abort();
       // Once: a second Ctrl-C while the run is read a last time ends the command by the signal.
+      // Listening before the id is printed: a Ctrl-C right after it must not kill the process.
       process.once('SIGINT', onSigint);
+      narrator.created(run.id);
       try {
         const done = await aos.runs.execute(
           { tenantId, runId: run.id },
