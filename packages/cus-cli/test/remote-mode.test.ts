@@ -19,6 +19,7 @@ import { ErrorJsonSchema } from '@aos/proof/cli-kit/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
+  AgentJsonSchema,
   BudgetJsonSchema,
   CreateAgentJsonSchema,
   DeleteSecretJsonSchema,
@@ -145,6 +146,20 @@ describe('cus-cli --json: the same documents in local and remote mode', () => {
       ['list-runs', '--json'],
     );
     await both('list-skills', ListSkillsJsonSchema, ['list-skills', '--json'], ['list-skills', '--json']);
+    for (const command of ['get-agent', 'pause-agent', 'resume-agent']) {
+      const [l, r] = await both(
+        command,
+        AgentJsonSchema,
+        [command, localAgent.agent.id, '--json', '--tenant-id', tenant],
+        [command, remoteAgent.agent.id, '--json'],
+      );
+      expect(l.agent.status, command).toBe(r.agent.status);
+    }
+    // A finished run cannot be cancelled: the same refusal, code and exit in both modes.
+    const localCancel = await localCli(['cancel-run', localRun.run_id, '--json', '--tenant-id', tenant]);
+    const remoteCancel = await remoteCli(['cancel-run', remoteRun.run_id, '--json']);
+    expect([localCancel.code, remoteCancel.code]).toEqual([2, 2]);
+    expect(parsed(remoteCancel, ErrorJsonSchema).error.code).toBe(parsed(localCancel, ErrorJsonSchema).error.code);
     const [localProof, remoteProof] = await both(
       'proof',
       ProofJsonSchema,
