@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,16 @@ describe('cus-cli messages name the problem in the user’s words', () => {
     expect(result.stderr).toContain(`error: the embedded database at ${dataDir} is damaged`);
     expect(result.stderr).toMatch(/move it aside .*restore it from a backup.*DATABASE_URL/);
   }, 60_000);
+
+  it('an AOS_HOME that is a file is a usage error naming the directory, not ENOTDIR', async () => {
+    const file = join(env().AOS_HOME as string, 'not-a-dir');
+    writeFileSync(file, '');
+    const result = await runCli(['list-agents', '--tenant-id', 'acme'], { AOS_HOME: file });
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toBe(
+      `error: cannot create the embedded database directory ${join(file, 'pgdata')}: part of the path is a file, not a directory; set AOS_HOME to a directory you can write, or DATABASE_URL to a Postgres server\n`,
+    );
+  });
 
   it('list-skills is the same table in cus-cli and int-cli', async () => {
     const cus = await runCli(['list-skills'], {});

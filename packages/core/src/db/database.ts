@@ -162,12 +162,37 @@ async function openServer(url: string, options: OpenDatabaseOptions): Promise<Ao
   return { ...store, driver: 'server', location: redactDatabaseUrl(url), close: destroy };
 }
 
+// What a file-system refusal means for AOS_HOME, said without Node's error codes.
+const DIR_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'part of the path is a file, not a directory',
+  EEXIST: 'a file is in the way',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+};
+
+/** Creates the embedded data directory; a refusal is CONFIG_INVALID naming the directory and what to do. */
+function createEmbeddedDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const problem = DIR_PROBLEMS[code] ?? (error as Error).message;
+    throw new AosError(
+      'CONFIG_INVALID',
+      `cannot create the embedded database directory ${dataDir}: ${problem}; set AOS_HOME to a directory you can write, or DATABASE_URL to a Postgres server`,
+      { cause: error },
+    );
+  }
+}
+
 async function openEmbedded(
   dataDir: string,
   options: OpenDatabaseOptions,
   env: NodeJS.ProcessEnv,
 ): Promise<AosDatabase> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  createEmbeddedDir(dataDir);
   const lock: EmbeddedLock = await acquireEmbeddedLock(`${dataDir}.lock`, {
     timeoutMs: resolveLockTimeout(options, env),
     onWait: options.onLockWait,
