@@ -42,9 +42,11 @@ describe('aos-server start-up refusals', () => {
   });
 
   it('a bad flag or environment value: refused before anything is opened', async () => {
-    const flag = spawnNode([AOS_SERVER_BIN, '--port', 'eighty'], { env: { DATABASE_URL: '' } });
-    expect((await flag.exited).code).toBe(2);
-    expect(flag.stderr()).toMatch(/--port: /);
+    for (const port of ['eighty', '0x50', '65536']) {
+      const flag = spawnNode([AOS_SERVER_BIN, '--port', port], { env: { DATABASE_URL: '' } });
+      expect({ port, code: (await flag.exited).code }).toEqual({ port, code: 2 });
+      expect(flag.stderr()).toBe('error: --port: must be a whole number from 0 to 65535\n');
+    }
     for (const workers of ['-1', 'four', '2.5']) {
       const bad = spawnNode([AOS_SERVER_BIN, '--workers', workers], { env: { DATABASE_URL: '' } });
       expect({ workers, code: (await bad.exited).code }).toEqual({ workers, code: 2 });
