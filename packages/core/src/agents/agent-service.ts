@@ -1,9 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Agent, Database } from '../db/schema';
 import { AGENT_STATUSES, type AgentStatus } from '../db/schema';
 import { AosError } from '../errors';
-import { encodeRunCursor, pageCursorSchema } from '../queries/run-cursor';
+import { CURSOR_CREATED_AT, cursorTime, takePage } from '../queries/keyset-page';
+import { pageCursorSchema } from '../queries/run-cursor';
 import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
 import { CreateAgentInputSchema, type CreateAgentInput } from './agent-input';
 
@@ -65,31 +66,25 @@ export async function listAgents(
   input: z.input<typeof ListAgentsInputSchema> = {},
 ): Promise<AgentPage> {
   const parsed = parseInput(ListAgentsInputSchema, input, 'list_agents');
-  // The sort key as text to the microsecond, as list-runs does: a Date would round it.
-  const createdAtKey = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-  let query = db.selectFrom('agents').selectAll().select(createdAtKey.as('cursor_created_at'));
+  let query = db.selectFrom('agents').selectAll().select(CURSOR_CREATED_AT.as('cursor_created_at'));
   const tenant = parsed.tenantId;
   if (tenant !== undefined) {
     query = query.where((eb) => eb.or([eb('tenant_id', '=', tenant), eb('tenant_id', 'is', null)]));
   }
   const after = parsed.cursor;
   if (after) {
-    const createdAt = sql<Date>`${after.createdAt}::timestamptz`;
+    const createdAt = cursorTime(after);
     query = query.where((eb) =>
       eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', after.id)])]),
     );
   }
-  // One row more than the page tells whether there is a next page without a count.
   const rows = await query
     .orderBy('created_at')
     .orderBy('id')
     .limit(parsed.limit + 1)
     .execute();
-  const page = rows.slice(0, parsed.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > parsed.limit && last ? encodeRunCursor({ createdAt: last.cursor_created_at, id: last.id }) : null;
-  return { agents: page.map(({ cursor_created_at: _key, ...agent }) => agent), nextCursor };
+  const { page, nextCursor } = takePage(rows, parsed.limit);
+  return { agents: page, nextCursor };
 }
 
 /**

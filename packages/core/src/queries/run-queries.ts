@@ -1,11 +1,12 @@
 import type { LogReceipt } from '@aos/proof';
 import { readRunReceipt } from '@aos/proof/postgres';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { RUN_STATUSES, type Database, type Run, type TraceStep } from '../db/schema';
 import { AosError } from '../errors';
 import { parseInput, tenantIdSchema, uuidSchema } from '../validation';
-import { encodeRunCursor, runCursorSchema } from './run-cursor';
+import { CURSOR_CREATED_AT, cursorTime, takePage } from './keyset-page';
+import { runCursorSchema } from './run-cursor';
 
 /** A run with its trace summary and steps, as `get-run` shows it. */
 export interface RunDetails {
@@ -97,31 +98,24 @@ export interface RunPage {
  */
 export async function listRuns(db: Kysely<Database>, input: z.input<typeof ListRunsInputSchema>): Promise<RunPage> {
   const parsed = parseInput(ListRunsInputSchema, input, 'list_runs');
-  // The sort key as text to the microsecond: a Date would round it, and the next page would
-  // then skip or repeat the rows sharing the last row's millisecond.
-  const createdAtKey = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   let query = db
     .selectFrom('runs')
     .selectAll()
-    .select(createdAtKey.as('cursor_created_at'))
+    .select(CURSOR_CREATED_AT.as('cursor_created_at'))
     .where('tenant_id', '=', parsed.tenantId);
   if (parsed.status) query = query.where('status', '=', parsed.status);
   const after = parsed.cursor;
   if (after) {
-    const createdAt = sql<Date>`${after.createdAt}::timestamptz`;
+    const createdAt = cursorTime(after);
     query = query.where((eb) =>
       eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', after.id)])]),
     );
   }
-  // One row more than the page tells whether there is a next page without a count.
   const rows = await query
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(parsed.limit + 1)
     .execute();
-  const page = rows.slice(0, parsed.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > parsed.limit && last ? encodeRunCursor({ createdAt: last.cursor_created_at, id: last.id }) : null;
-  return { runs: page.map(({ cursor_created_at: _key, ...run }) => run), nextCursor };
+  const { page, nextCursor } = takePage(rows, parsed.limit);
+  return { runs: page, nextCursor };
 }
